@@ -1,0 +1,46 @@
+# Một Cửa — the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+DOSSIERS ?= 40000
+
+.PHONY: help install run test unit integration e2e lint check-architecture check-compose bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create the virtualenv and install the project with its dev tools
+
+run: $(STAMP) ## start the whole system on the embedded broker and database; Ctrl-C stops it
+	$(BIN)/python -m deploy.local
+
+test: $(STAMP) lint check-architecture ## every test: unit, integration (real broker + db), e2e
+	$(BIN)/python -m pytest
+
+unit: $(STAMP) ## unit tests only (no broker, no database)
+	$(BIN)/python -m pytest tests/unit
+
+integration: $(STAMP) ## integration tests on a real broker and database
+	$(BIN)/python -m pytest tests/integration
+
+e2e: $(STAMP) ## the end-to-end test: every service as its own process
+	$(BIN)/python -m pytest tests/e2e
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check services shared deploy tests
+
+check-architecture: $(STAMP) ## fail when a service imports another service
+	$(BIN)/lint-imports
+
+bench: $(STAMP) ## the national-day benchmark (DOSSIERS=N for a quick run)
+	$(BIN)/python -m tests.bench --dossiers $(DOSSIERS)
+
+clean: ## remove the virtualenv and local data (var/)
+	rm -rf $(VENV) var

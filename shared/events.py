@@ -1,0 +1,229 @@
+"""Event contracts: one envelope for all, frozen payload models named in the past tense.
+
+Consumers ignore fields and event types they do not know, so producers may add both within
+a schema version. ``Envelope.event()`` returns ``None`` for an unknown type.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.status import DossierStatus
+
+E = TypeVar("E", bound="Event")
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+class Event(BaseModel):
+    """Base of every payload. Subclasses register themselves by class name."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    schema_version: ClassVar[int] = 1
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        EVENT_TYPES[cls.__name__] = cls
+
+    @classmethod
+    def type_name(cls) -> str:
+        return cls.__name__
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: uuid.UUID
+    event_type: str
+    schema_version: int = 1
+    occurred_at: AwareDatetime
+    dossier_id: uuid.UUID
+    dossier_code: str | None = None
+    correlation_id: uuid.UUID
+    causation_id: uuid.UUID | None = None
+    producer: str
+    payload: dict[str, Any]
+
+    @classmethod
+    def wrap(
+        cls,
+        event: Event,
+        *,
+        dossier_id: uuid.UUID,
+        producer: str,
+        dossier_code: str | None = None,
+        caused_by: Envelope | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Envelope:
+        """Wrap ``event``; when it was caused by another event, keep its correlation."""
+        event_id = uuid.uuid4()
+        return cls(
+            event_id=event_id,
+            event_type=event.type_name(),
+            schema_version=event.schema_version,
+            occurred_at=occurred_at or datetime.now(UTC),
+            dossier_id=dossier_id,
+            dossier_code=dossier_code or (caused_by.dossier_code if caused_by else None),
+            correlation_id=caused_by.correlation_id if caused_by else event_id,
+            causation_id=caused_by.event_id if caused_by else None,
+            producer=producer,
+            payload=event.model_dump(mode="json"),
+        )
+
+    def event(self) -> Event | None:
+        """The typed payload, or ``None`` when this consumer does not know the type."""
+        model = EVENT_TYPES.get(self.event_type)
+        return None if model is None else model.model_validate(self.payload)
+
+
+# --- Dossier lifecycle (topic dossier.events) -------------------------------------------------
+
+
+class Applicant(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    full_name: str
+    id_number: str
+    phone: str
+    email: str
+
+
+class DocumentRef(BaseModel):
+    """A document stored outside Kafka; events carry its reference only."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class DossierSubmitted(Event):
+    """A portal's submission was validated and registered by intake."""
+
+    dossier_code: str
+    portal: str
+    portal_submission_id: str
+    agency_code: str
+    procedure_code: str
+    procedure_name: str
+    department_code: str
+    catalog_version: str
+    applicant: Applicant
+    return_method: Literal["online", "postal"]
+    postal_address: str | None = None
+    documents: tuple[DocumentRef, ...] = ()
+    fee: Decimal = Decimal(0)
+    committed_days: int
+    received_at: AwareDatetime
+    due_date: date
+    status: DossierStatus = DossierStatus.REGISTERED
+
+
+class DossierAccepted(Event):
+    """Processing accepted the dossier (tiếp nhận) and routed it to its department."""
+
+    dossier_code: str
+    department_code: str
+    fee: Decimal
+    due_date: date
+    return_method: Literal["online", "postal"]
+    status: DossierStatus
+
+
+class DossierProcessingStarted(Event):
+    """Nothing blocks the department any more (fee paid, or none due)."""
+
+    dossier_code: str
+    status: DossierStatus = DossierStatus.IN_PROGRESS
+
+
+class DossierDecided(Event):
+    dossier_code: str
+    outcome: Literal["approved", "refused"]
+    reason: str | None = None
+    decided_by: str
+    return_method: Literal["online", "postal"]
+    status: DossierStatus = DossierStatus.DECIDED
+
+
+class DossierResultReturned(Event):
+    dossier_code: str
+    method: Literal["online", "postal"]
+    outcome: Literal["approved", "refused"]
+    status: DossierStatus = DossierStatus.RESULT_RETURNED
+    finished_on_time: bool | None = None
+
+
+# --- Department work queues (topic department.<code>.work) ------------------------------------
+
+
+class WorkItemQueued(Event):
+    dossier_code: str
+    department_code: str
+    procedure_code: str
+    applicant_name: str
+    received_at: AwareDatetime
+    due_date: date
+    status: DossierStatus
+    sla_state: Literal["on_track", "at_risk", "overdue", "paused"] = "on_track"
+
+
+class WorkItemStatusChanged(Event):
+    dossier_code: str
+    department_code: str
+    status: DossierStatus
+    sla_state: Literal["on_track", "at_risk", "overdue", "paused"] = "on_track"
+
+
+# --- Payment (topic payment.events) -----------------------------------------------------------
+
+
+class PaymentRequested(Event):
+    dossier_code: str
+    payment_id: uuid.UUID
+    amount: Decimal = Field(gt=0)
+    currency: Literal["VND"] = "VND"
+
+
+class PaymentCompleted(Event):
+    dossier_code: str
+    payment_id: uuid.UUID
+    amount: Decimal
+    gateway_transaction_id: str
+
+
+# --- Postal return (topic postal.events) ------------------------------------------------------
+
+
+class ShipmentCreated(Event):
+    dossier_code: str
+    shipment_id: uuid.UUID
+    carrier: str
+    tracking_code: str
+
+
+class ShipmentDelivered(Event):
+    dossier_code: str
+    shipment_id: uuid.UUID
+    tracking_code: str
+    delivered_at: AwareDatetime
+
+
+# --- Notifications (topic notification.events) ------------------------------------------------
+
+
+class NotificationSent(Event):
+    dossier_code: str
+    channel: Literal["email", "sms"]
+    template: str
+    recipient: str = Field(description="Masked address, never the full one.")
+
+
+def event_type_of(model: type[Event]) -> str:
+    return model.type_name()

@@ -1,0 +1,97 @@
+"""Settings common to every service, read from environment variables only.
+
+Each service subclasses :class:`ServiceSettings` with its own prefix (``INTAKE_``,
+``PROCESSING_`` …) for what is its own, while the infrastructure addresses are shared
+and unprefixed (``KAFKA_BOOTSTRAP_SERVERS``, ``DATABASE_URL``), so one environment can
+configure the whole system. Only a service's composition root instantiates them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_PORTS = {
+    "intake": 8001,
+    "processing": 8002,
+    "payment": 8003,
+    "postal": 8004,
+    "notification": 8005,
+}
+
+
+def _shared(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class ServiceSettings(BaseSettings):
+    """Infrastructure settings; every field is documented in README's operator section."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = "service"
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias=_shared("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    kafka_enable_idempotence: bool = Field(
+        False,
+        validation_alias=_shared("KAFKA_ENABLE_IDEMPOTENCE"),
+        description="Tansu rejects aiokafka's InitProducerId; turn on against Apache Kafka.",
+    )
+    topic_partitions: int = Field(6, validation_alias=_shared("TOPIC_PARTITIONS"), ge=1)
+    topic_replication_factor: int = Field(
+        1, validation_alias=_shared("TOPIC_REPLICATION_FACTOR"), ge=1
+    )
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/postgres",
+        validation_alias=_shared("DATABASE_URL"),
+        description="The PostgreSQL server; each service uses its own database on it.",
+    )
+    database_name: str | None = Field(
+        None, description="Defaults to mot_cua_<service>; set <SERVICE>_DATABASE_NAME to change."
+    )
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 0
+
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", validation_alias=_shared("LOG_FORMAT")
+    )
+    log_level: str = Field("INFO", validation_alias=_shared("LOG_LEVEL"))
+
+    consumer_max_attempts: int = Field(
+        5, validation_alias=_shared("CONSUMER_MAX_ATTEMPTS"), ge=1,
+        description="Attempts of a handler before the message goes to <topic>.dlq.",
+    )
+    consumer_retry_backoff_s: float = Field(
+        0.2, validation_alias=_shared("CONSUMER_RETRY_BACKOFF_S"), ge=0
+    )
+    outbox_batch_size: int = Field(500, validation_alias=_shared("OUTBOX_BATCH_SIZE"), ge=1)
+    outbox_poll_interval_s: float = Field(
+        1.0, validation_alias=_shared("OUTBOX_POLL_INTERVAL_S"), gt=0
+    )
+
+    @property
+    def service_database_url(self) -> str:
+        """The service's own database on the configured server."""
+        name = self.database_name or f"mot_cua_{self.service_name}"
+        return with_database(self.database_url, name)
+
+
+def with_database(url: str, database: str) -> str:
+    """Return ``url`` pointing at ``database`` on the same server."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def settings_config(service: str) -> SettingsConfigDict:
+    """The configuration of a service's settings class: ``<SERVICE>_`` prefix."""
+    return SettingsConfigDict(
+        env_prefix=f"{service.upper()}_", extra="ignore", populate_by_name=True
+    )
