@@ -59,9 +59,14 @@ class Envelope(BaseModel):
         dossier_code: str | None = None,
         caused_by: Envelope | None = None,
         occurred_at: datetime | None = None,
+        correlation_id: uuid.UUID | None = None,
+        causation_id: uuid.UUID | None = None,
     ) -> Envelope:
         """Wrap ``event``; when it was caused by another event, keep its correlation."""
         event_id = uuid.uuid4()
+        if caused_by is not None:
+            correlation_id = caused_by.correlation_id
+            causation_id = caused_by.event_id
         return cls(
             event_id=event_id,
             event_type=event.type_name(),
@@ -69,8 +74,8 @@ class Envelope(BaseModel):
             occurred_at=occurred_at or datetime.now(UTC),
             dossier_id=dossier_id,
             dossier_code=dossier_code or (caused_by.dossier_code if caused_by else None),
-            correlation_id=caused_by.correlation_id if caused_by else event_id,
-            causation_id=caused_by.event_id if caused_by else None,
+            correlation_id=correlation_id or event_id,
+            causation_id=causation_id,
             producer=producer,
             payload=event.model_dump(mode="json"),
         )

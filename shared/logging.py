@@ -84,3 +84,9 @@ def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -
 
 def _identity(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return event_dict
+
+
+def mask_email(address: str) -> str:
+    """``nguyen.van.a@example.vn`` → ``n***@example.vn``."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"

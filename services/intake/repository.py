@@ -1,0 +1,112 @@
+"""Intake's SQL. Every function takes the connection of the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from shared.events import DossierSubmitted, Envelope
+
+
+async def next_dossier_number(conn: asyncpg.Connection, agency_code: str, day: date) -> int:
+    number: int = await conn.fetchval(
+        """INSERT INTO dossier_code_counter AS c (agency_code, business_date, last_number)
+           VALUES ($1, $2, 1)
+           ON CONFLICT (agency_code, business_date)
+           DO UPDATE SET last_number = c.last_number + 1
+           RETURNING last_number""",
+        agency_code,
+        day,
+    )
+    return number
+
+
+async def find_by_submission(
+    conn: asyncpg.Connection, portal: str, submission_id: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT code, status, received_at, due_date, request_sha256 FROM dossier
+           WHERE portal = $1 AND portal_submission_id = $2""",
+        portal,
+        submission_id,
+    )
+
+
+async def insert_dossier(
+    conn: asyncpg.Connection, event: DossierSubmitted, envelope: Envelope, request_sha256: str
+) -> None:
+    await conn.execute(
+        """INSERT INTO dossier (id, code, portal, portal_submission_id, request_sha256,
+               procedure_code, department_code, catalog_version, applicant, return_method,
+               postal_address, fee, status, received_at, due_date)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)""",
+        envelope.dossier_id,
+        event.dossier_code,
+        event.portal,
+        event.portal_submission_id,
+        request_sha256,
+        event.procedure_code,
+        event.department_code,
+        event.catalog_version,
+        event.applicant.model_dump(),
+        event.return_method,
+        event.postal_address,
+        event.fee,
+        event.status.value,
+        event.received_at,
+        event.due_date,
+    )
+    await conn.executemany(
+        """INSERT INTO dossier_document
+               (dossier_id, position, kind, filename, content_type, size, sha256)
+           VALUES ($1,$2,$3,$4,$5,$6,$7)""",
+        [
+            (envelope.dossier_id, i, d.kind, d.filename, d.content_type, d.size, d.sha256)
+            for i, d in enumerate(event.documents)
+        ],
+    )
+
+
+async def add_to_timeline(conn: asyncpg.Connection, envelope: Envelope, status: str | None,
+                          detail: dict[str, Any]) -> bool:
+    """Append an event to the dossier's timeline (and move its status); False if unknown."""
+    inserted = await conn.fetchval(
+        """INSERT INTO dossier_timeline
+               (event_id, dossier_id, occurred_at, event_type, producer, status, detail)
+           SELECT $1, id, $3, $4, $5, $6, $7 FROM dossier WHERE id = $2
+           ON CONFLICT (event_id) DO NOTHING
+           RETURNING true""",
+        envelope.event_id,
+        envelope.dossier_id,
+        envelope.occurred_at,
+        envelope.event_type,
+        envelope.producer,
+        status,
+        detail,
+    )
+    if inserted and status is not None:
+        await conn.execute(
+            "UPDATE dossier SET status = $2, updated_at = now() WHERE id = $1",
+            envelope.dossier_id,
+            status,
+        )
+    return bool(inserted)
+
+
+async def get_dossier(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT id, code, procedure_code, department_code, status, received_at, due_date,
+                  return_method FROM dossier WHERE code = $1""",
+        code,
+    )
+
+
+async def get_timeline(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT occurred_at, event_type, producer, status, detail FROM dossier_timeline
+           WHERE dossier_id = $1 ORDER BY occurred_at, event_id""",
+        dossier_id,
+    )

@@ -1,0 +1,47 @@
+"""Notification's composition root."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from services.notification.handlers import (
+    on_dossier_accepted,
+    on_dossier_decided,
+    on_dossier_submitted,
+    send_pending_emails,
+)
+from services.notification.mailer import Mailer
+from services.notification.settings import NotificationSettings
+from shared.events import DossierAccepted, DossierDecided, DossierSubmitted
+from shared.service import Runtime, ServiceSpec
+from shared.topics import DOSSIER_EVENTS
+from shared.worker import drain_forever
+
+BATCH = 20
+
+
+async def send_emails(runtime: Runtime) -> None:
+    settings: NotificationSettings = runtime.settings
+    mailer = Mailer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
+                    username=settings.smtp_username, password=settings.smtp_password,
+                    starttls=settings.smtp_starttls)
+    step = partial(send_pending_emails, runtime.pool, mailer, batch_size=BATCH,
+                   max_attempts=settings.max_attempts)
+    await drain_forever(runtime.pool, step, channel="email_message", batch_size=BATCH)
+
+
+SPEC = ServiceSpec(
+    name="notification",
+    title="Một Cửa — notification",
+    description="Tells citizens by email when their dossier moves.",
+    migrations=Path(__file__).parent / "migrations",
+    subscriptions=lambda runtime: {
+        DOSSIER_EVENTS: {
+            DossierSubmitted: on_dossier_submitted,
+            DossierAccepted: on_dossier_accepted,
+            DossierDecided: on_dossier_decided,
+        },
+    },
+    background=[send_emails],
+)

@@ -1,0 +1,114 @@
+"""Notification's use cases: queue an email at the moments that matter, then send it."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import structlog
+
+from services.notification import templates
+from services.notification.mailer import Mailer
+from shared.events import (
+    DossierAccepted,
+    DossierDecided,
+    DossierSubmitted,
+    Envelope,
+    NotificationSent,
+)
+from shared.logging import mask_email
+from shared.outbox import UnitOfWork
+from shared.topics import NOTIFICATION_EVENTS
+
+log = structlog.get_logger(__name__)
+
+
+async def on_dossier_submitted(event: DossierSubmitted, envelope: Envelope,
+                               uow: UnitOfWork) -> None:
+    await uow.conn.execute(
+        """INSERT INTO contact (dossier_id, dossier_code, full_name, email, phone, procedure_name)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dossier_id) DO NOTHING""",
+        envelope.dossier_id, event.dossier_code, event.applicant.full_name,
+        event.applicant.email, event.applicant.phone, event.procedure_name,
+    )
+
+
+async def _contact(uow: UnitOfWork, envelope: Envelope) -> asyncpg.Record:
+    contact = await uow.conn.fetchrow(
+        "SELECT full_name, email, procedure_name FROM contact WHERE dossier_id = $1",
+        envelope.dossier_id,
+    )
+    if contact is None:
+        raise LookupError(f"no contact known for dossier {envelope.dossier_code}")
+    return contact
+
+
+async def _queue(uow: UnitOfWork, envelope: Envelope, template: str, to: str,
+                 rendered: templates.Rendered) -> None:
+    await uow.conn.execute(
+        """INSERT INTO email_message (id, dossier_id, dossier_code, template, to_address,
+                                      subject, body, causation_event_id, correlation_id)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (id) DO NOTHING""",
+        uuid.uuid5(envelope.event_id, template), envelope.dossier_id, envelope.dossier_code,
+        template, to, rendered.subject, rendered.body, envelope.event_id,
+        envelope.correlation_id,
+    )
+
+
+async def on_dossier_accepted(event: DossierAccepted, envelope: Envelope, uow: UnitOfWork) -> None:
+    contact = await _contact(uow, envelope)
+    rendered = templates.accepted(name=contact["full_name"], code=event.dossier_code,
+                                  procedure=contact["procedure_name"], due_date=event.due_date,
+                                  fee=int(event.fee))
+    await _queue(uow, envelope, "dossier_accepted", contact["email"], rendered)
+
+
+async def on_dossier_decided(event: DossierDecided, envelope: Envelope, uow: UnitOfWork) -> None:
+    contact = await _contact(uow, envelope)
+    rendered = templates.result_ready(name=contact["full_name"], code=event.dossier_code,
+                                      procedure=contact["procedure_name"], outcome=event.outcome,
+                                      reason=event.reason, return_method=event.return_method)
+    await _queue(uow, envelope, "result_ready", contact["email"], rendered)
+
+
+async def send_pending_emails(pool: asyncpg.Pool, mailer: Mailer, *, batch_size: int,
+                              max_attempts: int) -> int:
+    async with UnitOfWork(pool) as uow:
+        rows = await uow.conn.fetch(
+            """SELECT id, dossier_id, dossier_code, template, to_address, subject, body,
+                      attempts, causation_event_id, correlation_id FROM email_message
+               WHERE status = 'pending' AND next_attempt_at <= now()
+               ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED""",
+            batch_size,
+        )
+        for row in rows:
+            await _send(uow, mailer, row, max_attempts)
+        await uow.commit()
+    return len(rows)
+
+
+async def _send(uow: UnitOfWork, mailer: Mailer, row: asyncpg.Record, max_attempts: int) -> None:
+    try:
+        await mailer.send(message_id=str(row["id"]), to=row["to_address"], subject=row["subject"],
+                          body=row["body"])
+    except Exception as error:
+        attempts = row["attempts"] + 1
+        await uow.conn.execute(
+            """UPDATE email_message SET attempts = $2, last_error = $3,
+                      status = CASE WHEN $2 >= $4 THEN 'failed' ELSE status END,
+                      next_attempt_at = now() + make_interval(secs => least(300, 2 ^ $2))
+               WHERE id = $1""",
+            row["id"], attempts, repr(error)[:500], max_attempts,
+        )
+        log.warning("email not sent", dossier_code=row["dossier_code"], error=repr(error))
+        return
+    await uow.conn.execute(
+        "UPDATE email_message SET status = 'sent', sent_at = now() WHERE id = $1", row["id"]
+    )
+    sent = NotificationSent(dossier_code=row["dossier_code"], channel="email",
+                            template=row["template"], recipient=mask_email(row["to_address"]))
+    await uow.record(NOTIFICATION_EVENTS, Envelope.wrap(
+        sent, dossier_id=row["dossier_id"], producer="notification",
+        dossier_code=row["dossier_code"], correlation_id=row["correlation_id"],
+        causation_id=row["causation_event_id"],
+    ))

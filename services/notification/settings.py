@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import SERVICE_PORTS, ServiceSettings, settings_config
+
+
+class NotificationSettings(ServiceSettings):
+    model_config: SettingsConfigDict = settings_config("notification")  # type: ignore[misc]
+
+    service_name: str = "notification"
+    http_port: int = SERVICE_PORTS["notification"]
+    smtp_host: str = Field("127.0.0.1", validation_alias=AliasChoices("SMTP_HOST"))
+    smtp_port: int = Field(1025, validation_alias=AliasChoices("SMTP_PORT"))
+    smtp_from: str = Field(
+        "Một Cửa <no-reply@motcua.local>", validation_alias=AliasChoices("SMTP_FROM")
+    )
+    smtp_username: str | None = Field(None, validation_alias=AliasChoices("SMTP_USERNAME"))
+    smtp_password: str | None = Field(None, validation_alias=AliasChoices("SMTP_PASSWORD"))
+    smtp_starttls: bool = Field(False, validation_alias=AliasChoices("SMTP_STARTTLS"))
+    max_attempts: int = 10

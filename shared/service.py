@@ -1,0 +1,170 @@
+"""What every service's composition root assembles: pool, broker, relay, consumers, HTTP.
+
+A service declares its parts in a :class:`ServiceSpec`; :func:`run` reads nothing but the
+settings it is given, and connects nothing at import time. Start-up order: database and
+migrations, topics, broker and consumers, relay, then HTTP. Shutdown (SIGTERM/SIGINT)
+reverses it: HTTP stops taking requests, consumers drain, the relay stops, the pool closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import structlog
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request, Response
+from faststream.kafka import KafkaBroker
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.db import SHARED_MIGRATIONS, create_pool, ensure_database, migrate, migration_files
+from shared.events import Event
+from shared.logging import configure_logging
+from shared.messaging import EventConsumer, Handler, make_broker, provision_topics, publisher
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
+from shared.topics import system_topics
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The live parts of a running service, handed to routes and start-up hooks."""
+
+    settings: Any
+    pool: asyncpg.Pool
+    broker: KafkaBroker
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    migrations: Path
+    subscriptions: Callable[[Runtime], Mapping[str, Mapping[type[Event], Handler]]]
+    routers: Sequence[APIRouter] = ()
+    on_start: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    background: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    description: str = ""
+    topics: Callable[[Any], list[str]] | None = None
+
+
+def default_topics(settings: Any) -> list[str]:
+    """Every topic of the system: any service may be the first to start."""
+    from shared.catalog import load_catalog
+
+    departments = {code for v in load_catalog().versions for code in v.department_codes}
+    return system_topics(sorted(departments))
+
+
+def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.service_database_url
+        await ensure_database(url)
+        await migrate(url, migration_files(SHARED_MIGRATIONS, spec.migrations))
+        pool = await create_pool(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        broker = make_broker(settings)
+        runtime = Runtime(settings=settings, pool=pool, broker=broker)
+        app.state.runtime = runtime
+        await provision_topics(settings, (spec.topics or default_topics)(settings))
+        for hook in spec.on_start:
+            await hook(runtime)
+        for group_topic, handlers in spec.subscriptions(runtime).items():
+            EventConsumer(
+                name=f"{spec.name}.{group_topic}",
+                topic=group_topic,
+                handlers=handlers,
+                pool=pool,
+                broker=broker,
+                max_attempts=settings.consumer_max_attempts,
+                backoff_s=settings.consumer_retry_backoff_s,
+            ).subscribe()
+        await broker.start()
+        relay = OutboxRelay(
+            pool,
+            publisher(broker),
+            batch_size=settings.outbox_batch_size,
+            poll_interval_s=settings.outbox_poll_interval_s,
+        )
+        tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        tasks += [asyncio.create_task(job(runtime)) for job in spec.background]
+        log.info("service started", http_port=settings.http_port)
+        try:
+            yield
+        finally:
+            log.info("service stopping")
+            await broker.stop()  # consumers finish the message in hand, offsets committed
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await pool.close()
+            log.info("service stopped")
+
+    app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan)
+    app.include_router(health_router())
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the running service's parts."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness: database and broker reachable")
+    async def readyz(request: Request, response: Response) -> dict[str, Any]:
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        checks = await readiness(runtime)
+        if not all(checks.values()):
+            response.status_code = 503
+        return {"status": "ready" if all(checks.values()) else "not ready", "checks": checks}
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def readiness(runtime: Runtime | None) -> dict[str, bool]:
+    if runtime is None:
+        return {"database": False, "broker": False}
+    checks = {"database": False, "broker": False}
+    with contextlib.suppress(Exception):
+        async with runtime.pool.acquire(timeout=2) as conn:
+            checks["database"] = await conn.fetchval("SELECT true", timeout=2)
+    with contextlib.suppress(Exception):
+        checks["broker"] = await runtime.broker.ping(timeout=2)
+    return checks
+
+
+def run(spec: ServiceSpec, settings: ServiceSettings) -> None:
+    """Entry point of ``python -m services.<name>``."""
+    configure_logging(spec.name, fmt=settings.log_format, level=settings.log_level)
+    app = build_app(spec, settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
