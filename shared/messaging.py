@@ -92,6 +92,11 @@ def publisher(broker: KafkaBroker) -> Callable[..., Awaitable[asyncio.Future[Any
     return publish
 
 
+async def _raw_body(message: Any) -> bytes:
+    body: bytes = message.body
+    return body
+
+
 class EventConsumer:
     """Subscribes one consumer group to one topic and dispatches by event type."""
 
@@ -121,11 +126,12 @@ class EventConsumer:
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             title=f"{self.name}:{self.topic}",
+            decoder=_raw_body,  # envelopes are parsed by process(), which dead-letters bad ones
         )
 
         @subscriber
         async def consume(body: bytes, message: KafkaMessage) -> None:
-            await self.process(message.body, message)
+            await self.process(body, message)
 
     async def process(self, raw: bytes, message: Any) -> None:
         try:

@@ -1,0 +1,236 @@
+"""The reliability plumbing on the real broker and database."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer
+from faststream.kafka import KafkaBroker
+
+from shared.db import SHARED_MIGRATIONS, MigrationError, create_pool, migrate, migration_files
+from shared.events import DossierProcessingStarted, Envelope
+from shared.messaging import EventConsumer, PermanentError, provision_topics, publisher
+from shared.outbox import OutboxRelay, UnitOfWork
+from shared.settings import ServiceSettings
+from tests.support import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def _settings(kafka_bootstrap: str) -> ServiceSettings:
+    return ServiceSettings(service_name="test", kafka_bootstrap_servers=kafka_bootstrap)
+
+
+def _envelope(dossier_id: uuid.UUID, n: int) -> Envelope:
+    return Envelope.wrap(
+        DossierProcessingStarted(dossier_code=f"T-{n}"), dossier_id=dossier_id, producer="test"
+    )
+
+
+@pytest.fixture
+async def pool(database_url: str):
+    await migrate(database_url, migration_files(SHARED_MIGRATIONS))
+    pool = await create_pool(database_url)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def broker(kafka_bootstrap: str):
+    broker = KafkaBroker(kafka_bootstrap, acks="all")
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+async def _new_topic(kafka_bootstrap: str) -> str:
+    topic = f"test.{uuid.uuid4().hex[:10]}"
+    await provision_topics(_settings(kafka_bootstrap), [topic, f"{topic}.dlq"])
+    return topic
+
+
+async def _read(kafka_bootstrap: str, topic: str, count: int) -> list:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest",
+        group_id=f"reader-{uuid.uuid4().hex[:6]}", enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list = []
+    try:
+        async with asyncio.timeout(30):
+            while len(records) < count:
+                batch = await consumer.getmany(timeout_ms=500)
+                for partition_records in batch.values():
+                    records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def test_concurrent_migrations_apply_each_file_once(database_url: str, tmp_path) -> None:
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0001_thing.sql").write_text("CREATE TABLE thing (id int);")
+    files = migration_files(SHARED_MIGRATIONS, tmp_path / "migrations")
+
+    first, second = await asyncio.gather(migrate(database_url, files), migrate(database_url, files))
+
+    assert sorted(first + second) == sorted(name for name, _ in files)
+    assert not set(first) & set(second)
+    assert await migrate(database_url, files) == []
+
+
+async def test_a_changed_migration_is_refused(database_url: str, tmp_path) -> None:
+    (tmp_path / "migrations").mkdir()
+    path = tmp_path / "migrations" / "0001_thing.sql"
+    path.write_text("CREATE TABLE thing (id int);")
+    await migrate(database_url, migration_files(tmp_path / "migrations"))
+    path.write_text("CREATE TABLE thing (id bigint);")
+
+    with pytest.raises(MigrationError, match="changed after it was applied"):
+        await migrate(database_url, migration_files(tmp_path / "migrations"))
+
+
+async def test_events_are_not_recorded_when_the_transaction_rolls_back(pool) -> None:
+    with pytest.raises(RuntimeError):
+        async with UnitOfWork(pool) as uow:
+            await uow.record("anything", _envelope(uuid.uuid4(), 1))
+            raise RuntimeError("the use case failed")
+    assert await pool.fetchval("SELECT count(*) FROM outbox_message") == 0
+
+
+class _CrashAfterPublish(OutboxRelay):
+    async def after_publish(self, rows) -> None:
+        raise RuntimeError("crash between publish and mark")
+
+
+async def test_relay_survives_a_crash_between_publish_and_mark_and_inbox_dedups(
+    pool, broker, kafka_bootstrap: str
+) -> None:
+    topic = await _new_topic(kafka_bootstrap)
+    dossier_id = uuid.uuid4()
+    envelopes = [_envelope(dossier_id, n) for n in range(3)]
+    async with UnitOfWork(pool) as uow:
+        for envelope in envelopes:
+            await uow.record(topic, envelope)
+        await uow.commit()
+
+    with pytest.raises(RuntimeError, match="crash"):
+        await _CrashAfterPublish(pool, publisher(broker)).relay_once()
+    assert await pool.fetchval("SELECT count(*) FROM outbox_message WHERE sent_at IS NULL") == 3
+
+    assert await OutboxRelay(pool, publisher(broker)).relay_once() == 3
+    assert await pool.fetchval("SELECT count(*) FROM outbox_message WHERE sent_at IS NULL") == 0
+
+    records = await _read(kafka_bootstrap, topic, 6)
+    ids = [Envelope.model_validate_json(r.value).event_id for r in records]
+    expected = [e.event_id for e in envelopes]
+    assert ids == expected + expected, "published twice, in order, on one partition"
+    assert {r.key for r in records} == {str(dossier_id).encode()}
+
+    await pool.execute("CREATE TABLE effect (event_id uuid)")
+
+    async def handler(event, envelope, uow) -> None:
+        await uow.conn.execute("INSERT INTO effect VALUES ($1)", envelope.event_id)
+
+    consumer = EventConsumer(name="test-consumer", topic=topic, pool=pool, broker=broker,
+                             handlers={DossierProcessingStarted: handler})
+    for record in records:
+        await consumer.process(record.value, None)
+    effects = await pool.fetch("SELECT event_id FROM effect")
+    assert sorted(r["event_id"] for r in effects) == sorted(expected)
+
+
+async def test_relay_lease_is_held_by_one_relay_at_a_time(pool, broker) -> None:
+    first = OutboxRelay(pool, publisher(broker), poll_interval_s=0.05)
+    second = OutboxRelay(pool, publisher(broker), poll_interval_s=0.05)
+    tasks = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
+    try:
+        await wait_until(lambda: first.holds_lease or second.holds_lease, timeout=10,
+                         description="a relay takes the lease")
+        assert first.holds_lease != second.holds_lease
+        holder, other = (first, second) if first.holds_lease else (second, first)
+        tasks[[first, second].index(holder)].cancel()
+        await wait_until(lambda: other.holds_lease, timeout=10,
+                         description="the other relay takes over the lease")
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_failing_and_malformed_messages_are_dead_lettered_and_the_stream_flows(
+    pool, kafka_bootstrap: str
+) -> None:
+    topic = await _new_topic(kafka_bootstrap)
+    await pool.execute("CREATE TABLE handled (code text)")
+    attempts: list[str] = []
+
+    async def handler(event, envelope, uow) -> None:
+        attempts.append(event.dossier_code)
+        if event.dossier_code == "POISON":
+            raise ValueError("cannot handle this one")
+        if event.dossier_code == "BAD-DATA":
+            raise PermanentError("bad data, do not retry")
+        await uow.conn.execute("INSERT INTO handled VALUES ($1)", event.dossier_code)
+
+    broker = KafkaBroker(kafka_bootstrap, acks="all")
+    EventConsumer(name="dlq-test", topic=topic, pool=pool, broker=broker, max_attempts=3,
+                  backoff_s=0.01, handlers={DossierProcessingStarted: handler}).subscribe()
+    await broker.start()
+    try:
+        dossier_id = uuid.uuid4()
+        for code in ("POISON", "BAD-DATA"):
+            envelope = Envelope.wrap(DossierProcessingStarted(dossier_code=code),
+                                     dossier_id=dossier_id, producer="test")
+            await broker.publish(envelope.model_dump_json().encode(), topic,
+                                 key=str(dossier_id).encode())
+        await broker.publish(b"{not json", topic, key=str(dossier_id).encode())
+        good = Envelope.wrap(DossierProcessingStarted(dossier_code="GOOD"),
+                             dossier_id=dossier_id, producer="test")
+        await broker.publish(good.model_dump_json().encode(), topic, key=str(dossier_id).encode())
+
+        async def good_handled() -> bool:
+            return bool(await pool.fetchval("SELECT count(*) FROM handled WHERE code = 'GOOD'"))
+
+        await wait_until(good_handled, timeout=30, description="the good message is handled")
+        dead = await _read(kafka_bootstrap, f"{topic}.dlq", 3)
+    finally:
+        await broker.stop()
+
+    headers = [dict(r.headers) for r in dead]
+    assert [h["x-dlq-attempts"] for h in headers] == [b"3", b"1", b"1"]
+    assert b"cannot handle this one" in headers[0]["x-dlq-error"]
+    assert headers[1]["x-dlq-error-type"] == b"PermanentError"
+    assert headers[2]["x-dlq-error-type"] == b"ValidationError"
+    assert all(h["x-original-topic"] == topic.encode() for h in headers)
+    assert attempts.count("POISON") == 3 and attempts.count("BAD-DATA") == 1
+
+
+async def test_inbox_ignores_a_redelivered_event(pool) -> None:
+    event_id = uuid.uuid4()
+    async with UnitOfWork(pool) as uow:
+        assert await uow.claim("c", event_id)
+        await uow.commit()
+    async with UnitOfWork(pool) as uow:
+        assert not await uow.claim("c", event_id)
+        assert await uow.claim("another consumer", event_id)
+
+
+async def test_migrations_make_the_outbox_notify(database_url: str) -> None:
+    await migrate(database_url, migration_files(SHARED_MIGRATIONS))
+    conn = await asyncpg.connect(database_url)
+    got = asyncio.Event()
+    await conn.add_listener("outbox_message", lambda *_: got.set())
+    pool = await create_pool(database_url)
+    try:
+        async with UnitOfWork(pool) as uow:
+            await uow.record("t", _envelope(uuid.uuid4(), 1))
+            await uow.commit()
+        async with asyncio.timeout(5):
+            await got.wait()
+    finally:
+        await pool.close()
+        await conn.close()
