@@ -11,6 +11,7 @@ from services.intake.contracts import (
     DossierReceipt,
     DossierView,
     ProcedureSummary,
+    RequiredDocument,
     SubmitDossier,
     TimelineEntry,
 )
@@ -44,6 +45,12 @@ async def list_procedures(deps: Deps) -> list[ProcedureSummary]:
             committed_days=p.committed_days,
             statutory_days=p.statutory_days,
             postal_return=p.postal_return,
+            postage=p.postage,
+            required_documents=[
+                RequiredDocument(kind=d.kind, name=d.name, mandatory=d.mandatory,
+                                 accepted_types=list(d.accepted_types), max_bytes=d.max_bytes)
+                for d in p.required_documents
+            ],
         )
         for p in version.procedures
     ]

@@ -71,6 +71,14 @@ class DossierView(BaseModel):
     timeline: list[TimelineEntry]
 
 
+class RequiredDocument(BaseModel):
+    kind: str
+    name: str
+    mandatory: bool
+    accepted_types: list[str]
+    max_bytes: int
+
+
 class ProcedureSummary(BaseModel):
     code: str
     national_code: str | None
@@ -80,3 +88,5 @@ class ProcedureSummary(BaseModel):
     committed_days: int
     statutory_days: int
     postal_return: bool
+    postage: int
+    required_documents: list[RequiredDocument]
