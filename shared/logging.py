@@ -62,6 +62,7 @@ def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _drop_noise,
             structlog.processors.format_exc_info if use_json else _identity,
             redact_identity_numbers,
             renderer,
@@ -72,7 +73,7 @@ def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "uvicorn.access", "faststream.access"):
+    for noisy in ("aiokafka", "uvicorn.access", "faststream"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "faststream"):
         lib = logging.getLogger(name)
@@ -80,6 +81,13 @@ def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -
         lib.propagate = True
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
+
+
+def _drop_noise(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    event_dict.pop("color_message", None)  # uvicorn's duplicate of the message, with ANSI codes
+    if event_dict.get("extra") is None:
+        event_dict.pop("extra", None)
+    return event_dict
 
 
 def _identity(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:

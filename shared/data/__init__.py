@@ -1,0 +1,1 @@
+"""Package data: shared/data (a package so that wheels ship its YAML files)."""
