@@ -25,6 +25,8 @@ class Event(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
     schema_version: ClassVar[int] = 1
+    description_vi: ClassVar[str] = ""
+    """How the citizen's timeline names this moment (Vietnamese, with diacritics)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -111,6 +113,7 @@ class DocumentRef(BaseModel):
 class DossierSubmitted(Event):
     """A portal's submission was validated and registered by intake."""
 
+    description_vi: ClassVar[str] = "Hồ sơ đã được nộp trực tuyến"
     dossier_code: str
     portal: str
     portal_submission_id: str
@@ -133,6 +136,7 @@ class DossierSubmitted(Event):
 class DossierAccepted(Event):
     """Processing accepted the dossier (tiếp nhận) and routed it to its department."""
 
+    description_vi: ClassVar[str] = "Hồ sơ đã được tiếp nhận"
     dossier_code: str
     department_code: str
     fee: Decimal
@@ -144,11 +148,13 @@ class DossierAccepted(Event):
 class DossierProcessingStarted(Event):
     """Nothing blocks the department any more (fee paid, or none due)."""
 
+    description_vi: ClassVar[str] = "Hồ sơ đang được xử lý"
     dossier_code: str
     status: DossierStatus = DossierStatus.IN_PROGRESS
 
 
 class DossierDecided(Event):
+    description_vi: ClassVar[str] = "Hồ sơ đã được giải quyết"
     dossier_code: str
     outcome: Literal["approved", "refused"]
     reason: str | None = None
@@ -158,6 +164,7 @@ class DossierDecided(Event):
 
 
 class DossierResultReturned(Event):
+    description_vi: ClassVar[str] = "Đã trả kết quả"
     dossier_code: str
     method: Literal["online", "postal"]
     outcome: Literal["approved", "refused"]
@@ -165,10 +172,47 @@ class DossierResultReturned(Event):
     finished_on_time: bool | None = None
 
 
+class SupplementRequested(Event):
+    """Processing asks the citizen for missing documents; the clock pauses (status 5)."""
+
+    description_vi: ClassVar[str] = "Yêu cầu bổ sung hồ sơ"
+    dossier_code: str
+    missing: tuple[str, ...]
+    reason: str
+    deadline: date
+    status: DossierStatus = DossierStatus.AWAITING_SUPPLEMENT
+
+
+class SupplementProvided(Event):
+    """Intake received the supplement from the portal (documents stored, references here)."""
+
+    description_vi: ClassVar[str] = "Công dân đã bổ sung hồ sơ"
+    dossier_code: str
+    documents: tuple[DocumentRef, ...]
+    provided_at: AwareDatetime
+
+
+class WithdrawalRequested(Event):
+    """The citizen asked through a portal to withdraw a dossier not yet decided."""
+
+    description_vi: ClassVar[str] = "Công dân đề nghị rút hồ sơ"
+    dossier_code: str
+    reason: str | None = None
+    requested_at: AwareDatetime
+
+
+class DossierWithdrawn(Event):
+    description_vi: ClassVar[str] = "Công dân đã rút hồ sơ"
+    dossier_code: str
+    reason: str | None = None
+    status: DossierStatus = DossierStatus.WITHDRAWN
+
+
 # --- Department work queues (topic department.<code>.work) ------------------------------------
 
 
 class WorkItemQueued(Event):
+    description_vi: ClassVar[str] = "Hồ sơ được chuyển đến phòng chuyên môn"
     dossier_code: str
     department_code: str
     procedure_code: str
@@ -180,6 +224,7 @@ class WorkItemQueued(Event):
 
 
 class WorkItemStatusChanged(Event):
+    description_vi: ClassVar[str] = "Phòng chuyên môn cập nhật trạng thái hồ sơ"
     dossier_code: str
     department_code: str
     status: DossierStatus
@@ -190,6 +235,7 @@ class WorkItemStatusChanged(Event):
 
 
 class PaymentRequested(Event):
+    description_vi: ClassVar[str] = "Yêu cầu thanh toán phí, lệ phí"
     dossier_code: str
     payment_id: uuid.UUID
     amount: Decimal = Field(gt=0)
@@ -197,6 +243,7 @@ class PaymentRequested(Event):
 
 
 class PaymentCompleted(Event):
+    description_vi: ClassVar[str] = "Đã thanh toán phí, lệ phí trực tuyến"
     dossier_code: str
     payment_id: uuid.UUID
     amount: Decimal
@@ -207,6 +254,7 @@ class PaymentCompleted(Event):
 
 
 class ShipmentCreated(Event):
+    description_vi: ClassVar[str] = "Kết quả đã được gửi qua dịch vụ bưu chính công ích"
     dossier_code: str
     shipment_id: uuid.UUID
     carrier: str
@@ -214,6 +262,7 @@ class ShipmentCreated(Event):
 
 
 class ShipmentDelivered(Event):
+    description_vi: ClassVar[str] = "Bưu điện đã giao kết quả"
     dossier_code: str
     shipment_id: uuid.UUID
     tracking_code: str
@@ -224,6 +273,7 @@ class ShipmentDelivered(Event):
 
 
 class NotificationSent(Event):
+    description_vi: ClassVar[str] = "Đã gửi thông báo cho công dân"
     dossier_code: str
     channel: Literal["email", "sms"]
     template: str

@@ -98,7 +98,11 @@ async def _raw_body(message: Any) -> bytes:
 
 
 class EventConsumer:
-    """Subscribes one consumer group to one topic and dispatches by event type."""
+    """Subscribes one consumer group to one topic and dispatches by event type.
+
+    A handler keyed by the base class ``Event`` receives every type that has no handler of
+    its own, including types this build does not know (then ``event`` is ``None``).
+    """
 
     def __init__(
         self,
@@ -113,7 +117,8 @@ class EventConsumer:
     ) -> None:
         self.name = name
         self.topic = topic
-        self._handlers = {model.type_name(): h for model, h in handlers.items()}
+        self._handlers = {m.type_name(): h for m, h in handlers.items() if m is not Event}
+        self._any_type = handlers.get(Event)  # ``Event`` as a key handles every other type
         self._pool = pool
         self._broker = broker
         self._max_attempts = max_attempts
@@ -139,7 +144,7 @@ class EventConsumer:
         except ValidationError as error:
             await self._dead_letter(raw, message, error, attempts=1)
             return
-        handler = self._handlers.get(envelope.event_type)
+        handler = self._handlers.get(envelope.event_type, self._any_type)
         if handler is None:
             return  # unknown or uninteresting types are ignored, by contract
         structlog.contextvars.bind_contextvars(
@@ -167,7 +172,7 @@ class EventConsumer:
     async def _handle_once(self, handler: Handler, envelope: Envelope) -> None:
         try:
             event = envelope.event()
-        except ValidationError as error:
+        except ValidationError as error:  # a known type with a payload that breaks its contract
             raise PermanentError(f"invalid {envelope.event_type} payload: {error}") from error
         async with UnitOfWork(self._pool) as uow:
             if not await uow.claim(self.name, envelope.event_id):

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.workdays import WorkingCalendar
-
 from services.intake.api import router
 from services.intake.documents import LocalDocumentStore
 from services.intake.handlers import IntakeDeps, record_in_timeline
 from services.intake.settings import IntakeSettings
 from shared.catalog import load_catalog
-from shared.events import (
-    DossierAccepted,
-    DossierDecided,
-    DossierProcessingStarted,
-    DossierResultReturned,
-    PaymentCompleted,
-    PaymentRequested,
-    ShipmentCreated,
-    ShipmentDelivered,
-)
+from shared.events import Event
 from shared.service import Runtime, ServiceSpec
 from shared.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS
+from shared.workdays import WorkingCalendar
 
 
 async def wire(runtime: Runtime) -> None:
@@ -38,17 +28,9 @@ async def wire(runtime: Runtime) -> None:
 
 
 def subscriptions(runtime: Runtime) -> dict:
-    timeline = record_in_timeline
-    return {
-        DOSSIER_EVENTS: {
-            DossierAccepted: timeline,
-            DossierProcessingStarted: timeline,
-            DossierDecided: timeline,
-            DossierResultReturned: timeline,
-        },
-        PAYMENT_EVENTS: {PaymentRequested: timeline, PaymentCompleted: timeline},
-        POSTAL_EVENTS: {ShipmentCreated: timeline, ShipmentDelivered: timeline},
-    }
+    """Every event about a dossier, whoever produced it, joins the dossier's timeline."""
+    everything = {Event: record_in_timeline}
+    return {DOSSIER_EVENTS: everything, PAYMENT_EVENTS: everything, POSTAL_EVENTS: everything}
 
 
 SPEC = ServiceSpec(

@@ -9,6 +9,7 @@ from datetime import date
 
 from services.intake.contracts import SubmitDossier
 from shared.catalog import Procedure
+from shared.events import EVENT_TYPES
 
 
 @dataclass(frozen=True)
@@ -82,19 +83,7 @@ def check_submission(
     return documents
 
 
-TIMELINE_VI = {
-    "DossierSubmitted": "Hồ sơ đã được nộp trực tuyến",
-    "DossierAccepted": "Hồ sơ đã được tiếp nhận",
-    "DossierProcessingStarted": "Hồ sơ đang được xử lý",
-    "DossierDecided": "Hồ sơ đã được giải quyết",
-    "DossierResultReturned": "Đã trả kết quả",
-    "PaymentRequested": "Yêu cầu thanh toán phí, lệ phí",
-    "PaymentCompleted": "Đã thanh toán phí, lệ phí trực tuyến",
-    "ShipmentCreated": "Kết quả đã được gửi qua dịch vụ bưu chính công ích",
-    "ShipmentDelivered": "Bưu điện đã giao kết quả",
-    "NotificationSent": "Đã gửi thông báo cho công dân",
-}
-
-
 def describe(event_type: str) -> str:
-    return TIMELINE_VI.get(event_type, event_type)
+    """The Vietnamese name of a timeline entry, from the event contract itself."""
+    model = EVENT_TYPES.get(event_type)
+    return model.description_vi if model is not None and model.description_vi else event_type

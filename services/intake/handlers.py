@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from shared.workdays import BUSINESS_TZ, WorkingCalendar
 
 from services.intake import repository
 from services.intake.contracts import DossierReceipt, SubmitDossier
@@ -20,6 +19,7 @@ from shared.events import Applicant, DocumentRef, DossierSubmitted, Envelope, Ev
 from shared.outbox import UnitOfWork
 from shared.status import DossierStatus
 from shared.topics import DOSSIER_EVENTS
+from shared.workdays import BUSINESS_TZ, WorkingCalendar
 
 
 class SubmissionConflict(Exception):
@@ -135,6 +135,7 @@ def _replay(existing: asyncpg.Record, fingerprint: str) -> DossierReceipt:
     )
 
 
+_KNOWN_STATUSES = {s.value for s in DossierStatus}
 _PUBLIC_DETAIL = ("outcome", "reason", "tracking_code", "method", "amount", "channel")
 
 
@@ -142,7 +143,7 @@ async def record_in_timeline(event: Event, envelope: Envelope, uow: UnitOfWork) 
     """Any event about a dossier joins its timeline; a status in it becomes the status."""
     payload: dict[str, Any] = envelope.payload
     status = payload.get("status")
-    if status is not None:
-        status = DossierStatus(status).value
+    if status not in _KNOWN_STATUSES:
+        status = None  # a status from a newer producer: keep the entry, not the status
     detail = {k: payload[k] for k in _PUBLIC_DETAIL if payload.get(k) is not None}
     await repository.add_to_timeline(uow.conn, envelope, status, detail)
