@@ -185,26 +185,29 @@ class EventConsumer:
     async def _dead_letter(
         self, raw: bytes, message: Any, error: BaseException, *, attempts: int
     ) -> None:
-        raw_message = getattr(message, "raw_message", None)
-        headers = {
-            "x-dlq-error": f"{type(error).__name__}: {error}"[:2000],
-            "x-dlq-error-type": type(error).__name__,
-            "x-dlq-traceback": "".join(traceback.format_exception(error))[-4000:],
-            "x-dlq-attempts": str(attempts),
-            "x-dlq-consumer": self.name,
-            "x-dlq-dead-lettered-at": str(time.time()),
-            "x-original-topic": self.topic,
-            "x-original-partition": str(getattr(raw_message, "partition", "")),
-            "x-original-offset": str(getattr(raw_message, "offset", "")),
-        }
-        key = getattr(raw_message, "key", None)
-        await self._broker.publish(raw, dead_letter(self.topic), key=key, headers=headers)
-        EVENTS_DEAD_LETTERED.labels(self.name, self.topic).inc()
-        log.error(
-            "message dead-lettered",
-            consumer=self.name,
-            topic=self.topic,
-            dlq=dead_letter(self.topic),
-            attempts=attempts,
-            error=headers["x-dlq-error"],
-        )
+        await dead_letter_message(self._broker, consumer=self.name, topic=self.topic, raw=raw,
+                                  message=message, error=error, attempts=attempts)
+
+
+async def dead_letter_message(
+    broker: KafkaBroker, *, consumer: str, topic: str, raw: bytes, message: Any,
+    error: BaseException, attempts: int,
+) -> None:
+    """Publish ``raw`` to ``<topic>.dlq`` with the cause in headers, keeping its key."""
+    raw_message = getattr(message, "raw_message", None)
+    headers = {
+        "x-dlq-error": f"{type(error).__name__}: {error}"[:2000],
+        "x-dlq-error-type": type(error).__name__,
+        "x-dlq-traceback": "".join(traceback.format_exception(error))[-4000:],
+        "x-dlq-attempts": str(attempts),
+        "x-dlq-consumer": consumer,
+        "x-dlq-dead-lettered-at": str(time.time()),
+        "x-original-topic": topic,
+        "x-original-partition": str(getattr(raw_message, "partition", "")),
+        "x-original-offset": str(getattr(raw_message, "offset", "")),
+    }
+    key = getattr(raw_message, "key", None)
+    await broker.publish(raw, dead_letter(topic), key=key, headers=headers)
+    EVENTS_DEAD_LETTERED.labels(consumer, topic).inc()
+    log.error("message dead-lettered", consumer=consumer, topic=topic, dlq=dead_letter(topic),
+              attempts=attempts, error=headers["x-dlq-error"])
