@@ -143,6 +143,8 @@ class DossierAccepted(Event):
     due_date: date
     return_method: Literal["online", "postal"]
     status: DossierStatus
+    statutory_due_date: date | None = None
+    actor_role: str | None = None
 
 
 class DossierProcessingStarted(Event):
@@ -151,6 +153,7 @@ class DossierProcessingStarted(Event):
     description_vi: ClassVar[str] = "Hồ sơ đang được xử lý"
     dossier_code: str
     status: DossierStatus = DossierStatus.IN_PROGRESS
+    actor_role: str | None = None
 
 
 class DossierDecided(Event):
@@ -161,6 +164,9 @@ class DossierDecided(Event):
     decided_by: str
     return_method: Literal["online", "postal"]
     status: DossierStatus = DossierStatus.DECIDED
+    result_document: DocumentRef | None = None
+    sla_result: Literal["early", "on_time", "late"] | None = None
+    """Decision date against the committed due date in force (after any apology letter)."""
 
 
 class DossierResultReturned(Event):
@@ -170,6 +176,13 @@ class DossierResultReturned(Event):
     outcome: Literal["approved", "refused"]
     status: DossierStatus = DossierStatus.RESULT_RETURNED
     finished_on_time: bool | None = None
+    sla_result: Literal["early", "on_time", "late"] | None = None
+    """The decision (the department's finish) against ``committed_due_date``; postal transit
+    after the decision is not the department's time."""
+    committed_due_date: date | None = None
+    original_due_date: date | None = None
+    """The first committed date, kept for statistics when an apology letter moved it."""
+    statutory_due_date: date | None = None
 
 
 class SupplementRequested(Event):
@@ -181,6 +194,7 @@ class SupplementRequested(Event):
     reason: str
     deadline: date
     status: DossierStatus = DossierStatus.AWAITING_SUPPLEMENT
+    actor_role: str | None = None
 
 
 class SupplementProvided(Event):
@@ -208,6 +222,103 @@ class DossierWithdrawn(Event):
     status: DossierStatus = DossierStatus.WITHDRAWN
 
 
+class DossierRefusedAtIntake(Event):
+    """The intake officer did not accept the dossier (status 3); ``reason`` is public."""
+
+    description_vi: ClassVar[str] = "Hồ sơ không được tiếp nhận"
+    dossier_code: str
+    reason: str
+    actor_role: str
+    status: DossierStatus = DossierStatus.REFUSED_AT_INTAKE
+
+
+class DossierProcessingResumed(Event):
+    """The clock runs again after a pause (fee paid, supplement provided); new due date."""
+
+    description_vi: ClassVar[str] = "Hồ sơ tiếp tục được giải quyết"
+    dossier_code: str
+    status: DossierStatus
+    due_date: date
+    resumed_because: Literal["fee_paid", "supplement_provided"]
+
+
+class DossierDecisionProposed(Event):
+    """A specialist proposed the outcome; the approver decides. The status does not change."""
+
+    description_vi: ClassVar[str] = "Chuyên viên đã trình lãnh đạo kết quả giải quyết"
+    dossier_code: str
+    proposed_outcome: Literal["approved", "refused"]
+    actor_role: str
+
+
+class DossierProcessingStopped(Event):
+    """The office stopped processing (status 8), e.g. a supplement never came."""
+
+    description_vi: ClassVar[str] = "Hồ sơ bị dừng xử lý"
+    dossier_code: str
+    reason: str
+    actor_role: str
+    status: DossierStatus = DossierStatus.STOPPED
+
+
+class DossierTransferred(Event):
+    """The dossier moved to another department of the agency; the deadline is unchanged."""
+
+    description_vi: ClassVar[str] = "Hồ sơ được chuyển sang phòng chuyên môn khác"
+    dossier_code: str
+    from_department_code: str
+    to_department_code: str
+    reason: str | None = None
+    actor_role: str
+    status: DossierStatus
+
+
+class DossierApologyIssued(Event):
+    """Apology letter with a new date (phiếu xin lỗi và hẹn lại ngày trả kết quả, form 04).
+
+    ``new_due_date`` becomes the committed date; ``original_due_date`` stays for statistics.
+    Carries what the letter needs; the citizen's contact details are the notifier's own.
+    """
+
+    description_vi: ClassVar[str] = "Cơ quan xin lỗi và hẹn lại ngày trả kết quả"
+    dossier_code: str
+    procedure_name: str
+    department_code: str
+    reason: str
+    previous_due_date: date
+    new_due_date: date
+    original_due_date: date
+    issued_on: date
+    actor_role: str
+
+
+class DossierAtRisk(Event):
+    """The committed date is near and the dossier is not decided (emitted once per date)."""
+
+    description_vi: ClassVar[str] = "Hồ sơ sắp đến hạn trả kết quả"
+    dossier_code: str
+    department_code: str
+    due_date: date
+    working_days_left: int
+
+
+class DossierOverdue(Event):
+    """The committed date passed and the dossier is not decided (emitted once per date)."""
+
+    description_vi: ClassVar[str] = "Hồ sơ đã quá hạn trả kết quả"
+    dossier_code: str
+    department_code: str
+    due_date: date
+
+
+class WithdrawalRefused(Event):
+    """A withdrawal came too late (the dossier is decided or closed); nothing changed."""
+
+    description_vi: ClassVar[str] = "Không thể rút hồ sơ"
+    dossier_code: str
+    reason: str
+
+
 # --- Department work queues (topic department.<code>.work) ------------------------------------
 
 
@@ -229,6 +340,17 @@ class WorkItemStatusChanged(Event):
     department_code: str
     status: DossierStatus
     sla_state: Literal["on_track", "at_risk", "overdue", "paused"] = "on_track"
+    due_date: date | None = None
+    awaiting_approval: bool | None = None
+
+
+class WorkItemTransferred(Event):
+    """On the old department's topic: the item left this queue for another department."""
+
+    description_vi: ClassVar[str] = "Hồ sơ được chuyển sang phòng chuyên môn khác"
+    dossier_code: str
+    department_code: str
+    to_department_code: str
 
 
 # --- Payment (topic payment.events) -----------------------------------------------------------
