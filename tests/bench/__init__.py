@@ -1,0 +1,1 @@
+"""The national-day benchmark: ``python -m tests.bench --dossiers N`` (``make bench``)."""

@@ -1,0 +1,76 @@
+"""``python -m tests.bench --dossiers N``: start the stack as ``make run`` does, measure the raw
+limits, run the scenarios of issue 6, print the table and write docs/benchmarks.{md,json}."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from tests.bench import limits, markdown, report, scenarios
+from tests.bench.measures import ServiceDatabases
+from tests.bench.observer import Observer
+from tests.bench.stack import MemorySampler, running_stack
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser.add_argument("--dossiers", type=int, default=40_000,
+                        help="dossiers in the national-day burst (default 40,000)")
+    parser.add_argument("--step-seconds", type=float, default=None,
+                        help="length of each HTTP load step (default 5 s, 15 s from 5,000 "
+                        "dossiers)")
+    parser.add_argument("--final-timeout", type=float, default=None,
+                        help="how long the national day may take to become final "
+                        "(default 120 s + 60 ms per dossier)")
+    parser.add_argument("--docs", type=Path, default=DOCS,
+                        help="where benchmarks.md and benchmarks.json are written")
+    return parser.parse_args()
+
+
+async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
+                  ) -> dict[str, Any]:
+    print("measuring the raw limits", flush=True)
+    raw = await limits.measure(info["kafka_bootstrap_servers"], info["database_url"])
+    print(f"  {raw}", flush=True)
+    ctx = {"intake": info["services"]["intake"], "workdir": workdir,
+           "dbs": ServiceDatabases(info["database_url"])}
+    step_s = args.step_seconds or (15.0 if args.dossiers >= 5000 else 5.0)
+    final_timeout = args.final_timeout or 120 + 0.06 * args.dossiers
+    with MemorySampler(info["pids"]) as memory:
+        async with Observer(info["kafka_bootstrap_servers"],
+                            info["services"]["processing"]) as observer:
+            print("HTTP intake", flush=True)
+            http = await scenarios.http_intake(ctx, observer, step_s)
+            print(f"national day: {args.dossiers} dossiers", flush=True)
+            day = await scenarios.national_day(ctx, observer, args.dossiers, final_timeout)
+            print(f"  {day}", flush=True)
+            errors = observer.seen.approval_errors[:5]
+    return {"machine": report.machine(), "limits": raw, "http_intake": http,
+            "kafka_ingress": "not measured: intake has no Kafka ingress on portal.submissions "
+                             "yet; the national day uses the HTTP path",
+            "national_day": day, "peak_rss_mb": memory.peaks, "approval_errors": errors}
+
+
+def main() -> None:
+    args = parse_args()
+    with tempfile.TemporaryDirectory(prefix="mot-cua-bench-") as tmp:
+        workdir = Path(tmp)
+        with running_stack(workdir / "stack") as info:
+            result = asyncio.run(measure(info, args, workdir))
+    section = markdown.render(result)
+    print(section)
+    args.docs.mkdir(parents=True, exist_ok=True)
+    markdown.write(args.docs / "benchmarks.md", section)
+    flat = {**report.summary(result), "machine": result["machine"], "details": result}
+    (args.docs / "benchmarks.json").write_text(json.dumps(flat, indent=2, ensure_ascii=False)
+                                               + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""What the benchmark sees from the outside: a department's client reading every department
+queue (and approving what is ready), and a follower of ``dossier.events`` noting when each
+dossier was registered and when it became final. Times are wall-clock seconds of arrival here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.topics import DOSSIER_EVENTS
+
+
+@dataclass
+class Seen:
+    submission_of: dict[str, str] = field(default_factory=dict)  # dossier code -> submission id
+    queued_at: dict[str, float] = field(default_factory=dict)
+    final_at: dict[str, float] = field(default_factory=dict)
+    approved: int = 0
+    approval_errors: list[str] = field(default_factory=list)
+
+    def codes_of(self, portal: str) -> list[str]:
+        prefix = f"{portal}-"
+        return [c for c, s in self.submission_of.items() if s.startswith(prefix)]
+
+
+class Observer:
+    """Follows the broker; approves each dossier once its department may decide it."""
+
+    def __init__(self, bootstrap: str, processing_url: str, *, approvers: int = 8) -> None:
+        self.seen = Seen()
+        self._bootstrap = bootstrap
+        self._http = httpx.AsyncClient(base_url=processing_url, timeout=60)
+        self._to_approve: asyncio.Queue[str] = asyncio.Queue()
+        self._approvers = approvers
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def __aenter__(self) -> Observer:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
+                                    max_partition_fetch_bytes=4 * 2**20)
+        await consumer.start()
+        topics = [t for t in await consumer.topics()
+                  if t == DOSSIER_EVENTS or (t.startswith("department.") and t.endswith(".work"))]
+        partitions = [TopicPartition(t, p) for t in topics
+                      for p in consumer.partitions_for_topic(t) or ()]
+        consumer.assign(partitions)
+        for partition in partitions:
+            consumer.seek(partition, 0)
+        self._consumer = consumer
+        self._tasks = [asyncio.create_task(self._follow())]
+        self._tasks += [asyncio.create_task(self._approve()) for _ in range(self._approvers)]
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._consumer.stop()
+        await self._http.aclose()
+
+    async def _follow(self) -> None:
+        while True:
+            batch = await self._consumer.getmany(timeout_ms=100, max_records=5000)
+            now = time.time()
+            for records in batch.values():
+                for record in records:
+                    self._note(json.loads(record.value), now)
+
+    def _note(self, envelope: dict, now: float) -> None:
+        kind, payload = envelope["event_type"], envelope["payload"]
+        code = payload.get("dossier_code") or envelope.get("dossier_code")
+        if kind == "DossierSubmitted":
+            self.seen.submission_of[code] = payload["portal_submission_id"]
+        elif kind == "WorkItemQueued":
+            self.seen.queued_at.setdefault(code, now)
+        elif kind == "DossierResultReturned":
+            self.seen.final_at.setdefault(code, now)
+        if kind in ("WorkItemQueued", "WorkItemStatusChanged") and \
+                payload.get("status") == "in_progress":
+            self._to_approve.put_nowait(code)
+
+    async def _approve(self) -> None:
+        while True:
+            code = await self._to_approve.get()
+            with contextlib.suppress(httpx.HTTPError):
+                response = await self._http.post(f"/v1/dossiers/{code}/actions",
+                                                 json={"action": "approve"})
+                if response.status_code in (200, 409):  # 409: decided already (a redelivery)
+                    self.seen.approved += 1
+                    continue
+                self.seen.approval_errors.append(f"{code}: {response.status_code} "
+                                                 f"{response.text[:200]}")
+                continue
+            self._to_approve.put_nowait(code)  # the service was busy: try again later

@@ -1,0 +1,114 @@
+"""The scenarios of issue 6, each returning plain figures for the report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.bench.measures import ServiceDatabases, percentiles_ms
+from tests.bench.observer import Observer
+from tests.support import wait_until
+
+LADDER = (50, 200, 400, 800, 1600)  # offered submissions/s, stepped until intake saturates
+MAX_CLIENTS = 64  # portals submitting back to back: the "maximum" offered load
+
+
+async def run_loadgen(spec: dict[str, Any], workdir: Path) -> list[list[Any]]:
+    """The load generator in its own process; its records once it is done."""
+    out = workdir / f"{spec['portal']}.jsonl"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.bench.loadgen", json.dumps({**spec, "out": str(out)}))
+    if await process.wait() != 0:
+        raise RuntimeError(f"the load generator failed on {spec['portal']}")
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+async def drain(observer: Observer, dbs: ServiceDatabases, portal: str, expected: int,
+                deadline_s: float) -> bool:
+    """Wait until every dossier of ``portal`` is final and no service has unsent events."""
+    async def settled() -> bool:
+        return len([c for c in observer.seen.codes_of(portal) if c in observer.seen.final_at]) \
+            >= expected and await dbs.unsent_events() == 0
+    try:
+        await wait_until(settled, timeout=deadline_s, interval=0.5, description=f"{portal} final")
+    except TimeoutError:
+        return False
+    return True
+
+
+def submit_to_queue_s(observer: Observer, portal: str, records: list[list[Any]]) -> list[float]:
+    scheduled = {r[0]: r[1] for r in records}
+    seen = observer.seen
+    return [seen.queued_at[c] - scheduled[seen.submission_of[c]]
+            for c in seen.codes_of(portal) if c in seen.queued_at]
+
+
+def http_step(records: list[list[Any]], offered: float | None) -> dict[str, Any]:
+    accepted = [r for r in records if r[3] == 201]
+    span = max(r[2] for r in records) - min(r[1] for r in records)
+    rate = len(accepted) / span if span > 0 else 0.0
+    step = {"offered_per_s": offered, "submitted": len(records), "accepted": len(accepted),
+            "accepted_per_s": round(rate, 1), **percentiles_ms([r[2] - r[1] for r in accepted])}
+    step["sustained"] = offered is None or (
+        rate >= 0.95 * offered and len(accepted) == len(records)
+        and (step["p99_ms"] or 0) <= 1000)
+    return step
+
+
+async def _http_run(ctx: dict[str, Any], observer: Observer, spec: dict[str, Any]
+                    ) -> dict[str, Any]:
+    records = await run_loadgen({**spec, "intake": ctx["intake"]}, ctx["workdir"])
+    step = http_step(records, spec.get("rate"))
+    step["drained"] = await drain(observer, ctx["dbs"], spec["portal"], step["accepted"],
+                                  deadline_s=120 + step["accepted"] / 20)
+    step["submit_to_queue"] = percentiles_ms(submit_to_queue_s(observer, spec["portal"], records))
+    print(f"  http {spec['portal']}: {json.dumps(step)}", flush=True)
+    return step
+
+
+async def http_intake(ctx: dict[str, Any], observer: Observer, step_s: float) -> dict[str, Any]:
+    """Open-loop steps of offered load until one is not sustained, then the closed-loop
+    maximum; the system drains between steps so each starts idle."""
+    steps = []
+    for rate in LADDER:
+        spec = {"mode": "open", "rate": rate, "duration_s": step_s, "portal": f"http{rate}"}
+        steps.append(await _http_run(ctx, observer, spec))
+        if not steps[-1]["sustained"]:
+            break
+    steps.append(await _http_run(ctx, observer, {"mode": "closed", "clients": MAX_CLIENTS,
+                                                 "duration_s": step_s, "portal": "httpmax"}))
+    sustained = [s for s in steps if s["offered_per_s"] and s["sustained"]]
+    knee = max(sustained, key=lambda s: s["accepted_per_s"]) if sustained else None
+    return {"steps": steps, "knee_accepted_per_s": knee["accepted_per_s"] if knee else None,
+            "max_accepted_per_s": steps[-1]["accepted_per_s"]}
+
+
+async def national_day(ctx: dict[str, Any], observer: Observer, dossiers: int,
+                       final_timeout: float) -> dict[str, Any]:
+    """N dossiers as one burst, carried to their result by the simulated departments."""
+    started = time.time()
+    records = await run_loadgen({"mode": "closed", "clients": MAX_CLIENTS, "count": dossiers,
+                                 "portal": "national", "intake": ctx["intake"]}, ctx["workdir"])
+    accepted = [r for r in records if r[3] == 201]
+    first = min(r[1] for r in records)
+    all_accepted_s = max(r[2] for r in accepted) - first if accepted else None
+    done = await drain(observer, ctx["dbs"], "national", len(accepted), final_timeout)
+    final = [observer.seen.final_at[c] for c in observer.seen.codes_of("national")
+             if c in observer.seen.final_at]
+    all_final_s = max(final) - first if final else None
+    events = await ctx["dbs"].events_since(started)
+    return {
+        "ingress": "http",  # Kafka ingress (portal.submissions) is measured once intake has it
+        "dossiers": dossiers, "accepted": len(accepted), "final": len(final),
+        "all_accepted_s": round(all_accepted_s, 1) if all_accepted_s else None,
+        "all_final_s": round(all_final_s, 1) if done and all_final_s else None,
+        "final_by_deadline_s": round(all_final_s, 1) if all_final_s else None,
+        "events": events,
+        "events_per_s": round(events / all_final_s, 1) if all_final_s else None,
+        "submit_to_queue": percentiles_ms(submit_to_queue_s(observer, "national", records)),
+        "errors": sorted({str(r[3]) for r in records if r[3] != 201}),
+    }

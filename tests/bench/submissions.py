@@ -1,0 +1,63 @@
+"""What the simulated portals submit: realistic dossiers, each with small real PDF documents.
+
+About half carry a fee and a fifth choose postal return, as the issue describes a national day.
+Only procedures the system accepts automatically are drawn, so the department client's work is
+the decision alone.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+PDF_TEMPLATE = (
+    "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>endobj\n"
+    "4 0 obj<</Length 44>>stream\nBT /F1 12 Tf 72 770 Td ({text}) Tj ET\nendstream endobj\n"
+    "trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def pdf(text: str) -> bytes:
+    """A one-page PDF whose content differs per dossier, as citizens' scans do."""
+    return PDF_TEMPLATE.format(text=text).encode()
+
+
+class SubmissionFactory:
+    """Builds the ``n``-th submission of a portal from the catalog intake publishes."""
+
+    def __init__(self, procedures: list[dict[str, Any]], portal: str) -> None:
+        usable = [p for p in procedures if p.get("auto_accept", True)]
+        self.with_fee = [p for p in usable if p["fee"] > 0 and p["postal_return"]]
+        self.free = [p for p in usable if p["fee"] == 0 and p["postal_return"]]
+        if not self.with_fee or not self.free:
+            raise RuntimeError("the catalog needs procedures with and without a fee that "
+                               "offer postal return")
+        self.portal = portal
+
+    def submission(self, n: int) -> dict[str, Any]:
+        group = self.with_fee if n % 2 == 0 else self.free
+        procedure = group[(n // 2) % len(group)]
+        postal = (n // 2) % 5 == 0  # a fifth, among dossiers with and without a fee
+        submission_id = f"{self.portal}-{n:07d}"
+        content = base64.b64encode(pdf(submission_id)).decode()
+        return {
+            "portal": self.portal,
+            "portal_submission_id": submission_id,
+            "procedure_code": procedure["code"],
+            "applicant": {
+                "full_name": "Nguyễn Văn Bình",
+                "id_number": f"0923{n % 10**8:08d}",
+                "phone": f"09{n % 10**8:08d}",
+                "email": f"cong.dan.{n}@example.vn",
+            },
+            "return_method": "postal" if postal else "online",
+            "postal_address": "12 Đường 3/2, thị trấn Thạnh An, huyện Vĩnh Thạnh, Cần Thơ"
+            if postal else None,
+            "documents": [
+                {"kind": d["kind"], "filename": f"{d['kind']}.pdf",
+                 "content_type": "application/pdf", "content_base64": content}
+                for d in procedure["required_documents"] if d["mandatory"]
+            ],
+        }
