@@ -110,6 +110,15 @@ class DocumentRef(BaseModel):
     sha256: str
 
 
+class SubmittedBy(BaseModel):
+    """Who submitted: the citizen, or a helper (name, organisation) on the citizen's behalf."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    kind: Literal["citizen", "helper"] = "citizen"
+    name: str | None = None
+    organisation: str | None = None
+
+
 class DossierSubmitted(Event):
     """A portal's submission was validated and registered by intake."""
 
@@ -131,6 +140,10 @@ class DossierSubmitted(Event):
     received_at: AwareDatetime
     due_date: date
     status: DossierStatus = DossierStatus.REGISTERED
+    submitted_by: SubmittedBy | None = None  # None from producers older than issue 4
+    channel: str = "online"
+    statutory_days: int | None = None
+    statutory_due_date: date | None = None
 
 
 class DossierAccepted(Event):

@@ -1,109 +1,142 @@
-"""Intake's HTTP edge: portals submit, anyone reads the catalog, portals read dossiers."""
+"""Intake's portal edge: signed submissions, the portal's view, supplements and withdrawal."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Response, status
+from fastapi.responses import JSONResponse
 
 from services.intake import repository
-from services.intake.contracts import (
+from services.intake.contracts import ProvideSupplement, RequestWithdrawal, SubmitDossier
+from services.intake.dependencies import Deps
+from services.intake.documents import DocumentNotFound
+from services.intake.domain import Conflict, SubmissionRefused, describe
+from services.intake.handlers import submit_dossier
+from services.intake.openapi import signed
+from services.intake.portal_http import Signed, parse_signed
+from services.intake.requests import DossierNotFound, provide_supplement, request_withdrawal
+from services.intake.views import (
     DossierReceipt,
     DossierView,
-    ProcedureSummary,
-    RequiredDocument,
-    SubmitDossier,
+    SupplementAnswer,
     TimelineEntry,
+    WithdrawalAnswer,
 )
-from services.intake.domain import SubmissionRefused, describe
-from services.intake.handlers import IntakeDeps, SubmissionConflict, submit_dossier
-from shared.service import Runtime, get_runtime
 from shared.status import DossierStatus
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", tags=["dossiers"])
+
+_ERRORS = {
+    401: {"description": "Missing, stale or wrong signature; `detail` says which"},
+    404: {"description": "No such dossier of this portal"},
+    409: {"description": "The dossier's status, or an earlier request, does not allow it"},
+    422: {"description": "Invalid; `detail` lists every reason"},
+}
 
 
-def get_deps(runtime: Annotated[Runtime, Depends(get_runtime)]) -> IntakeDeps:
-    deps: IntakeDeps = runtime.state["deps"]
-    return deps
+def _refused(refused: SubmissionRefused) -> HTTPException:
+    return HTTPException(422, refused.reasons)
 
 
-Deps = Annotated[IntakeDeps, Depends(get_deps)]
+def _conflict(conflict: Conflict) -> JSONResponse:
+    label = DossierStatus(conflict.status).label_vi if conflict.status else None
+    return JSONResponse({"detail": str(conflict), "status": conflict.status,
+                         "status_label": label}, status.HTTP_409_CONFLICT)
 
 
-@router.get("/procedures", response_model=list[ProcedureSummary], tags=["catalog"])
-async def list_procedures(deps: Deps) -> list[ProcedureSummary]:
-    """The procedures in force, with fee (VND) and committed working days."""
-    version = deps.catalog.active()
-    return [
-        ProcedureSummary(
-            code=p.code,
-            national_code=p.national_code,
-            name=p.name,
-            department_code=p.department_code,
-            fee=p.fee,
-            committed_days=p.committed_days,
-            statutory_days=p.statutory_days,
-            postal_return=p.postal_return,
-            postage=p.postage,
-            required_documents=[
-                RequiredDocument(kind=d.kind, name=d.name, mandatory=d.mandatory,
-                                 accepted_types=list(d.accepted_types), max_bytes=d.max_bytes)
-                for d in p.required_documents
-            ],
-        )
-        for p in version.procedures
-    ]
+def _not_found(code: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"no dossier {code!r} from this portal")
 
 
-@router.post(
-    "/dossiers",
-    status_code=status.HTTP_201_CREATED,
-    response_model=DossierReceipt,
-    tags=["dossiers"],
-    responses={200: {"description": "A replay of a submission already registered"},
-               409: {"description": "The submission id was used with another body"},
-               422: {"description": "The submission is invalid; `detail` lists the reasons"}},
-)
-async def post_dossier(command: SubmitDossier, deps: Deps, response: Response) -> DossierReceipt:
+@router.post("/dossiers", status_code=201, response_model=DossierReceipt,
+             responses={200: {"description": "A replay of a submission already registered"},
+                        **_ERRORS}, openapi_extra=signed(SubmitDossier))
+async def post_dossier(request: Signed, deps: Deps, response: Response
+                       ) -> DossierReceipt | JSONResponse:
+    """Submit a dossier (JSON with base64 documents, or multipart with files)."""
     try:
-        receipt, created = await submit_dossier(command, deps)
+        command, documents = await parse_signed(SubmitDossier, request)
+        receipt, created = await submit_dossier(request.portal, command, documents, deps)
     except SubmissionRefused as refused:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, refused.reasons) from refused
-    except SubmissionConflict as conflict:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(conflict)) from conflict
+        raise _refused(refused) from refused
+    except Conflict as conflict:
+        return _conflict(conflict)
     if not created:
         response.status_code = status.HTTP_200_OK
     return receipt
 
 
-@router.get("/dossiers/{code}", response_model=DossierView, tags=["dossiers"])
-async def get_dossier(code: str, deps: Deps) -> DossierView:
+@router.get("/dossiers/{code}", response_model=DossierView, responses=_ERRORS,
+            openapi_extra=signed())
+async def get_dossier(code: str, request: Signed, deps: Deps) -> DossierView:
+    """The portal's view of its dossier: status, dates, who submitted, the whole timeline."""
     async with deps.pool.acquire() as conn:
         row = await repository.get_dossier(conn, code)
-        if row is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no dossier {code!r}")
+        if row is None or row["portal"] != request.portal:
+            raise _not_found(code)
         timeline = await repository.get_timeline(conn, row["id"])
     current = DossierStatus(row["status"])
     return DossierView(
-        dossier_id=row["id"],
-        dossier_code=row["code"],
-        procedure_code=row["procedure_code"],
-        department_code=row["department_code"],
-        status=current.value,
-        status_label=current.label_vi,
-        received_at=row["received_at"],
-        due_date=row["due_date"],
-        return_method=row["return_method"],
+        dossier_id=row["id"], dossier_code=row["code"], procedure_code=row["procedure_code"],
+        department_code=row["department_code"], catalog_version=row["catalog_version"],
+        channel=row["channel"], status=current.value, status_label=current.label_vi,
+        received_at=row["received_at"], due_date=row["due_date"],
+        statutory_due_date=row["statutory_due_date"], return_method=row["return_method"],
+        submitted_by=row["submitted_by"],
         timeline=[
-            TimelineEntry(
-                occurred_at=t["occurred_at"],
-                event_type=t["event_type"],
-                status=t["status"],
-                description=describe(t["event_type"]),
-                producer=t["producer"],
-                detail=t["detail"],
-            )
+            TimelineEntry(occurred_at=t["occurred_at"], event_type=t["event_type"],
+                          status=t["status"], description=describe(t["event_type"]),
+                          producer=t["producer"], detail=t["detail"])
             for t in timeline
         ],
     )
+
+
+@router.get("/dossiers/{code}/documents/{sha256}", responses=_ERRORS, openapi_extra=signed(),
+            response_class=Response)
+async def get_document(code: str, sha256: str, request: Signed, deps: Deps) -> Response:
+    """A document of the portal's dossier, by its SHA-256."""
+    async with deps.pool.acquire() as conn:
+        row = await repository.get_dossier(conn, code)
+        if row is None or row["portal"] != request.portal:
+            raise _not_found(code)
+        if not await repository.has_document(conn, row["id"], sha256.lower()):
+            raise HTTPException(404, f"dossier {code} has no document {sha256}")
+    try:
+        content = await deps.documents.get(sha256.lower())
+    except DocumentNotFound as missing:
+        raise HTTPException(404, f"document {sha256} is not in the store") from missing
+    return Response(content, media_type="application/octet-stream",
+                    headers={"X-Content-SHA256": sha256.lower()})
+
+
+@router.post("/dossiers/{code}/supplements", status_code=202, response_model=SupplementAnswer,
+             responses=_ERRORS, openapi_extra=signed(ProvideSupplement))
+async def post_supplement(code: str, request: Signed, deps: Deps
+                          ) -> SupplementAnswer | JSONResponse:
+    """Answer a supplement request with documents; processing resumes the clock."""
+    try:
+        command, documents = await parse_signed(ProvideSupplement, request)
+        return await provide_supplement(request.portal, code, command, documents, deps)
+    except SubmissionRefused as refused:
+        raise _refused(refused) from refused
+    except Conflict as conflict:
+        return _conflict(conflict)
+    except DossierNotFound as missing:
+        raise _not_found(code) from missing
+
+
+@router.post("/dossiers/{code}/withdraw", status_code=202, response_model=WithdrawalAnswer,
+             responses=_ERRORS, openapi_extra=signed(RequestWithdrawal))
+async def post_withdrawal(code: str, request: Signed, deps: Deps
+                          ) -> WithdrawalAnswer | JSONResponse:
+    """Ask to withdraw a dossier not yet decided; processing confirms it (status withdrawn)."""
+    try:
+        command, _ = await parse_signed(RequestWithdrawal, request) if request.body else (
+            RequestWithdrawal(), [])
+        return await request_withdrawal(request.portal, code, command, deps)
+    except SubmissionRefused as refused:
+        raise _refused(refused) from refused
+    except Conflict as conflict:
+        return _conflict(conflict)
+    except DossierNotFound as missing:
+        raise _not_found(code) from missing

@@ -3,28 +3,59 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from services.intake.api import router
-from services.intake.documents import LocalDocumentStore
-from services.intake.handlers import IntakeDeps, record_in_timeline
+from services.intake.api import router as dossiers
+from services.intake.catalog_api import router as catalog
+from services.intake.documents import DocumentStore, LocalDocumentStore
+from services.intake.handlers import IntakeDeps
+from services.intake.ingress import PortalIngress
 from services.intake.settings import IntakeSettings
+from services.intake.timeline import record_in_timeline
+from services.intake.tracking_api import TrackingLimiter
+from services.intake.tracking_api import router as tracking
+from services.intake.validation import Limits
 from shared.catalog import load_catalog
 from shared.events import Event
-from shared.service import Runtime, ServiceSpec
-from shared.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS
+from shared.service import Runtime, ServiceSpec, default_topics
+from shared.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, portal_receipts
 from shared.workdays import WorkingCalendar
+
+
+def document_store(settings: IntakeSettings) -> DocumentStore:
+    if settings.document_store == "s3":
+        from services.intake.document_s3 import S3DocumentStore  # boto3 loads only when used
+
+        return S3DocumentStore(settings.s3_bucket, prefix=settings.s3_prefix,
+                               endpoint_url=settings.s3_endpoint_url, region=settings.s3_region)
+    return LocalDocumentStore(settings.document_dir)
+
+
+def build_deps(settings: IntakeSettings, pool: Any) -> IntakeDeps:
+    return IntakeDeps(
+        pool=pool,
+        catalog=load_catalog(),
+        calendar=WorkingCalendar.default(),
+        documents=document_store(settings),
+        limits=Limits(settings.max_document_bytes, settings.max_dossier_bytes),
+        portal_keys=settings.portal_keys(),
+        clock_skew_s=settings.portal_clock_skew_s,
+    )
 
 
 async def wire(runtime: Runtime) -> None:
     settings: IntakeSettings = runtime.settings
-    runtime.state["deps"] = IntakeDeps(
-        pool=runtime.pool,
-        catalog=load_catalog(),
-        calendar=WorkingCalendar.default(),
-        documents=LocalDocumentStore(settings.document_dir),
-        max_document_bytes=settings.max_document_bytes,
-        max_dossier_bytes=settings.max_dossier_bytes,
-    )
+    deps = build_deps(settings, runtime.pool)
+    runtime.state["deps"] = deps
+    runtime.state["tracking_limiter"] = TrackingLimiter(settings.tracking_rate_limit,
+                                                        settings.client_ip_header)
+    PortalIngress(deps, runtime.broker, max_attempts=settings.consumer_max_attempts,
+                  backoff_s=settings.consumer_retry_backoff_s).subscribe()
+
+
+def topics(settings: IntakeSettings) -> list[str]:
+    """The system's topics, and a receipts topic for each configured portal."""
+    return [*default_topics(settings), *(portal_receipts(p) for p in settings.portal_keys())]
 
 
 def subscriptions(runtime: Runtime) -> dict:
@@ -36,9 +67,10 @@ def subscriptions(runtime: Runtime) -> dict:
 SPEC = ServiceSpec(
     name="intake",
     title="Một Cửa — intake",
-    description="Portals submit dossiers here; citizens and portals follow them.",
+    description="Portals submit dossiers here (HTTP, signed; or Kafka); citizens track them.",
     migrations=Path(__file__).parent / "migrations",
     subscriptions=subscriptions,
-    routers=[router],
+    routers=[dossiers, catalog, tracking],
     on_start=[wire],
+    topics=topics,
 )

@@ -1,15 +1,37 @@
-"""The HTTP contract portals use. Unknown fields are ignored, never fatal."""
+"""What portals send. Unknown fields are ignored, never fatal; every error names its field.
+
+The portal is never taken from the body: it is the one whose credential signed the request.
+"""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime
-from typing import Any, Literal
+import re
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-ID_NUMBER = r"^\d{12}$"  # căn cước công dân: 12 digits
-VN_PHONE = r"^(0|\+84)(3|5|7|8|9)\d{8}$"
+_ID_NUMBER = re.compile(r"^\d{12}$")
+_VN_PHONE = re.compile(r"^(0|\+84)(3|5|7|8|9)\d{8}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _id_number(value: str) -> str:
+    if not _ID_NUMBER.match(value):
+        raise ValueError("must be the 12-digit citizen identity number (số định danh cá nhân)")
+    return value
+
+
+def _phone(value: str) -> str:
+    compact = value.replace(" ", "").replace(".", "")
+    if not _VN_PHONE.match(compact):
+        raise ValueError("must be a Vietnamese mobile number, like 0912345678 or +84912345678")
+    return compact
+
+
+def _sha256(value: str) -> str:
+    if not _SHA256.match(value.lower()):
+        raise ValueError("must be a SHA-256 digest: 64 hexadecimal digits")
+    return value.lower()
 
 
 class _Input(BaseModel):
@@ -18,75 +40,58 @@ class _Input(BaseModel):
 
 class ApplicantIn(_Input):
     full_name: str = Field(min_length=1, max_length=200)
-    id_number: str = Field(pattern=ID_NUMBER, description="12-digit citizen identity number")
-    phone: str = Field(pattern=VN_PHONE, description="Vietnamese mobile number")
+    id_number: Annotated[str, AfterValidator(_id_number)]
+    phone: Annotated[str, AfterValidator(_phone)]
     email: EmailStr
 
 
+class SubmittedBy(_Input):
+    """Who pressed "submit": the citizen, or a helper (e.g. a youth-union volunteer)."""
+
+    kind: Literal["citizen", "helper"] = "citizen"
+    name: str | None = Field(None, max_length=200)
+    organisation: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _helper_named(self) -> Self:
+        if self.kind == "helper" and not self.name:
+            raise ValueError("a helper's submission needs the helper's name")
+        return self
+
+
 class DocumentIn(_Input):
+    """A document, inline as base64 (JSON) or as a named part of a multipart upload.
+
+    ``sha256``, when declared, must match the content, or the submission is refused.
+    """
+
     kind: str = Field(min_length=1, max_length=100)
-    filename: str = Field(min_length=1, max_length=255)
-    content_type: str = Field(min_length=3, max_length=100)
-    content_base64: str = Field(min_length=1)
+    filename: str | None = Field(None, min_length=1, max_length=255)
+    content_type: str | None = Field(None, min_length=3, max_length=100)
+    content_base64: str | None = None
+    part: str | None = Field(None, description="multipart only: the name of the file part")
+    sha256: Annotated[str, AfterValidator(_sha256)] | None = None
 
 
 class SubmitDossier(_Input):
     """Command: a portal submits a citizen's dossier."""
 
-    portal: str = Field(min_length=1, max_length=64)
     portal_submission_id: str = Field(min_length=1, max_length=128)
     procedure_code: str = Field(min_length=1, max_length=64)
+    channel: str = Field("online", max_length=32, description="online, counter or postal")
     applicant: ApplicantIn
+    submitted_by: SubmittedBy = SubmittedBy()
     return_method: Literal["online", "postal"]
     postal_address: str | None = Field(None, max_length=500)
     documents: list[DocumentIn] = Field(default_factory=list, max_length=50)
 
 
-class DossierReceipt(BaseModel):
-    dossier_code: str
-    status: str
-    received_at: datetime
-    due_date: date
+class ProvideSupplement(_Input):
+    """Command: the documents a supplement request asked for."""
+
+    documents: list[DocumentIn] = Field(min_length=1, max_length=50)
+    note: str | None = Field(None, max_length=1000)
 
 
-class TimelineEntry(BaseModel):
-    occurred_at: datetime
-    event_type: str
-    status: str | None
-    description: str
-    producer: str
-    detail: dict[str, Any] = Field(default_factory=dict)
-
-
-class DossierView(BaseModel):
-    dossier_id: uuid.UUID
-    dossier_code: str
-    procedure_code: str
-    department_code: str
-    status: str
-    status_label: str
-    received_at: datetime
-    due_date: date
-    return_method: str
-    timeline: list[TimelineEntry]
-
-
-class RequiredDocument(BaseModel):
-    kind: str
-    name: str
-    mandatory: bool
-    accepted_types: list[str]
-    max_bytes: int
-
-
-class ProcedureSummary(BaseModel):
-    code: str
-    national_code: str | None
-    name: str
-    department_code: str
-    fee: int
-    committed_days: int
-    statutory_days: int
-    postal_return: bool
-    postage: int
-    required_documents: list[RequiredDocument]
+class RequestWithdrawal(_Input):
+    reason: str | None = Field(None, max_length=1000)

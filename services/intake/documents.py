@@ -1,4 +1,8 @@
-"""Documents live outside Kafka, content-addressed by SHA-256; events carry references."""
+"""Documents live outside Kafka, content-addressed by SHA-256; events carry references.
+
+Two stores keep the same contract (tests/integration/test_intake_documents.py runs one suite
+against both): a local folder by default, or an S3-compatible bucket (``document_s3``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,21 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Protocol
+
+
+class DocumentNotFound(LookupError):
+    pass
+
+
+class DocumentStore(Protocol):
+    async def put(self, content: bytes) -> str:
+        """Store ``content``; return its SHA-256 (hex), which is its address."""
+        ...
+
+    async def get(self, sha256: str) -> bytes:
+        """The content stored at ``sha256``, or :class:`DocumentNotFound`."""
+        ...
 
 
 class LocalDocumentStore:
@@ -28,10 +47,14 @@ class LocalDocumentStore:
         if target.exists():
             return
         target.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside then renamed, so a reader never sees half a document.
         fd, tmp = tempfile.mkstemp(dir=target.parent)
         with os.fdopen(fd, "wb") as out:
             out.write(content)
         os.replace(tmp, target)
 
     async def get(self, sha256: str) -> bytes:
-        return await asyncio.to_thread(self._path(sha256).read_bytes)
+        try:
+            return await asyncio.to_thread(self._path(sha256).read_bytes)
+        except FileNotFoundError:
+            raise DocumentNotFound(sha256) from None

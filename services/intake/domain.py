@@ -1,15 +1,22 @@
-"""Intake's rules, without I/O: what makes a submission acceptable, how codes look."""
+"""Intake's rules, without I/O: codes, fingerprints, who may do what, what the public sees."""
 
 from __future__ import annotations
 
-import base64
-import binascii
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from services.intake.contracts import SubmitDossier
-from shared.catalog import Procedure
 from shared.events import EVENT_TYPES
+from shared.status import DossierStatus
+
+# A dossier may be withdrawn until it is decided (DOMAIN.md statuses 1, 2, 4, 5, 6).
+WITHDRAWABLE = frozenset({
+    DossierStatus.REGISTERED, DossierStatus.ACCEPTED, DossierStatus.IN_PROGRESS,
+    DossierStatus.AWAITING_SUPPLEMENT, DossierStatus.AWAITING_FEE,
+})
 
 
 @dataclass(frozen=True)
@@ -18,14 +25,27 @@ class DecodedDocument:
     filename: str
     content_type: str
     content: bytes
+    declared_sha256: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
 
 
 class SubmissionRefused(Exception):
-    """The submission cannot be registered; ``reasons`` say why, one per problem."""
+    """The request cannot be registered; ``reasons`` say why, one per problem."""
 
     def __init__(self, reasons: list[str]) -> None:
         super().__init__("; ".join(reasons))
         self.reasons = reasons
+
+
+class Conflict(Exception):
+    """The dossier's state, or an earlier request, does not allow this one (HTTP 409)."""
+
+    def __init__(self, message: str, status: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def dossier_code(agency_code: str, business_date: date, number: int) -> str:
@@ -33,57 +53,49 @@ def dossier_code(agency_code: str, business_date: date, number: int) -> str:
     return f"{agency_code}-{business_date:%y%m%d}-{number:04d}"
 
 
-def check_submission(
-    command: SubmitDossier,
-    procedure: Procedure | None,
-    *,
-    max_document_bytes: int,
-    max_dossier_bytes: int,
-) -> list[DecodedDocument]:
-    """Decode the documents and check the submission against its procedure."""
-    if procedure is None:
-        raise SubmissionRefused([f"procedure_code: unknown procedure {command.procedure_code!r}"])
-    reasons: list[str] = []
-    if command.return_method == "postal":
-        if not procedure.postal_return:
-            reasons.append("return_method: this procedure does not offer postal return")
-        elif not command.postal_address:
-            reasons.append("postal_address: required when return_method is 'postal'")
-    documents: list[DecodedDocument] = []
-    for index, doc in enumerate(command.documents):
-        try:
-            content = base64.b64decode(doc.content_base64, validate=True)
-        except (binascii.Error, ValueError):
-            reasons.append(f"documents[{index}].content_base64: not valid base64")
-            continue
-        if len(content) > max_document_bytes:
-            reasons.append(
-                f"documents[{index}]: {len(content)} bytes exceeds the limit of "
-                f"{max_document_bytes} bytes"
-            )
-        documents.append(DecodedDocument(doc.kind, doc.filename, doc.content_type, content))
-    total = sum(len(d.content) for d in documents)
-    if total > max_dossier_bytes:
-        reasons.append(f"documents: {total} bytes in all exceeds {max_dossier_bytes} bytes")
-    by_kind = {d.kind: d for d in documents}
-    for required in procedure.required_documents:
-        doc = by_kind.get(required.kind)
-        if doc is None:
-            if required.mandatory:
-                reasons.append(f"documents: missing mandatory document {required.kind!r}")
-            continue
-        if required.accepted_types and doc.content_type not in required.accepted_types:
-            reasons.append(
-                f"documents: {required.kind!r} must be one of {', '.join(required.accepted_types)}"
-            )
-        if len(doc.content) > required.max_bytes:
-            reasons.append(f"documents: {required.kind!r} exceeds {required.max_bytes} bytes")
-    if reasons:
-        raise SubmissionRefused(reasons)
-    return documents
+def fingerprint(command: SubmitDossier, documents: list[DecodedDocument]) -> str:
+    """What makes two submissions "the same": every field, and each document by checksum, so
+    the same dossier sent as JSON and as multipart is one submission."""
+    canonical = command.model_dump(mode="json", exclude={"documents"})
+    canonical["documents"] = [[d.kind, d.filename, d.content_type, d.sha256] for d in documents]
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
 def describe(event_type: str) -> str:
     """The Vietnamese name of a timeline entry, from the event contract itself."""
     model = EVENT_TYPES.get(event_type)
     return model.description_vi if model is not None and model.description_vi else event_type
+
+
+# Kept in the timeline for the portal's view; officers' free text and parcel numbers stay out
+# of the public view, which anyone with a (sequential) code can read.
+TIMELINE_DETAIL = ("outcome", "reason", "tracking_code", "method", "amount", "channel",
+                   "missing", "deadline", "actor_role", "due_date", "new_due_date",
+                   "submitted_by")
+_PUBLIC_DETAIL = ("outcome", "method", "amount", "missing", "deadline", "actor_role",
+                  "due_date", "new_due_date")
+
+
+def public_detail(detail: dict[str, Any]) -> dict[str, Any]:
+    """A timeline entry's detail without personal data: an assisted submission shows the
+    helper's organisation, never the helper's name."""
+    shown = {k: detail[k] for k in _PUBLIC_DETAIL if k in detail}
+    helper = detail.get("submitted_by") or {}
+    if helper.get("kind") == "helper":
+        shown["assisted"] = True
+        if helper.get("organisation"):
+            shown["organisation"] = helper["organisation"]
+    return shown
+
+
+def public_description(event_type: str, detail: dict[str, Any]) -> str:
+    text = describe(event_type)
+    helper = detail.get("submitted_by") or {}
+    if helper.get("kind") == "helper":
+        by = helper.get("organisation") or "người hỗ trợ"
+        text += f" (nộp thay, với sự hỗ trợ của {by})"
+    return text
+
+
+def timeline_detail(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: payload[k] for k in TIMELINE_DETAIL if payload.get(k) is not None}

@@ -1,29 +1,25 @@
-"""Intake's use cases: register a submission, and keep each dossier's public timeline."""
+"""Intake's main use case: register a portal's submission, once, whichever way it came."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 
 from services.intake import repository
-from services.intake.contracts import DossierReceipt, SubmitDossier
-from services.intake.documents import LocalDocumentStore
-from services.intake.domain import check_submission, dossier_code
+from services.intake.contracts import SubmitDossier
+from services.intake.documents import DocumentStore
+from services.intake.domain import Conflict, DecodedDocument, dossier_code, fingerprint
+from services.intake.validation import Limits, check_submission, procedure_for
+from services.intake.views import DossierReceipt
 from shared.catalog import Catalog
-from shared.events import Applicant, DocumentRef, DossierSubmitted, Envelope, Event
+from shared.events import Applicant, DocumentRef, DossierSubmitted, Envelope, SubmittedBy
 from shared.outbox import UnitOfWork
-from shared.status import DossierStatus
+from shared.portal_auth import PortalKeys
 from shared.topics import DOSSIER_EVENTS
 from shared.workdays import BUSINESS_TZ, WorkingCalendar
-
-
-class SubmissionConflict(Exception):
-    """Same portal submission id, different content."""
 
 
 @dataclass(frozen=True)
@@ -31,48 +27,43 @@ class IntakeDeps:
     pool: asyncpg.Pool
     catalog: Catalog
     calendar: WorkingCalendar
-    documents: LocalDocumentStore
-    max_document_bytes: int
-    max_dossier_bytes: int
+    documents: DocumentStore
+    limits: Limits
+    portal_keys: PortalKeys
+    clock_skew_s: int = 300
 
 
-def request_fingerprint(command: SubmitDossier) -> str:
-    return hashlib.sha256(command.model_dump_json().encode()).hexdigest()
+async def store_documents(documents: list[DecodedDocument], deps: IntakeDeps) -> list[DocumentRef]:
+    """Store each document (before the transaction: content-addressed, so a rollback leaves
+    only an unreferenced copy, and a retry stores nothing new)."""
+    return [
+        DocumentRef(kind=d.kind, filename=d.filename, content_type=d.content_type,
+                    size=len(d.content), sha256=await deps.documents.put(d.content))
+        for d in documents
+    ]
 
 
 async def submit_dossier(
-    command: SubmitDossier, deps: IntakeDeps, *, now: datetime | None = None
+    portal: str, command: SubmitDossier, documents: list[DecodedDocument], deps: IntakeDeps,
+    *, now: datetime | None = None,
 ) -> tuple[DossierReceipt, bool]:
-    """Register a submission; returns the receipt and whether it is new (False on replay)."""
-    fingerprint = request_fingerprint(command)
+    """Register a submission; returns the receipt and whether it is new (False on replay).
+
+    Raises SubmissionRefused (invalid) or Conflict (the id was used for another body).
+    """
+    request_sha256 = fingerprint(command, documents)
     async with deps.pool.acquire() as conn:
-        existing = await repository.find_by_submission(
-            conn, command.portal, command.portal_submission_id
-        )
+        existing = await repository.find_by_submission(conn, portal, command.portal_submission_id)
     if existing is not None:
-        return _replay(existing, fingerprint), False
+        return _replay(existing, request_sha256), False
 
     received_at = now or datetime.now(UTC)
     version = deps.catalog.active(received_at)
-    procedure = version.procedure(command.procedure_code)
-    decoded = check_submission(
-        command,
-        procedure,
-        max_document_bytes=deps.max_document_bytes,
-        max_dossier_bytes=deps.max_dossier_bytes,
-    )
-    assert procedure is not None
-    refs = [
-        DocumentRef(
-            kind=d.kind,
-            filename=d.filename,
-            content_type=d.content_type,
-            size=len(d.content),
-            sha256=await deps.documents.put(d.content),
-        )
-        for d in decoded
-    ]
-    due = deps.calendar.due_date(received_at, procedure.committed_days, procedure.cutoff)
+    known_elsewhere = any(v.procedure(command.procedure_code) for v in deps.catalog.versions)
+    procedure = procedure_for(command, version, known_elsewhere)
+    check_submission(command, documents, procedure, deps.limits)
+    refs = await store_documents(documents, deps)
+    counted_from = deps.calendar.counted_from(received_at, procedure.cutoff)
     business_day = received_at.astimezone(BUSINESS_TZ).date()
     dossier_id = uuid.uuid4()
     try:
@@ -82,7 +73,7 @@ async def submit_dossier(
             )
             event = DossierSubmitted(
                 dossier_code=dossier_code(version.agency.code, business_day, number),
-                portal=command.portal,
+                portal=portal,
                 portal_submission_id=command.portal_submission_id,
                 agency_code=version.agency.code,
                 procedure_code=procedure.code,
@@ -90,60 +81,53 @@ async def submit_dossier(
                 department_code=procedure.department_code,
                 catalog_version=version.id,
                 applicant=Applicant(**command.applicant.model_dump()),
+                submitted_by=SubmittedBy(**command.submitted_by.model_dump()),
+                channel=command.channel,
                 return_method=command.return_method,
                 postal_address=command.postal_address,
                 documents=tuple(refs),
                 fee=procedure.fee,
                 committed_days=procedure.committed_days,
+                statutory_days=procedure.statutory_days,
                 received_at=received_at,
-                due_date=due,
+                due_date=deps.calendar.add_working_days(counted_from, procedure.committed_days),
+                statutory_due_date=deps.calendar.add_working_days(
+                    counted_from, procedure.statutory_days),
             )
             envelope = Envelope.wrap(
                 event, dossier_id=dossier_id, producer="intake", dossier_code=event.dossier_code
             )
-            await repository.insert_dossier(uow.conn, event, envelope, fingerprint)
-            await repository.add_to_timeline(uow.conn, envelope, event.status.value, {})
+            await repository.insert_dossier(uow.conn, event, envelope, request_sha256)
+            detail = {"channel": event.channel,
+                      "submitted_by": command.submitted_by.model_dump(exclude_none=True)}
+            await repository.add_to_timeline(uow.conn, envelope, event.status.value, detail)
             await uow.record(DOSSIER_EVENTS, envelope)
             await uow.commit()
     except asyncpg.UniqueViolationError:
         # A concurrent replay of the same submission won the race: answer as a replay.
         async with deps.pool.acquire() as conn:
             existing = await repository.find_by_submission(
-                conn, command.portal, command.portal_submission_id
+                conn, portal, command.portal_submission_id
             )
         assert existing is not None
-        return _replay(existing, fingerprint), False
+        return _replay(existing, request_sha256), False
     receipt = DossierReceipt(
-        dossier_code=event.dossier_code,
-        status=event.status.value,
-        received_at=received_at,
-        due_date=due,
+        dossier_code=event.dossier_code, status=event.status.value, received_at=received_at,
+        due_date=event.due_date, statutory_due_date=event.statutory_due_date,
+        catalog_version=version.id,
     )
     return receipt, True
 
 
-def _replay(existing: asyncpg.Record, fingerprint: str) -> DossierReceipt:
-    if existing["request_sha256"] != fingerprint:
-        raise SubmissionConflict(
-            "portal_submission_id was already used for a different submission"
+def _replay(existing: asyncpg.Record, request_sha256: str) -> DossierReceipt:
+    if existing["request_sha256"] != request_sha256:
+        raise Conflict(
+            f"portal_submission_id was already used for a different submission "
+            f"(dossier {existing['code']})"
         )
     return DossierReceipt(
-        dossier_code=existing["code"],
-        status=existing["status"],
-        received_at=existing["received_at"],
-        due_date=existing["due_date"],
+        dossier_code=existing["code"], status=existing["status"],
+        received_at=existing["received_at"], due_date=existing["due_date"],
+        statutory_due_date=existing["statutory_due_date"],
+        catalog_version=existing["catalog_version"],
     )
-
-
-_KNOWN_STATUSES = {s.value for s in DossierStatus}
-_PUBLIC_DETAIL = ("outcome", "reason", "tracking_code", "method", "amount", "channel")
-
-
-async def record_in_timeline(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
-    """Any event about a dossier joins its timeline; a status in it becomes the status."""
-    payload: dict[str, Any] = envelope.payload
-    status = payload.get("status")
-    if status not in _KNOWN_STATUSES:
-        status = None  # a status from a newer producer: keep the entry, not the status
-    detail = {k: payload[k] for k in _PUBLIC_DETAIL if payload.get(k) is not None}
-    await repository.add_to_timeline(uow.conn, envelope, status, detail)

@@ -1,4 +1,4 @@
-"""Intake's SQL. Every function takes the connection of the caller's transaction."""
+"""Intake's SQL about dossiers. Every function takes the connection of the caller's transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 import asyncpg
 
 from shared.events import DossierSubmitted, Envelope
+
+_RECEIPT = "code, status, received_at, due_date, statutory_due_date, catalog_version"
 
 
 async def next_dossier_number(conn: asyncpg.Connection, agency_code: str, day: date) -> int:
@@ -28,8 +30,8 @@ async def find_by_submission(
     conn: asyncpg.Connection, portal: str, submission_id: str
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT code, status, received_at, due_date, request_sha256 FROM dossier
-           WHERE portal = $1 AND portal_submission_id = $2""",
+        f"""SELECT {_RECEIPT}, request_sha256 FROM dossier
+            WHERE portal = $1 AND portal_submission_id = $2""",  # noqa: S608 - constant
         portal,
         submission_id,
     )
@@ -41,8 +43,9 @@ async def insert_dossier(
     await conn.execute(
         """INSERT INTO dossier (id, code, portal, portal_submission_id, request_sha256,
                procedure_code, department_code, catalog_version, applicant, return_method,
-               postal_address, fee, status, received_at, due_date)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)""",
+               postal_address, fee, status, received_at, due_date, statutory_due_date,
+               channel, submitted_by)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)""",
         envelope.dossier_id,
         event.dossier_code,
         event.portal,
@@ -58,6 +61,9 @@ async def insert_dossier(
         event.status.value,
         event.received_at,
         event.due_date,
+        event.statutory_due_date,
+        event.channel,
+        event.submitted_by.model_dump() if event.submitted_by else {"kind": "citizen"},
     )
     await conn.executemany(
         """INSERT INTO dossier_document
@@ -71,8 +77,9 @@ async def insert_dossier(
 
 
 async def add_to_timeline(conn: asyncpg.Connection, envelope: Envelope, status: str | None,
-                          detail: dict[str, Any]) -> bool:
-    """Append an event to the dossier's timeline (and move its status); False if unknown."""
+                          detail: dict[str, Any], due_date: date | None = None) -> bool:
+    """Append an event to the dossier's timeline, moving its status and committed due date;
+    False when the event was already there or the dossier is unknown."""
     inserted = await conn.fetchval(
         """INSERT INTO dossier_timeline
                (event_id, dossier_id, occurred_at, event_type, producer, status, detail)
@@ -87,19 +94,25 @@ async def add_to_timeline(conn: asyncpg.Connection, envelope: Envelope, status: 
         status,
         detail,
     )
-    if inserted and status is not None:
+    if inserted and (status is not None or due_date is not None):
         await conn.execute(
-            "UPDATE dossier SET status = $2, updated_at = now() WHERE id = $1",
+            """UPDATE dossier SET status = coalesce($2, status),
+                   due_date = coalesce($3, due_date), updated_at = now() WHERE id = $1""",
             envelope.dossier_id,
             status,
+            due_date,
         )
     return bool(inserted)
 
 
-async def get_dossier(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+async def get_dossier(conn: asyncpg.Connection, code: str,
+                      *, for_update: bool = False) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
     return await conn.fetchrow(
-        """SELECT id, code, procedure_code, department_code, status, received_at, due_date,
-                  return_method FROM dossier WHERE code = $1""",
+        f"""SELECT id, code, portal, procedure_code, department_code, catalog_version, channel,
+                   status, received_at, due_date, statutory_due_date, return_method,
+                   submitted_by, withdrawal_requested_at
+            FROM dossier WHERE code = $1{lock}""",  # noqa: S608 - constant fragments only
         code,
     )
 
@@ -110,3 +123,16 @@ async def get_timeline(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[
            WHERE dossier_id = $1 ORDER BY occurred_at, event_id""",
         dossier_id,
     )
+
+
+async def has_document(conn: asyncpg.Connection, dossier_id: uuid.UUID, sha256: str) -> bool:
+    found = await conn.fetchval(
+        """SELECT true FROM dossier_document WHERE dossier_id = $1 AND sha256 = $2
+           UNION ALL
+           SELECT true FROM dossier_supplement s, jsonb_array_elements(s.documents) d
+           WHERE s.dossier_id = $1 AND d->>'sha256' = $2
+           LIMIT 1""",
+        dossier_id,
+        sha256,
+    )
+    return bool(found)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, Self
 
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.portal_auth import MAX_CLOCK_SKEW_S, PortalKeys, parse_portal_secrets
 from shared.settings import SERVICE_PORTS, ServiceSettings, settings_config
+
+DEV_PORTAL = ("dev-portal", "dev-portal-secret")
 
 
 class IntakeSettings(ServiceSettings):
@@ -12,6 +17,48 @@ class IntakeSettings(ServiceSettings):
 
     service_name: str = "intake"
     http_port: int = SERVICE_PORTS["intake"]
+    environment: str = Field(
+        "production", validation_alias=AliasChoices("MOT_CUA_ENV", "environment"),
+        description="'development' (make run) registers the development portal.",
+    )
+
+    portal_secrets: str = Field(
+        "", description="INTAKE_PORTAL_SECRETS: 'portal-a:secret1,secret2;portal-b:secret3'."
+    )
+    portal_clock_skew_s: int = Field(MAX_CLOCK_SKEW_S, ge=1)
+
+    document_store: Literal["local", "s3"] = "local"
     document_dir: Path = Path("var/documents")
-    max_document_bytes: int = 10 * 1024 * 1024
-    max_dossier_bytes: int = 50 * 1024 * 1024
+    s3_bucket: str = ""
+    s3_prefix: str = "documents/"
+    s3_endpoint_url: str | None = Field(None, description="An S3-compatible server; AWS if unset")
+    s3_region: str | None = None
+    max_document_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    max_dossier_bytes: int = Field(50 * 1024 * 1024, gt=0)
+
+    tracking_rate_limit: str = Field(
+        "30/minute", description="Per client, in the 'limits' notation, e.g. '30/minute'."
+    )
+    client_ip_header: str | None = Field(
+        None, description="Behind a trusted proxy: the header carrying the client's address."
+    )
+
+    @model_validator(mode="after")
+    def _portals_configured(self) -> Self:
+        self.portal_keys()  # a malformed value stops the service at start, naming the entry
+        if self.document_store == "s3" and not self.s3_bucket:
+            raise ValueError("INTAKE_S3_BUCKET is required when INTAKE_DOCUMENT_STORE is s3")
+        return self
+
+    def portal_keys(self) -> PortalKeys:
+        """The configured portals; the development portal only when nothing is configured in
+        development. Anywhere else an empty configuration refuses to start."""
+        keys = parse_portal_secrets(self.portal_secrets)
+        if keys:
+            return keys
+        if self.environment == "development":
+            return {DEV_PORTAL[0]: (DEV_PORTAL[1],)}
+        raise ValueError(
+            "INTAKE_PORTAL_SECRETS is empty: configure each portal as "
+            "'<portal id>:<secret>[,<secret>]' (MOT_CUA_ENV=development alone runs without it)"
+        )

@@ -1,0 +1,121 @@
+"""The catalog and the working-day calendar, public, so a portal can show them before submitting."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from pydantic import BaseModel
+
+from services.intake.dependencies import Deps
+from shared.catalog import CatalogError, CatalogVersion, Procedure
+
+router = APIRouter(prefix="/v1", tags=["catalog"])
+
+
+class ProcedureView(Procedure):
+    """A procedure exactly as the catalog version in force defines it."""
+
+    department_name: str
+    catalog_version: str
+    catalog_effective_from: date
+
+
+class DueDate(BaseModel):
+    procedure_code: str
+    catalog_version: str
+    counted_from: date
+    due_date: date
+    statutory_due_date: date
+
+
+class NamedDay(BaseModel):
+    date: date
+    name: str
+
+
+class CalendarYear(BaseModel):
+    year: int
+    non_working_weekdays: list[NamedDay]
+    makeup_working_days: list[NamedDay]
+
+
+def _view(procedure: Procedure, version: CatalogVersion) -> ProcedureView:
+    department = version.department(procedure.department_code)
+    return ProcedureView(**procedure.model_dump(), catalog_version=version.id,
+                         catalog_effective_from=version.effective_from,
+                         department_name=department.name if department else "")
+
+
+@router.get("/procedures", response_model=list[ProcedureView])
+async def list_procedures(deps: Deps) -> list[ProcedureView]:
+    """The procedures in force: fee (VND), committed and statutory working days, documents."""
+    version = deps.catalog.active()
+    return [_view(p, version) for p in version.procedures]
+
+
+@router.get("/procedures/{code}", response_model=ProcedureView,
+            responses={404: {"description": "No such procedure in the version in force"}})
+async def get_procedure(code: str, deps: Deps) -> ProcedureView:
+    version = deps.catalog.active()
+    procedure = version.procedure(code)
+    if procedure is None:
+        raise HTTPException(404, f"no procedure {code!r} in catalog version {version.id}")
+    return _view(procedure, version)
+
+
+def _received_at(value: str) -> datetime:
+    # An unencoded "+07:00" in a query string arrives as " 07:00": read it as meant.
+    value = re.sub(r"(T[\d:.]+) (\d\d:?\d\d)$", r"\1+\2", value.strip())
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(422, [
+            "received_at: not an ISO 8601 date-time, e.g. 2025-01-23T10:00:00+07:00"]) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise HTTPException(422, [
+            "received_at: needs a UTC offset (a time without one is ambiguous), "
+            "e.g. 2025-01-23T10:00:00+07:00"])
+    return moment
+
+
+@router.get("/due-date", response_model=DueDate,
+            responses={404: {"description": "Unknown procedure"},
+                       422: {"description": "Malformed time, or a time without offset"}})
+async def get_due_date(
+    deps: Deps,
+    procedure_code: Annotated[str, Query(min_length=1)],
+    received_at: Annotated[str, Query(description="ISO 8601 with offset")],
+) -> DueDate:
+    """The appointment a dossier received at ``received_at`` would get, under the catalog
+    version in force then (provisional until the dossier is accepted)."""
+    moment = _received_at(received_at)
+    try:
+        version = deps.catalog.active(moment)
+    except CatalogError as error:
+        raise HTTPException(422, [str(error)]) from error
+    procedure = version.procedure(procedure_code)
+    if procedure is None:
+        raise HTTPException(404, f"no procedure {procedure_code!r} in catalog version "
+                                 f"{version.id}")
+    counted_from = deps.calendar.counted_from(moment, procedure.cutoff)
+    return DueDate(
+        procedure_code=procedure.code, catalog_version=version.id, counted_from=counted_from,
+        due_date=deps.calendar.add_working_days(counted_from, procedure.committed_days),
+        statutory_due_date=deps.calendar.add_working_days(counted_from,
+                                                          procedure.statutory_days),
+    )
+
+
+@router.get("/calendar/{year}", response_model=CalendarYear)
+async def get_calendar(deps: Deps, year: Annotated[int, Path(ge=2000, le=2100)]) -> CalendarYear:
+    """Weekdays that are not working days (holidays, swaps) and Saturdays worked instead."""
+    return CalendarYear(
+        year=year,
+        non_working_weekdays=[NamedDay(date=d, name=n)
+                              for d, n in deps.calendar.non_working_weekdays(year)],
+        makeup_working_days=[NamedDay(date=d, name=n)
+                             for d, n in deps.calendar.makeup_working_days(year)],
+    )

@@ -1,0 +1,119 @@
+"""Kafka ingress: portals publish submissions to ``portal.submissions`` instead of HTTP.
+
+A record is keyed by the portal's submission id, carries the same JSON body as HTTP and the
+signature headers. The outcome goes to ``portal.<portal_id>.receipts``, keyed alike: accepted
+(with the dossier code and due date) or refused (with reasons, a bad signature included).
+A record that names no known portal, or is not JSON, cannot be answered: it is dead-lettered.
+The signature's age is measured against the record's timestamp, not the clock, so records
+waiting out an intake outage are not refused as stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from services.intake.contracts import SubmitDossier
+from services.intake.domain import Conflict, SubmissionRefused
+from services.intake.handlers import IntakeDeps, submit_dossier
+from services.intake.parsing import Unreadable, parse_json
+from services.intake.views import PortalReceipt
+from shared.messaging import PermanentError, dead_letter_message
+from shared.portal_auth import PORTAL_ID_HEADER, SignatureRefused, verify
+from shared.topics import PORTAL_SUBMISSIONS, portal_receipts
+
+log = structlog.get_logger(__name__)
+CONSUMER = "intake.portal.submissions"
+
+
+async def _raw_body(message: Any) -> bytes:
+    body: bytes = message.body
+    return body
+
+
+class PortalIngress:
+    def __init__(self, deps: IntakeDeps, broker: KafkaBroker, *, max_attempts: int = 5,
+                 backoff_s: float = 0.2) -> None:
+        self._deps = deps
+        self._broker = broker
+        self._max_attempts = max_attempts
+        self._backoff_s = backoff_s
+
+    def subscribe(self) -> None:
+        subscriber = self._broker.subscriber(
+            PORTAL_SUBMISSIONS, group_id=CONSUMER, auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR, title=f"{CONSUMER}:{PORTAL_SUBMISSIONS}",
+            decoder=_raw_body,
+        )
+
+        @subscriber
+        async def on_portal_submission(body: bytes, message: KafkaMessage) -> None:
+            await self.process(body, message.headers, message.raw_message, message)
+
+    async def process(self, raw: bytes, headers: dict[str, str], record: Any,
+                      message: Any = None) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                portal, receipt = await self._handle(raw, headers, record)
+                await self._broker.publish(receipt.model_dump_json().encode(),
+                                           portal_receipts(portal),
+                                           key=receipt.portal_submission_id.encode())
+            except PermanentError as error:
+                return await self._dead_letter(raw, message, error, attempt)
+            except Exception as error:
+                if attempt == self._max_attempts:
+                    return await self._dead_letter(raw, message, error, attempt)
+                log.warning("portal submission failed, retrying", attempt=attempt,
+                            error=repr(error))
+                await asyncio.sleep(self._backoff_s * 2 ** (attempt - 1))
+                continue
+            log.info("portal submission answered", portal=portal, outcome=receipt.outcome,
+                     dossier_code=receipt.receipt.dossier_code if receipt.receipt else None)
+            return
+
+    async def _handle(self, raw: bytes, headers: dict[str, str],
+                      record: Any) -> tuple[str, PortalReceipt]:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        portal = lowered.get(PORTAL_ID_HEADER.lower(), "")
+        if portal not in self._deps.portal_keys:
+            raise PermanentError(f"{PORTAL_ID_HEADER} {portal!r}: no such portal to answer")
+        key = record.key.decode("utf-8", "replace") if getattr(record, "key", None) else ""
+        signed_at = record.timestamp / 1000 if getattr(record, "timestamp", None) else None
+        try:
+            verify(self._deps.portal_keys, headers, raw, now=signed_at,
+                   max_skew_s=self._deps.clock_skew_s)
+        except SignatureRefused as refused:
+            return portal, self._refused(key, [str(refused)])
+        try:
+            command, documents = parse_json(SubmitDossier, raw)
+        except Unreadable as unreadable:
+            raise PermanentError(str(unreadable)) from unreadable
+        except SubmissionRefused as refused:
+            return portal, self._refused(key, refused.reasons)
+        submission_id = command.portal_submission_id
+        if key and key != submission_id:
+            return portal, self._refused(submission_id, [
+                f"the record key {key!r} must be the portal_submission_id"])
+        try:
+            receipt, created = await submit_dossier(portal, command, documents, self._deps)
+        except SubmissionRefused as refused:
+            return portal, self._refused(submission_id, refused.reasons)
+        except Conflict as conflict:
+            return portal, self._refused(submission_id, [str(conflict)])
+        return portal, PortalReceipt(portal_submission_id=submission_id, outcome="accepted",
+                                     replay=not created, receipt=receipt)
+
+    @staticmethod
+    def _refused(submission_id: str, reasons: list[str]) -> PortalReceipt:
+        return PortalReceipt(portal_submission_id=submission_id, outcome="refused",
+                             reasons=reasons)
+
+    async def _dead_letter(self, raw: bytes, message: Any, error: BaseException,
+                           attempts: int) -> None:
+        await dead_letter_message(self._broker, consumer=CONSUMER, topic=PORTAL_SUBMISSIONS,
+                                  raw=raw, message=message, error=error, attempts=attempts)

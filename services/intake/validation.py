@@ -1,0 +1,112 @@
+"""Is a submission (or a supplement) acceptable under its procedure? Every reason, at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from services.intake.contracts import SubmitDossier
+from services.intake.domain import DecodedDocument, SubmissionRefused
+from shared.catalog import CatalogVersion, DocumentRequirement, Procedure
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_document_bytes: int
+    max_dossier_bytes: int
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The largest request worth reading: every document base64-encoded, plus the form."""
+        return self.max_dossier_bytes * 4 // 3 + 1024 * 1024
+
+
+def procedure_for(command: SubmitDossier, version: CatalogVersion,
+                  known_elsewhere: bool) -> Procedure:
+    procedure = version.procedure(command.procedure_code)
+    if procedure is not None:
+        return procedure
+    if known_elsewhere:
+        raise SubmissionRefused([
+            f"procedure_code: {command.procedure_code!r} is not offered under catalog version "
+            f"{version.id} (in force since {version.effective_from})"
+        ])
+    raise SubmissionRefused([f"procedure_code: unknown procedure {command.procedure_code!r}"])
+
+
+def check_submission(command: SubmitDossier, documents: list[DecodedDocument],
+                     procedure: Procedure, limits: Limits) -> None:
+    """Raise :class:`SubmissionRefused` with every reason the submission is not acceptable."""
+    reasons: list[str] = []
+    if command.channel not in procedure.channels:
+        allowed = ", ".join(procedure.channels)
+        only = " only" if len(procedure.channels) == 1 else ""
+        reasons.append(
+            f"channel: {command.channel!r} is not allowed: procedure {procedure.code} is "
+            f"received through {allowed}{only}"
+        )
+    if command.return_method == "postal":
+        if not procedure.postal_return:
+            reasons.append("return_method: this procedure does not offer postal return")
+        elif not command.postal_address:
+            reasons.append("postal_address: required when return_method is 'postal'")
+    reasons += document_problems(documents, procedure, limits)
+    present = {d.kind for d in documents}
+    reasons += [
+        f"documents: missing mandatory document {r.kind!r} ({r.name})"
+        for r in procedure.required_documents if r.mandatory and r.kind not in present
+    ]
+    if reasons:
+        raise SubmissionRefused(reasons)
+
+
+def check_supplement(documents: list[DecodedDocument], procedure: Procedure, limits: Limits,
+                     requested: Iterable[str]) -> None:
+    """A supplement brings documents the procedure knows, including each requested kind."""
+    reasons = document_problems(documents, procedure, limits)
+    known = {r.kind for r in procedure.required_documents}
+    present = {d.kind for d in documents}
+    reasons += [
+        f"documents: the supplement request asked for {kind!r}"
+        for kind in requested if kind in known and kind not in present
+    ]
+    if reasons:
+        raise SubmissionRefused(reasons)
+
+
+def document_problems(documents: list[DecodedDocument], procedure: Procedure,
+                      limits: Limits) -> list[str]:
+    """Kind, type, size and declared checksum of each document, and the dossier's total."""
+    reasons: list[str] = []
+    requirements = {r.kind: r for r in procedure.required_documents}
+    for index, doc in enumerate(documents):
+        where = f"documents[{index}] ({doc.kind})"
+        requirement = requirements.get(doc.kind)
+        if requirement is None:
+            kinds = ", ".join(requirements) or "none"
+            reasons.append(f"{where}: not a document of procedure {procedure.code} "
+                           f"(its kinds: {kinds})")
+            continue
+        reasons += _one_document(where, doc, requirement, limits)
+    total = sum(len(d.content) for d in documents)
+    if total > limits.max_dossier_bytes:
+        reasons.append(f"documents: {total} bytes in all exceeds the limit of "
+                       f"{limits.max_dossier_bytes} bytes per dossier")
+    return reasons
+
+
+def _one_document(where: str, doc: DecodedDocument, requirement: DocumentRequirement,
+                  limits: Limits) -> list[str]:
+    reasons = []
+    if doc.content_type not in requirement.accepted_types:
+        reasons.append(f"{where}: type {doc.content_type!r} is not accepted "
+                       f"(accepted: {', '.join(requirement.accepted_types)})")
+    limit = min(requirement.max_bytes, limits.max_document_bytes)
+    if not doc.content:
+        reasons.append(f"{where}: the document is empty")
+    elif len(doc.content) > limit:
+        reasons.append(f"{where}: {len(doc.content)} bytes exceeds the limit of {limit} bytes")
+    if doc.declared_sha256 is not None and doc.declared_sha256 != doc.sha256:
+        reasons.append(f"{where}: declared sha256 {doc.declared_sha256} does not match the "
+                       f"content (sha256 {doc.sha256})")
+    return reasons
