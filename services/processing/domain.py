@@ -1,7 +1,10 @@
-"""The department's side of a dossier as a small state machine, without I/O.
+"""A dossier as the department works on it, without I/O.
 
-Each method changes the case and returns the events it caused; the use case writes the
-new state and the events in one transaction.
+Each transition checks first and changes second, so a refused action leaves the case as it
+was; it then records the events it caused and an audit entry. The use case writes the new
+state, the events and the audit entries in one transaction. Officer actions live in
+:mod:`services.processing.officer_work`; this module holds the state and what happens to a
+dossier by itself (receipt, payment, supplement, withdrawal, delivery, deadlines).
 """
 
 from __future__ import annotations
@@ -10,37 +13,44 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
+from services.processing.clock import Terms, resumed_due
+from services.processing.workflow import WITHDRAWABLE, Role, Situation
 from shared.events import (
     DossierAccepted,
-    DossierDecided,
-    DossierProcessingStarted,
+    DossierProcessingResumed,
     DossierResultReturned,
     DossierSubmitted,
+    DossierWithdrawn,
     Event,
+    WithdrawalRefused,
 )
 from shared.status import DossierStatus as S
+from shared.workdays import WorkingCalendar
 
-ReturnMethod = Literal["online", "postal"]
-
-# Officer actions and the statuses they are allowed in.
-OFFICER_ACTIONS: dict[str, frozenset[S]] = {
-    "approve": frozenset({S.IN_PROGRESS}),
-    "refuse": frozenset({S.IN_PROGRESS}),
-}
+Outcome = Literal["approved", "refused"]
 
 
-class ActionNotAllowed(Exception):
-    def __init__(self, action: str, status: S) -> None:
-        super().__init__(f"action {action!r} is not allowed while the dossier is {status.value}")
-        self.action = action
-        self.status = status
-        self.allowed = allowed_actions(status)
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: an officer (username and role) or the system itself (role None)."""
+
+    name: str
+    role: Role | None = None
 
 
-def allowed_actions(status: S) -> list[str]:
-    return sorted(a for a, statuses in OFFICER_ACTIONS.items() if status in statuses)
+SYSTEM = Actor("system")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    action: str
+    actor: Actor
+    from_status: S | None
+    to_status: S
+    reason: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,87 +58,134 @@ class Case:
     id: uuid.UUID
     code: str
     procedure_code: str
+    procedure_name: str
     department_code: str
     applicant_name: str
     fee: Decimal
-    return_method: ReturnMethod
-    received_at: datetime
-    due_date: date
+    return_method: Literal["online", "postal"]
+    catalog_version: str
+    terms: Terms
+    submitted_at: datetime
+    due_date: date  # the committed date in force; provisional until receipt
+    received_at: datetime | None = None  # receipt (tiếp nhận): the clock starts here
+    original_due_date: date | None = None  # the first committed date, for statistics
+    statutory_due_date: date | None = None
     status: S = S.REGISTERED
+    paused_at: datetime | None = None
     fee_paid: bool = False
-    outcome: Literal["approved", "refused"] | None = None
+    proposal: Outcome | None = None
+    outcome: Outcome | None = None
+    supplement_deadline: date | None = None
+    decided_at: datetime | None = None
+    sla_result: Literal["early", "on_time", "late"] | None = None
+    at_risk_flagged_for: date | None = None
+    overdue_flagged_for: date | None = None
     version: int = 0
     events: list[Event] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
 
     @classmethod
-    def accept(cls, dossier_id: uuid.UUID, submitted: DossierSubmitted) -> Case:
-        """Receipt (tiếp nhận): automatic for procedures whose catalog entry allows it."""
+    def register(cls, dossier_id: uuid.UUID, submitted: DossierSubmitted, terms: Terms,
+                 calendar: WorkingCalendar) -> Case:
+        """A submitted dossier reaches its department; received at once where allowed."""
         case = cls(
-            id=dossier_id,
-            code=submitted.dossier_code,
-            procedure_code=submitted.procedure_code,
-            department_code=submitted.department_code,
-            applicant_name=submitted.applicant.full_name,
-            fee=submitted.fee,
-            return_method=submitted.return_method,
-            received_at=submitted.received_at,
-            due_date=submitted.due_date,
+            id=dossier_id, code=submitted.dossier_code, procedure_code=submitted.procedure_code,
+            procedure_name=submitted.procedure_name, department_code=submitted.department_code,
+            applicant_name=submitted.applicant.full_name, fee=submitted.fee,
+            return_method=submitted.return_method, catalog_version=submitted.catalog_version,
+            terms=terms, submitted_at=submitted.received_at, due_date=submitted.due_date,
         )
-        case.status = S.AWAITING_FEE if case.fee > 0 else S.ACCEPTED
-        case.events.append(
-            DossierAccepted(
-                dossier_code=case.code,
-                department_code=case.department_code,
-                fee=case.fee,
-                due_date=case.due_date,
-                return_method=case.return_method,
-                status=case.status,
-            )
-        )
-        if case.fee == 0:
-            case._start()
+        case.note("register", SYSTEM, None)
+        if terms.auto_accept:  # intake computed this very due date for the citizen's receipt
+            case.receive(SYSTEM, submitted.received_at, calendar, due=submitted.due_date)
         return case
 
-    def record_payment(self) -> None:
-        if self.fee_paid:
-            return
+    @property
+    def situation(self) -> Situation:
+        return Situation(self.status, self.proposal is not None, self.terms.separate_approval)
+
+    def receive(self, actor: Actor, at: datetime, calendar: WorkingCalendar,
+                due: date | None = None) -> None:
+        """Receipt: the committed and statutory dates count from here; a fee pauses the clock."""
+        before = self.status
+        self.received_at = at
+        self.due_date = due or calendar.due_date(at, self.terms.committed_days, self.terms.cutoff)
+        self.original_due_date = self.due_date
+        self.statutory_due_date = calendar.due_date(at, self.terms.statutory_days,
+                                                    self.terms.cutoff)
+        self.status = S.AWAITING_FEE if self.fee > 0 else S.ACCEPTED
+        self.paused_at = at if self.fee > 0 else None
+        self.emit(DossierAccepted(
+            dossier_code=self.code, department_code=self.department_code, fee=self.fee,
+            due_date=self.due_date, return_method=self.return_method, status=self.status,
+            statutory_due_date=self.statutory_due_date, actor_role=_role(actor)))
+        self.note("accept", actor, before)
+
+    def record_payment(self, at: datetime, calendar: WorkingCalendar) -> None:
         self.fee_paid = True
         if self.status is S.AWAITING_FEE:
-            self._start()
+            self._resume(at, calendar, S.ACCEPTED, "fee_paid")
 
-    def _start(self) -> None:
-        self.status = S.IN_PROGRESS
-        self.events.append(DossierProcessingStarted(dossier_code=self.code))
+    def record_supplement(self, at: datetime, calendar: WorkingCalendar) -> None:
+        if self.status is S.AWAITING_SUPPLEMENT:
+            self._resume(at, calendar, S.IN_PROGRESS, "supplement_provided")
+        else:  # late or repeated: kept in the trail, changes nothing
+            self.note("supplement_ignored", SYSTEM, self.status,
+                      reason=f"not awaiting a supplement (status {self.status.value})")
 
-    def act(self, action: str, *, actor: str, reason: str | None = None) -> None:
-        if self.status not in OFFICER_ACTIONS.get(action, frozenset()):
-            raise ActionNotAllowed(action, self.status)
-        self.outcome = "approved" if action == "approve" else "refused"
-        self.status = S.DECIDED
-        self.events.append(
-            DossierDecided(
-                dossier_code=self.code,
-                outcome=self.outcome,
-                reason=reason,
-                decided_by=actor,
-                return_method=self.return_method,
-            )
-        )
-        if self.return_method == "online":
-            self._return_result()
+    def _resume(self, at: datetime, calendar: WorkingCalendar, to: S, because: Any) -> None:
+        assert self.paused_at is not None and self.received_at is not None
+        policy = "resume" if because == "fee_paid" else self.terms.supplement_policy
+        before, common = self.status, {"policy": policy, "received_at": self.received_at,
+                                       "paused_at": self.paused_at, "resumed_at": at}
+        self.due_date = resumed_due(calendar, self.terms, due=self.due_date,
+                                    days=self.terms.committed_days, **common)
+        if self.statutory_due_date is not None:
+            self.statutory_due_date = resumed_due(
+                calendar, self.terms, due=self.statutory_due_date,
+                days=self.terms.statutory_days, **common)
+        self.status, self.paused_at = to, None
+        self.emit(DossierProcessingResumed(dossier_code=self.code, status=to,
+                                            due_date=self.due_date, resumed_because=because))
+        self.note(because, SYSTEM, before, detail={"due_date": self.due_date.isoformat()})
+
+    def withdraw(self, reason: str | None) -> None:
+        if self.status not in WITHDRAWABLE:
+            why = f"Hồ sơ đang ở trạng thái “{self.status.label_vi}”, không thể rút."
+            self.emit(WithdrawalRefused(dossier_code=self.code, reason=why))
+            self.note("withdrawal_refused", SYSTEM, self.status, reason=reason)
+            return
+        before, self.status, self.paused_at = self.status, S.WITHDRAWN, None
+        self.emit(DossierWithdrawn(dossier_code=self.code, reason=reason))
+        self.note("withdraw", SYSTEM, before, reason=reason)
 
     def record_delivery(self) -> None:
         """The carrier delivered the result of a postal-return dossier."""
         if self.status is S.DECIDED and self.return_method == "postal":
-            self._return_result()
+            self.return_result()
 
-    def _return_result(self) -> None:
+    def return_result(self) -> None:
         assert self.outcome is not None
-        self.status = S.RESULT_RETURNED
-        self.events.append(
-            DossierResultReturned(dossier_code=self.code, method=self.return_method,
-                                  outcome=self.outcome)
-        )
+        before, self.status = self.status, S.RESULT_RETURNED
+        self.emit(DossierResultReturned(
+            dossier_code=self.code, method=self.return_method, outcome=self.outcome,
+            finished_on_time=None if self.sla_result is None else self.sla_result != "late",
+            sla_result=self.sla_result, committed_due_date=self.due_date,
+            original_due_date=self.original_due_date,
+            statutory_due_date=self.statutory_due_date))
+        self.note("return_result", SYSTEM, before)
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def note(self, action: str, actor: Actor, before: S | None, *, reason: str | None = None,
+             detail: dict[str, Any] | None = None) -> None:
+        self.audit.append(AuditEntry(action, actor, before, self.status, reason, detail or {}))
 
     def snapshot(self) -> Case:
-        return replace(self, events=[])
+        """The state alone, for comparisons (events and audit entries left out)."""
+        return replace(self, events=[], audit=[])
+
+
+def _role(actor: Actor) -> str:
+    return actor.role.value if actor.role else SYSTEM.name

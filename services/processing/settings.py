@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import SERVICE_PORTS, ServiceSettings, settings_config
@@ -10,3 +13,19 @@ class ProcessingSettings(ServiceSettings):
 
     service_name: str = "processing"
     http_port: int = SERVICE_PORTS["processing"]
+
+    environment: str = Field(
+        "production", validation_alias=AliasChoices("MOT_CUA_ENV"),
+        description="'development' (set by make run) seeds the development officer accounts "
+                    "when no officers file is configured.")
+    officers_file: Path | None = Field(
+        None, description="YAML list of officers: username, department_code, role "
+                          "(intake, specialist, approver) and an Argon2 password_hash.")
+    token_secret: SecretStr | None = Field(
+        None, description="HS256 key of officers' tokens; every replica needs the same one. "
+                          "Unset: a random key per process (tokens die with it).")
+    token_ttl_s: int = Field(900, ge=60, le=86_400)
+    at_risk_working_days: int = Field(
+        1, ge=0, description="A dossier is at risk when its committed date is at most this "
+                             "many working days away.")
+    deadline_scan_interval_s: float = Field(60.0, gt=0)

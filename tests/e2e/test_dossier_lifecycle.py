@@ -97,6 +97,21 @@ def _read_topic(bootstrap: str, topic: str, key: bytes, count: int) -> list[Enve
         consumer.close()
 
 
+async def _sign_in(http: httpx.AsyncClient, processing: str, department: str, role: str
+                   ) -> dict[str, str]:
+    granted = await http.post(f"{processing}/v1/auth/token", json={
+        "username": f"{department}.{role}", "password": "dev-password"})
+    assert granted.status_code == 200, granted.text
+    return {"Authorization": f"Bearer {granted.json()['access_token']}"}
+
+
+async def _act(http: httpx.AsyncClient, case_url: str, officer: dict[str, str], action: dict
+               ) -> dict:
+    done = await http.post(f"{case_url}/actions", json=action, headers=officer)
+    assert done.status_code == 200, done.text
+    return done.json()
+
+
 async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_result(
     stack: dict,
 ) -> None:
@@ -120,16 +135,35 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
         replay = await http.post(f"{intake}/v1/dossiers", json=submission)
         assert replay.status_code == 200 and replay.json()["dossier_code"] == code
 
-        async def fee_paid() -> bool:
-            case = await http.get(f"{processing}/v1/dossiers/{code}")
-            return case.status_code == 200 and case.json()["status"] == "in_progress"
+        # The department's development officers (make run seeds <dept>.<role>).
+        officer = {role: await _sign_in(http, processing, procedure["department_code"], role)
+                   for role in ("intake", "specialist", "approver")}
+        case_url = f"{processing}/v1/dossiers/{code}"
+        assert (await http.get(case_url)).status_code == 401
 
-        await wait_until(fee_paid, timeout=60, description="the fee is paid and work starts")
-        approved = await http.post(f"{processing}/v1/dossiers/{code}/actions",
-                                   json={"action": "approve"})
-        assert approved.status_code == 200, approved.text
-        again = await http.post(f"{processing}/v1/dossiers/{code}/actions",
-                                json={"action": "approve"})
+        async def case_status() -> str | None:
+            case = await http.get(case_url, headers=officer["intake"])
+            return case.json()["status"] if case.status_code == 200 else None
+
+        routed = await wait_until(case_status, timeout=60, description="routed to processing")
+        accepted_at_intake = routed == "registered"  # the procedure has no automatic receipt
+        if accepted_at_intake:
+            await _act(http, case_url, officer["intake"], {"action": "accept"})
+
+        async def fee_paid() -> bool:
+            return await case_status() == "accepted"
+
+        await wait_until(fee_paid, timeout=60, description="the fee is paid")
+        await _act(http, case_url, officer["specialist"], {"action": "start"})
+        await _act(http, case_url, officer["specialist"],
+                   {"action": "propose", "proposed_outcome": "approved"})
+        approval = {"action": "approve", "result_document": {
+            "filename": "ket-qua.pdf", "content_type": "application/pdf",
+            "content_base64": base64.b64encode(PDF).decode()}}
+        decided = await _act(http, case_url, officer["approver"], approval)
+        assert decided["status"] == "decided" and decided["sla_result"] == "early"
+        again = await http.post(f"{case_url}/actions", json=approval,
+                                headers=officer["approver"])
         assert again.status_code == 409 and again.json()["status"] == "decided"
 
         async def final() -> bool:
@@ -161,13 +195,17 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
 
     bootstrap = stack["kafka_bootstrap_servers"]
     key = str(view["dossier_id"]).encode()
-    lifecycle = [e.event_type for e in _read_topic(bootstrap, "dossier.events", key, 5)]
-    assert lifecycle == ["DossierSubmitted", "DossierAccepted", "DossierProcessingStarted",
+    lifecycle = [e.event_type for e in _read_topic(bootstrap, "dossier.events", key, 7)]
+    assert lifecycle == ["DossierSubmitted", "DossierAccepted", "DossierProcessingResumed",
+                         "DossierProcessingStarted", "DossierDecisionProposed",
                          "DossierDecided", "DossierResultReturned"]
-    work = _read_topic(bootstrap, f"department.{procedure['department_code']}.work", key, 4)
-    assert [(e.event_type, e.payload["status"]) for e in work] == [
-        ("WorkItemQueued", "awaiting_fee"), ("WorkItemStatusChanged", "in_progress"),
-        ("WorkItemStatusChanged", "decided"), ("WorkItemStatusChanged", "result_returned")]
+    received = [("WorkItemQueued", "registered"), ("WorkItemStatusChanged", "awaiting_fee")] \
+        if accepted_at_intake else [("WorkItemQueued", "awaiting_fee")]
+    expected_work = [*received, *(("WorkItemStatusChanged", s) for s in (
+        "accepted", "in_progress", "in_progress", "decided", "result_returned"))]
+    work = _read_topic(bootstrap, f"department.{procedure['department_code']}.work", key,
+                       len(expected_work))
+    assert [(e.event_type, e.payload["status"]) for e in work] == expected_work
     assert [e.event_type for e in _read_topic(bootstrap, "payment.events", key, 2)] == [
         "PaymentRequested", "PaymentCompleted"]
     assert [e.event_type for e in _read_topic(bootstrap, "postal.events", key, 2)] == [

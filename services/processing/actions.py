@@ -1,0 +1,123 @@
+"""The officer's use case: act on a dossier of one's own department.
+
+The row is locked for the transaction, so two officers acting at once take turns: the
+second then finds the new state (its action no longer allowed, or the version it names
+gone) and gets a 409 instead of acting on a dossier it has not seen.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from datetime import datetime
+
+from services.processing import officer_work as work
+from services.processing import repository
+from services.processing.changes import save
+from services.processing.commands import (
+    AcceptDossier,
+    ApproveDossier,
+    IssueApology,
+    OfficerCommand,
+    ProposeDecision,
+    RefuseAtIntake,
+    RefuseDossier,
+    RequestSupplement,
+    StartProcessing,
+    StopProcessing,
+    TransferDossier,
+)
+from services.processing.deps import Deps
+from services.processing.domain import Actor, Case
+from services.processing.officers import Officer
+from services.processing.workflow import Action, InvalidAction
+from shared.events import DocumentRef
+from shared.outbox import UnitOfWork
+
+MAX_RESULT_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+
+class NotYourDepartment(Exception):
+    """The dossier belongs to another department (HTTP 403)."""
+
+
+class StaleVersion(Exception):
+    """The officer acted on a version of the dossier that is no longer current (HTTP 409)."""
+
+    def __init__(self, case: Case, seen: int) -> None:
+        super().__init__(f"dossier {case.code} is at version {case.version}, not {seen}: "
+                         "somebody acted on it meanwhile; reload it")
+        self.case = case
+
+
+async def act_on_dossier(deps: Deps, code: str, command: OfficerCommand, officer: Officer
+                         ) -> Case:
+    """Raises LookupError, NotYourDepartment, StaleVersion, ActionNotAllowed or InvalidAction
+    (nothing is written then)."""
+    async with UnitOfWork(deps.pool) as uow:
+        case = await repository.load_by_code(uow.conn, code, lock=True)
+        if case is None:
+            raise LookupError(f"no dossier {code!r}")
+        if case.department_code != officer.department_code:
+            raise NotYourDepartment(f"dossier {code} belongs to department "
+                                    f"{case.department_code!r}, not {officer.department_code!r}")
+        if command.version is not None and command.version != case.version:
+            raise StaleVersion(case, command.version)
+        before, at = case.snapshot(), deps.now()
+        actor = Actor(officer.username, officer.role)
+        document = _perform(deps, case, command, actor, at)
+        if document is not None:
+            await repository.store_result_document(uow.conn, case.id, **document)
+        await save(uow, deps, case, before, at)
+        await uow.commit()
+    return case
+
+
+def _perform(deps: Deps, case: Case, command: OfficerCommand, actor: Actor, at: datetime
+             ) -> dict | None:
+    match command:
+        case AcceptDossier():
+            work.accept(case, actor, at, deps.calendar)
+        case RefuseAtIntake(reason=reason):
+            work.refuse_at_intake(case, actor, reason)
+        case StartProcessing():
+            work.start(case, actor)
+        case RequestSupplement():
+            work.request_supplement(case, actor, at, deps.calendar, missing=command.missing,
+                                    reason=command.reason, deadline=command.deadline)
+        case ProposeDecision():
+            work.propose(case, actor, command.proposed_outcome, command.reason)
+        case ApproveDossier():
+            work.check(case, Action.APPROVE, actor)  # a 409 before any complaint on content
+            stored = _decode(command)
+            ref = DocumentRef(kind="ket_qua", filename=stored["filename"],
+                              content_type=stored["content_type"],
+                              size=len(stored["content"]), sha256=stored["sha256"])
+            work.decide(case, actor, at, approve=True, reason=command.reason, document=ref)
+            return stored
+        case RefuseDossier(reason=reason):
+            work.decide(case, actor, at, approve=False, reason=reason, document=None)
+        case StopProcessing(reason=reason):
+            work.stop(case, actor, reason)
+        case TransferDossier():
+            work.transfer(case, actor, to_department=command.to_department,
+                          departments=deps.departments(case.catalog_version),
+                          reason=command.reason)
+        case IssueApology():
+            work.issue_apology(case, actor, at, deps.calendar, reason=command.reason,
+                               new_due_date=command.new_due_date)
+    return None
+
+
+def _decode(command: ApproveDossier) -> dict:
+    document = command.result_document
+    try:
+        content = base64.b64decode(document.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidAction("result_document.content_base64: not valid base64") from None
+    if not content or len(content) > MAX_RESULT_DOCUMENT_BYTES:
+        raise InvalidAction(f"result_document: {len(content)} bytes; it must have 1 to "
+                            f"{MAX_RESULT_DOCUMENT_BYTES} bytes")
+    return {"filename": document.filename, "content_type": document.content_type,
+            "sha256": hashlib.sha256(content).hexdigest(), "content": content}

@@ -1,0 +1,89 @@
+"""The SLA clock of a dossier in working days, without I/O.
+
+The clock starts at receipt, pauses while the office waits for the citizen (a fee, a
+supplement) and resumes under the procedure's policy. A pause never brings a due date
+forward: the shared calendar's functions only ever move it later.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from services.processing.workflow import CLOCK_PAUSED, CLOCK_RUNNING, OPEN
+from shared.catalog import Procedure
+from shared.status import DossierStatus
+from shared.workdays import BUSINESS_TZ, WorkingCalendar
+
+SlaState = Literal["on_track", "at_risk", "overdue", "paused"]
+SLA_STATES: tuple[SlaState, ...] = ("on_track", "at_risk", "overdue", "paused")
+
+
+class Terms(BaseModel):
+    """The procedure's rules as they were when the dossier was received; never re-read."""
+
+    model_config = ConfigDict(frozen=True)
+    committed_days: int
+    statutory_days: int
+    cutoff: time = time(17)
+    supplement_policy: Literal["resume", "restart"] = "resume"
+    supplement_deadline_days: int = 15
+    auto_accept: bool = True
+    separate_approval: bool = True
+
+    @classmethod
+    def of(cls, procedure: Procedure) -> Terms:
+        return cls(
+            committed_days=procedure.committed_days,
+            statutory_days=procedure.statutory_days,
+            cutoff=procedure.cutoff,
+            supplement_policy=procedure.supplement_policy,
+            supplement_deadline_days=procedure.supplement_deadline_days,
+            auto_accept=procedure.auto_accept,
+            # The catalog has no such field yet; every procedure keeps its approver until
+            # it does (a procedure entry may then say `separate_approval: false`).
+            separate_approval=getattr(procedure, "separate_approval", True),
+        )
+
+
+def business_date(moment: datetime) -> date:
+    return moment.astimezone(BUSINESS_TZ).date()
+
+
+def at_risk_until(calendar: WorkingCalendar, today: date, working_days: int) -> date:
+    """A due date on or before this is near: today plus ``working_days`` working days."""
+    return calendar.add_working_days(today, working_days)
+
+
+def sla_state(status: DossierStatus, due: date, today: date, near: date) -> SlaState | None:
+    """The queue's SLA state of an open dossier; None once it is decided or closed."""
+    if status in CLOCK_PAUSED:
+        return "paused"
+    if status not in OPEN:
+        return None
+    if due < today:
+        return "overdue"
+    return "at_risk" if due <= near else "on_track"
+
+
+def clock_runs(status: DossierStatus) -> bool:
+    return status in CLOCK_RUNNING
+
+
+def resumed_due(
+    calendar: WorkingCalendar, terms: Terms, *, due: date, days: int, policy: str,
+    received_at: datetime, paused_at: datetime, resumed_at: datetime,
+) -> date:
+    """The due date after a pause, ``days`` being the period this date counts."""
+    if policy == "restart":
+        return calendar.restart(resumed_at, days, terms.cutoff, not_before=due)
+    # The clock only started on the business date the receipt counts on: a pause that began
+    # at a receipt on a Saturday or after the cut-off lost nothing before that date.
+    started = datetime.combine(calendar.counted_from(received_at, terms.cutoff), time.min,
+                               BUSINESS_TZ)
+    paused_from = max(paused_at, started)
+    if resumed_at <= paused_from:
+        return due
+    return calendar.extend_for_pause(due, paused_from, resumed_at, terms.cutoff)
