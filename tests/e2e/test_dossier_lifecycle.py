@@ -20,11 +20,17 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from shared.events import Envelope
+from shared.portal_client import signed_request
 from tests.support import wait_until
 
 pytestmark = pytest.mark.e2e
 READY = "MOT_CUA_READY "
 PDF = b"%PDF-1.4\n% Mot Cua e2e\n"
+DEV_PORTAL = ("dev-portal", "dev-portal-secret")  # what the launcher's development mode registers
+
+
+def _signed(method: str, url: str, body: dict | None = None) -> httpx.Request:
+    return signed_request(method, url, *DEV_PORTAL, body=body)
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +124,7 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
     intake, processing = stack["services"]["intake"], stack["services"]["processing"]
     procedure = _procedure_with_fee_and_postal_return(intake)
     submission = {
-        "portal": "e2e-portal", "portal_submission_id": str(uuid.uuid4()),
+        "portal_submission_id": str(uuid.uuid4()),
         "procedure_code": procedure["code"],
         "applicant": {"full_name": "Nguyễn Thị Hoa", "id_number": "092301004567",
                       "phone": "0912345678", "email": "hoa@example.vn"},
@@ -126,13 +132,13 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
         "documents": _documents_for(procedure),
     }
     async with httpx.AsyncClient(timeout=10) as http:
-        created = await http.post(f"{intake}/v1/dossiers", json=submission)
+        created = await http.send(_signed("POST", f"{intake}/v1/dossiers", submission))
         assert created.status_code == 201, created.text
         receipt = created.json()
         code = receipt["dossier_code"]
         assert code.split("-")[0].isupper() and len(code.split("-")[1]) == 6
 
-        replay = await http.post(f"{intake}/v1/dossiers", json=submission)
+        replay = await http.send(_signed("POST", f"{intake}/v1/dossiers", submission))
         assert replay.status_code == 200 and replay.json()["dossier_code"] == code
 
         # The department's development officers (make run seeds <dept>.<role>).
@@ -167,13 +173,19 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
         assert again.status_code == 409 and again.json()["status"] == "decided"
 
         async def final() -> bool:
-            view = (await http.get(f"{intake}/v1/dossiers/{code}")).json()
+            view = (await http.send(_signed("GET", f"{intake}/v1/dossiers/{code}"))).json()
             return view["status"] == "result_returned"
 
         await wait_until(final, timeout=60, description="the result is returned by post")
-        view = (await http.get(f"{intake}/v1/dossiers/{code}")).json()
+        view = (await http.send(_signed("GET", f"{intake}/v1/dossiers/{code}"))).json()
+        tracked = await http.get(f"{intake}/v1/track/{code}")  # the citizen's view, unsigned
 
     assert view["status_label"] == "Đã trả kết quả"
+    assert tracked.json()["status_label"] == "Đã trả kết quả"
+    public = json.dumps(tracked.json(), ensure_ascii=False)
+    for personal in ("Nguyễn Thị Hoa", "092301004567", "0912345678", "hoa@example.vn",
+                     "Đường 3/2"):
+        assert personal not in public
     timeline = [entry["event_type"] for entry in view["timeline"]]
     for expected in ("DossierSubmitted", "DossierAccepted", "PaymentRequested",
                      "PaymentCompleted", "DossierProcessingStarted", "DossierDecided",
