@@ -6,16 +6,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.bench import limits, markdown, report, scenarios
+from tests.bench import limits, markdown, profiling, report, scenarios
 from tests.bench.measures import ServiceDatabases
 from tests.bench.observer import Observer
-from tests.bench.stack import MemorySampler, running_stack
+from tests.bench.stack import MemorySampler, cpu_seconds_by_part, running_stack
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+PORTAL_ID = "bench-portal"
 
 
 def parse_args() -> argparse.Namespace:
@@ -30,6 +32,8 @@ def parse_args() -> argparse.Namespace:
                         "(default 120 s + 60 ms per dossier)")
     parser.add_argument("--docs", type=Path, default=DOCS,
                         help="where benchmarks.md and benchmarks.json are written")
+    parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
+                        help="sample every service with py-spy during the national day")
     return parser.parse_args()
 
 
@@ -38,22 +42,28 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
     print("measuring the raw limits", flush=True)
     raw = await limits.measure(info["kafka_bootstrap_servers"], info["database_url"])
     print(f"  {raw}", flush=True)
-    ctx = {"intake": info["services"]["intake"], "workdir": workdir,
-           "dbs": ServiceDatabases(info["database_url"])}
+    ctx = {"workdir": workdir, "dbs": ServiceDatabases(info["database_url"]),
+           "portal": {"intake": info["services"]["intake"], "portal_id": PORTAL_ID,
+                      "secret": info["portal_secret"],
+                      "bootstrap": info["kafka_bootstrap_servers"]}}
     step_s = args.step_seconds or (15.0 if args.dossiers >= 5000 else 5.0)
     final_timeout = args.final_timeout or 120 + 0.06 * args.dossiers
     with MemorySampler(info["pids"]) as memory:
-        async with Observer(info["kafka_bootstrap_servers"],
-                            info["services"]["processing"]) as observer:
+        async with Observer(info["kafka_bootstrap_servers"], info["services"]["processing"],
+                            PORTAL_ID) as observer:
             print("HTTP intake", flush=True)
             http = await scenarios.http_intake(ctx, observer, step_s)
             print(f"national day: {args.dossiers} dossiers", flush=True)
-            day = await scenarios.national_day(ctx, observer, args.dossiers, final_timeout)
+            cpu_before = cpu_seconds_by_part(info["launcher_pid"])
+            with profiling.profiled(info["pids"], args.profile):
+                day = await scenarios.national_day(ctx, observer, args.dossiers, final_timeout)
+            cpu_after = cpu_seconds_by_part(info["launcher_pid"])
+            day["cpu_s"] = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_after.items()}
             print(f"  {day}", flush=True)
             errors = observer.seen.approval_errors[:5]
     return {"machine": report.machine(), "limits": raw, "http_intake": http,
-            "kafka_ingress": "not measured: intake has no Kafka ingress on portal.submissions "
-                             "yet; the national day uses the HTTP path",
+            "kafka_ingress": f"{day['accepted_per_s']} dossiers/s accepted (the national day's "
+                             "burst, receipts read on the portal's topic)",
             "national_day": day, "peak_rss_mb": memory.peaks, "approval_errors": errors}
 
 
@@ -61,8 +71,14 @@ def main() -> None:
     args = parse_args()
     with tempfile.TemporaryDirectory(prefix="mot-cua-bench-") as tmp:
         workdir = Path(tmp)
-        with running_stack(workdir / "stack") as info:
+        secret = secrets.token_hex(16)
+        env = {"INTAKE_PORTAL_SECRETS": f"{PORTAL_ID}:{secret}"}
+        with running_stack(workdir / "stack", env) as info:
+            info["portal_secret"] = secret
             result = asyncio.run(measure(info, args, workdir))
+    if args.profile:
+        for stacks in sorted(args.profile.iterdir()):
+            print(profiling.summarise(stacks), "\n")
     section = markdown.render(result)
     print(section)
     args.docs.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,12 @@
 """The load generator, run as its own process: ``python -m tests.bench.loadgen <spec json>``.
 
-It submits dossiers the way portals do and writes one JSON line per submission to the output
+It submits dossiers the way portals do, signed with the portal's secret: over HTTP, or as one
+burst of records on ``portal.submissions``. It writes one JSON line per submission to the output
 file: ``[submission id, scheduled at, answered at, HTTP status, dossier code]`` (wall-clock
-seconds, so the orchestrator can join them with what it observes on the broker). Latency is
-measured from the *scheduled* send time, so a generator that falls behind shows up as latency
-instead of hiding it (no coordinated omission).
+seconds, so the orchestrator can join them with what it observes on the broker; a Kafka record
+is "answered" when the broker acknowledged it, with status 0 and no code). Latency is measured
+from the *scheduled* send time, so a generator that falls behind shows up as latency instead of
+hiding it (no coordinated omission).
 """
 
 from __future__ import annotations
@@ -17,40 +19,48 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from aiokafka import AIOKafkaProducer
 
+from shared.portal_client import kafka_record, signed_request
+from shared.topics import PORTAL_SUBMISSIONS
 from tests.bench.submissions import SubmissionFactory
 
 Record = list[Any]
 
 
-async def _submit(http: httpx.AsyncClient, body: dict[str, Any], scheduled: float) -> Record:
-    try:
-        response = await http.post("/v1/dossiers", json=body)
-        status, code = response.status_code, response.json().get("dossier_code")
-    except (httpx.HTTPError, ValueError) as error:
-        status, code = 0, repr(error)
-    return [body["portal_submission_id"], scheduled, time.time(), status, code]
+class Portal:
+    def __init__(self, http: httpx.AsyncClient, portal_id: str, secret: str) -> None:
+        self.http, self.portal_id, self.secret = http, portal_id, secret
+
+    async def submit(self, body: dict[str, Any], scheduled: float) -> Record:
+        request = signed_request("POST", self.http.base_url.join("/v1/dossiers"),
+                                 self.portal_id, self.secret, body=body)
+        try:
+            response = await self.http.send(request)
+            status, code = response.status_code, response.json().get("dossier_code")
+        except (httpx.HTTPError, ValueError) as error:
+            status, code = 0, repr(error)
+        return [body["portal_submission_id"], scheduled, time.time(), status, code]
 
 
-async def open_loop(http: httpx.AsyncClient, factory: SubmissionFactory, rate: float,
+async def open_loop(portal: Portal, factory: SubmissionFactory, rate: float,
                     duration_s: float) -> list[Record]:
     """Offer ``rate`` submissions/s for ``duration_s``, whatever the answers take."""
-    count = int(rate * duration_s)
     started = time.time()
     tasks = []
-    for n in range(count):
+    for n in range(int(rate * duration_s)):
         scheduled = started + n / rate
         delay = scheduled - time.time()
         if delay > 0:
             await asyncio.sleep(delay)  # pacing the offered load, not synchronisation
-        tasks.append(asyncio.create_task(_submit(http, factory.submission(n), scheduled)))
+        tasks.append(asyncio.create_task(portal.submit(factory.submission(n), scheduled)))
     return list(await asyncio.gather(*tasks))
 
 
-async def closed_loop(http: httpx.AsyncClient, factory: SubmissionFactory, clients: int,
+async def closed_loop(portal: Portal, factory: SubmissionFactory, clients: int,
                       count: int | None, duration_s: float | None) -> list[Record]:
-    """``clients`` portals each submitting as soon as the previous answer came back, until
-    ``count`` submissions were made or ``duration_s`` passed."""
+    """``clients`` portal connections each submitting as soon as the previous answer came
+    back, until ``count`` submissions were made or ``duration_s`` passed."""
     records: list[Record] = []
     numbers = iter(range(count if count is not None else 10**9))
     deadline = time.time() + duration_s if duration_s is not None else float("inf")
@@ -59,23 +69,45 @@ async def closed_loop(http: httpx.AsyncClient, factory: SubmissionFactory, clien
         for n in numbers:
             if time.time() >= deadline:
                 return
-            records.append(await _submit(http, factory.submission(n), time.time()))
+            records.append(await portal.submit(factory.submission(n), time.time()))
 
     await asyncio.gather(*(client() for _ in range(clients)))
     return records
 
 
+async def kafka_burst(spec: dict[str, Any], factory: SubmissionFactory) -> list[Record]:
+    """Every submission published at once to ``portal.submissions``, as a national portal
+    forwards its day; each is signed when it is sent."""
+    producer = AIOKafkaProducer(bootstrap_servers=spec["bootstrap"], acks="all", linger_ms=20,
+                                max_request_size=4 * 2**20)
+    await producer.start()
+    try:
+        sent: list[tuple[str, float, asyncio.Future[Any]]] = []
+        for n in range(spec["count"]):
+            body = factory.submission(n)
+            key, value, headers = kafka_record(spec["portal_id"], spec["secret"], body)
+            sent.append((body["portal_submission_id"], time.time(),
+                         await producer.send(PORTAL_SUBMISSIONS, value, key=key, headers=headers)))
+        records = []
+        for submission_id, at, ack in sent:
+            await ack
+            records.append([submission_id, at, time.time(), 0, None])
+        return records
+    finally:
+        await producer.stop()
+
+
 async def generate(spec: dict[str, Any]) -> list[Record]:
     limits = httpx.Limits(max_connections=spec.get("clients", 256), max_keepalive_connections=256)
     async with httpx.AsyncClient(base_url=spec["intake"], timeout=120, limits=limits) as http:
-        procedures = (await http.get("/v1/procedures")).json()
-        factory = SubmissionFactory(procedures, spec["portal"])
+        factory = SubmissionFactory((await http.get("/v1/procedures")).json(), spec["tag"])
+        portal = Portal(http, spec["portal_id"], spec["secret"])
+        if spec["mode"] == "kafka":
+            return await kafka_burst(spec, factory)
         if spec["mode"] == "open":
-            records = await open_loop(http, factory, spec["rate"], spec["duration_s"])
-        else:
-            records = await closed_loop(http, factory, spec["clients"], spec.get("count"),
-                                        spec.get("duration_s"))
-    return records
+            return await open_loop(portal, factory, spec["rate"], spec["duration_s"])
+        return await closed_loop(portal, factory, spec["clients"], spec.get("count"),
+                                 spec.get("duration_s"))
 
 
 def main(spec: dict[str, Any]) -> None:

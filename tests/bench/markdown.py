@@ -46,15 +46,21 @@ def render(result: dict[str, Any]) -> str:
     lines += _table(("figure", "value"), [
         ("dossiers / accepted / final", f"{day['dossiers']} / {day['accepted']} / {day['final']}"),
         ("time until all accepted", f"{day['all_accepted_s']} s"),
-        ("time until all final", f"{day['all_final_s']} s"),
+        ("time until all final", f"{day['all_final_s']} s" if day["all_final_s"] else
+         f"not all final by the deadline: {day['final']} final, the last after "
+         f"{day['last_final_s']} s"),
         ("events recorded / events per s", f"{day['events']} / {day['events_per_s']}"),
-        ("submission → queue p50 / p99",
+        ("publication → queue p50 / p99 (includes waiting for intake in the burst)",
          f"{day['submit_to_queue']['p50_ms']} / {day['submit_to_queue']['p99_ms']} ms"),
+        ("registration → queue p50 / p99",
+         f"{day['registered_to_queue']['p50_ms']} / {day['registered_to_queue']['p99_ms']} ms"),
         ("events/s ÷ Kafka msgs/s", ratios["events_per_s_to_kafka_msgs"]),
         ("events/s ÷ PostgreSQL concurrent commits/s",
          ratios["events_per_s_to_pg_concurrent_commits"]),
         ("accepted/s ÷ PostgreSQL concurrent commits/s",
          ratios["accepted_per_s_to_pg_concurrent_commits"]),
+        ("CPU seconds by part", ", ".join(f"{k} {v}" for k, v in
+                                          sorted(day["cpu_s"].items(), key=lambda kv: -kv[1]))),
         ("errors", ", ".join(day["errors"]) or "none")])
     lines += ["", "**Targets** (for 40,000 dossiers)", ""]
     lines += _table(("target", "measured", "goal", "verdict"), targets(result))

@@ -1,6 +1,7 @@
 """What the benchmark sees from the outside: a department's client reading every department
-queue (and approving what is ready), and a follower of ``dossier.events`` noting when each
-dossier was registered and when it became final. Times are wall-clock seconds of arrival here.
+queue (and approving what is ready), a follower of ``dossier.events`` noting when each dossier
+was registered and when it became final, and the portal reading its receipts of Kafka
+submissions. Times are wall-clock seconds of arrival here.
 """
 
 from __future__ import annotations
@@ -10,32 +11,43 @@ import contextlib
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.topics import DOSSIER_EVENTS
+from shared.topics import DOSSIER_EVENTS, portal_receipts
 
 
 @dataclass
 class Seen:
     submission_of: dict[str, str] = field(default_factory=dict)  # dossier code -> submission id
+    registered_at: dict[str, float] = field(default_factory=dict)  # intake's received_at
     queued_at: dict[str, float] = field(default_factory=dict)
     final_at: dict[str, float] = field(default_factory=dict)
+    accepted_at: dict[str, float] = field(default_factory=dict)  # submission id -> receipt
+    refused: dict[str, list[str]] = field(default_factory=dict)
     approved: int = 0
     approval_errors: list[str] = field(default_factory=list)
 
-    def codes_of(self, portal: str) -> list[str]:
-        prefix = f"{portal}-"
+    def codes_of(self, tag: str) -> list[str]:
+        """The dossiers of one scenario (its submission ids are "<tag>-<n>")."""
+        prefix = f"{tag}-"
         return [c for c, s in self.submission_of.items() if s.startswith(prefix)]
+
+    def receipts_of(self, tag: str) -> int:
+        prefix = f"{tag}-"
+        return sum(1 for s in [*self.accepted_at, *self.refused] if s.startswith(prefix))
 
 
 class Observer:
     """Follows the broker; approves each dossier once its department may decide it."""
 
-    def __init__(self, bootstrap: str, processing_url: str, *, approvers: int = 8) -> None:
+    def __init__(self, bootstrap: str, processing_url: str, portal_id: str, *,
+                 approvers: int = 8) -> None:
         self.seen = Seen()
         self._bootstrap = bootstrap
+        self._receipts = portal_receipts(portal_id)
         self._http = httpx.AsyncClient(base_url=processing_url, timeout=60)
         self._to_approve: asyncio.Queue[str] = asyncio.Queue()
         self._approvers = approvers
@@ -46,7 +58,8 @@ class Observer:
                                     max_partition_fetch_bytes=4 * 2**20)
         await consumer.start()
         topics = [t for t in await consumer.topics()
-                  if t == DOSSIER_EVENTS or (t.startswith("department.") and t.endswith(".work"))]
+                  if t in (DOSSIER_EVENTS, self._receipts)
+                  or (t.startswith("department.") and t.endswith(".work"))]
         partitions = [TopicPartition(t, p) for t in topics
                       for p in consumer.partitions_for_topic(t) or ()]
         consumer.assign(partitions)
@@ -70,13 +83,24 @@ class Observer:
             now = time.time()
             for records in batch.values():
                 for record in records:
-                    self._note(json.loads(record.value), now)
+                    if record.topic == self._receipts:
+                        self._receipt(json.loads(record.value), now)
+                    else:
+                        self._note(json.loads(record.value), now)
+
+    def _receipt(self, receipt: dict, now: float) -> None:
+        if receipt["outcome"] == "accepted":
+            self.seen.accepted_at.setdefault(receipt["portal_submission_id"], now)
+        else:
+            self.seen.refused[receipt["portal_submission_id"]] = receipt["reasons"]
 
     def _note(self, envelope: dict, now: float) -> None:
         kind, payload = envelope["event_type"], envelope["payload"]
         code = payload.get("dossier_code") or envelope.get("dossier_code")
         if kind == "DossierSubmitted":
             self.seen.submission_of[code] = payload["portal_submission_id"]
+            self.seen.registered_at[code] = datetime.fromisoformat(
+                payload["received_at"]).timestamp()
         elif kind == "WorkItemQueued":
             self.seen.queued_at.setdefault(code, now)
         elif kind == "DossierResultReturned":

@@ -47,8 +47,10 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
          _verdict(day["all_accepted_s"], 60, "s", scale)),
         ("all final", f"{day['all_final_s']} s{note}", "≤ 300 s",
          _verdict(day["all_final_s"], 300, "s", scale)),
-        ("p99 submission → queue, burst", f"{day['submit_to_queue']['p99_ms']} ms", "≤ 1000 ms",
-         _verdict(day["submit_to_queue"]["p99_ms"], 1000, "ms")),
+        ("p99 registration → queue, burst", f"{day['registered_to_queue']['p99_ms']} ms",
+         "≤ 1000 ms", _verdict(day["registered_to_queue"]["p99_ms"], 1000, "ms")),
+        ("p99 publication → queue, burst", f"{day['submit_to_queue']['p99_ms']} ms",
+         "≤ 1000 ms", _verdict(day["submit_to_queue"]["p99_ms"], 1000, "ms")),
         ("p99 submission → queue at 50/s", f"{p99_50} ms", "≤ 100 ms", _verdict(p99_50, 100, "ms")),
     ]
     rows += [(f"peak RSS {name}", f"{mb:.0f} MB", "≤ 200 MB", _verdict(mb, 200, "MB"))
@@ -66,6 +68,8 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         "final": day["final"], "events_per_s": day["events_per_s"],
         "p50_submit_to_queue_ms": day["submit_to_queue"]["p50_ms"],
         "p99_submit_to_queue_ms": day["submit_to_queue"]["p99_ms"],
+        "p50_registered_to_queue_ms": day["registered_to_queue"]["p50_ms"],
+        "p99_registered_to_queue_ms": day["registered_to_queue"]["p99_ms"],
         "http_knee_accepted_per_s": http["knee_accepted_per_s"],
         "http_max_accepted_per_s": http["max_accepted_per_s"],
         "kafka_ingress": result["kafka_ingress"],

@@ -44,6 +44,7 @@ def running_stack(data_dir: Path, env: dict[str, str] | None = None) -> Iterator
     drain = threading.Thread(target=lambda: output.extend(process.stdout or ()), daemon=True)
     drain.start()
     info["pids"] = service_pids(process.pid)
+    info["launcher_pid"] = process.pid
     try:
         yield info
     finally:
@@ -68,6 +69,21 @@ def service_pids(launcher_pid: int) -> dict[str, int]:
             if f"services.{name}" in cmdline:
                 pids[name] = child.pid
     return pids
+
+
+def cpu_seconds_by_part(launcher_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by each part of the stack (services, postgres, broker, ...)."""
+    used: dict[str, float] = {}
+    for child in psutil.Process(launcher_pid).children(recursive=True):
+        try:
+            cmdline, times = " ".join(child.cmdline()), child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        part = next((n for n in SERVICES if f"services.{n}" in cmdline), None) \
+            or next((n for n in ("postgres", "tansu", "sandbox", "smtp") if n in cmdline),
+                    "other")
+        used[part] = used.get(part, 0.0) + times.user + times.system
+    return used
 
 
 class MemorySampler:

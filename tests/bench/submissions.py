@@ -27,23 +27,22 @@ def pdf(text: str) -> bytes:
 class SubmissionFactory:
     """Builds the ``n``-th submission of a portal from the catalog intake publishes."""
 
-    def __init__(self, procedures: list[dict[str, Any]], portal: str) -> None:
+    def __init__(self, procedures: list[dict[str, Any]], tag: str) -> None:
         usable = [p for p in procedures if p.get("auto_accept", True)]
         self.with_fee = [p for p in usable if p["fee"] > 0 and p["postal_return"]]
         self.free = [p for p in usable if p["fee"] == 0 and p["postal_return"]]
         if not self.with_fee or not self.free:
             raise RuntimeError("the catalog needs procedures with and without a fee that "
                                "offer postal return")
-        self.portal = portal
+        self.tag = tag  # the scenario: submission ids are "<tag>-<n>"
 
     def submission(self, n: int) -> dict[str, Any]:
         group = self.with_fee if n % 2 == 0 else self.free
         procedure = group[(n // 2) % len(group)]
         postal = (n // 2) % 5 == 0  # a fifth, among dossiers with and without a fee
-        submission_id = f"{self.portal}-{n:07d}"
+        submission_id = f"{self.tag}-{n:07d}"
         content = base64.b64encode(pdf(submission_id)).decode()
         return {
-            "portal": self.portal,
             "portal_submission_id": submission_id,
             "procedure_code": procedure["code"],
             "applicant": {
