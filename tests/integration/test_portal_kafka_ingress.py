@@ -1,0 +1,173 @@
+"""A portal submits through Kafka: an independent client (librdkafka) publishes signed records
+to ``portal.submissions`` and reads the answers on its own ``portal.<id>.receipts`` topic, while
+intake runs as the service does (its whole composition, on the real broker and database)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from services.intake.bootstrap import SPEC
+from services.intake.settings import IntakeSettings
+from shared.portal_auth import signed_headers
+from shared.portal_client import kafka_record
+from shared.service import build_app
+from shared.topics import PORTAL_SUBMISSIONS, dead_letter, portal_receipts
+
+pytestmark = pytest.mark.integration
+SECRET = "kafka-portal-secret-0001"  # noqa: S105 - a test portal's key
+PDF = base64.b64encode(b"%PDF-1.4\n").decode()
+
+
+@pytest.fixture(scope="module")
+async def portal(postgres_url: str, kafka_bootstrap: str, tmp_path_factory
+                 ) -> AsyncIterator[tuple[str, IntakeSettings]]:
+    """Intake, running with one configured portal (a fresh id: its receipts topic is new)."""
+    portal_id = f"kafka-{uuid.uuid4().hex[:8]}"
+    settings = IntakeSettings(
+        database_url=postgres_url, database_name=f"intake_{uuid.uuid4().hex[:10]}",
+        kafka_bootstrap_servers=kafka_bootstrap, portal_secrets=f"{portal_id}:{SECRET}",
+        document_dir=tmp_path_factory.mktemp("documents"),
+        consumer_max_attempts=2, consumer_retry_backoff_s=0.01,
+    )
+    app = build_app(SPEC, settings)
+    async with app.router.lifespan_context(app):
+        yield portal_id, settings
+
+
+def _dossier(**changes: object) -> dict:
+    body = {
+        "portal_submission_id": f"k-{uuid.uuid4().hex[:12]}", "procedure_code": "2.002189",
+        "applicant": {"full_name": "Phạm Thị Lan", "id_number": "092301007777",
+                      "phone": "0987654321", "email": "lan@example.vn"},
+        "return_method": "online",
+        "documents": [{"kind": k, "filename": f"{k}.pdf", "content_type": "application/pdf",
+                       "content_base64": PDF}
+                      for k in ("to_khai", "giay_to_ket_hon", "giay_to_tuy_than")],
+    }
+    return {**body, **changes}
+
+
+def _publish(bootstrap: str, records: list[tuple[bytes, bytes, list]]) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+    for key, value, headers in records:
+        producer.produce(PORTAL_SUBMISSIONS, value=value, key=key, headers=headers)
+    assert producer.flush(30) == 0
+
+
+def _read(bootstrap: str, topic: str, keys: list[bytes]) -> dict[bytes, list]:
+    """Every record of ``topic`` with one of ``keys``, until each key has one."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-{uuid.uuid4()}",
+                         "enable.auto.commit": False})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        found: dict[bytes, list] = {}
+        while not all(k in found for k in keys):
+            message = consumer.poll(30)
+            assert message is not None, f"{topic}: no answer for {set(keys) - set(found)}"
+            assert message.error() is None, message.error()
+            if message.key() in keys:
+                found.setdefault(message.key(), []).append(message)
+        return found
+    finally:
+        consumer.close()
+
+
+async def test_receipts_answer_accepted_replayed_conflicting_and_refused_submissions(
+    portal: tuple[str, IntakeSettings],
+) -> None:
+    portal_id, settings = portal
+    good = _dossier()
+    conflicting = {**good, "return_method": "postal", "postal_address": "Cần Thơ"}
+    invalid = _dossier(channel="counter")
+    invalid["applicant"]["id_number"] = "123"
+    forged = _dossier()
+    bootstrap = settings.kafka_bootstrap_servers
+
+    await asyncio.to_thread(_publish, bootstrap, [kafka_record(portal_id, SECRET, good)])
+    first = await asyncio.to_thread(_read, bootstrap, portal_receipts(portal_id),
+                                    [good["portal_submission_id"].encode()])
+    await asyncio.to_thread(_publish, bootstrap, [
+        kafka_record(portal_id, SECRET, good),  # a replay
+        kafka_record(portal_id, SECRET, conflicting),
+        kafka_record(portal_id, SECRET, invalid),
+        kafka_record(portal_id, "not-the-right-secret-0001", forged),
+    ])
+    keys = [d["portal_submission_id"].encode() for d in (good, invalid, forged)]
+    found = await asyncio.to_thread(_read, bootstrap, portal_receipts(portal_id), keys[1:])
+    receipts = {k: [json.loads(m.value()) for m in ms] for k, ms in found.items()}
+    answers = [json.loads(m.value()) for m in await asyncio.to_thread(
+        _read_all, bootstrap, portal_receipts(portal_id), keys[0], 3)]
+
+    accepted = json.loads(first[keys[0]][0].value())
+    assert answers[0] == accepted
+    assert accepted["outcome"] == "accepted" and accepted["replay"] is False
+    code = accepted["receipt"]["dossier_code"]
+    assert code.startswith("VTH-") and accepted["receipt"]["due_date"]
+    replay, conflict = answers[1:]  # one key, one partition: in the order published
+    assert (replay["outcome"], replay["replay"], replay["receipt"]["dossier_code"]) == (
+        "accepted", True, code)
+    assert conflict["outcome"] == "refused" and "already used" in conflict["reasons"][0]
+
+    refused = receipts[keys[1]][0]
+    assert refused["outcome"] == "refused" and refused["receipt"] is None
+    assert [r.split(":")[0] for r in refused["reasons"]] == ["applicant.id_number"]
+    forged_answer = receipts[keys[2]][0]
+    assert forged_answer["outcome"] == "refused"
+    assert "does not match the body" in forged_answer["reasons"][0]
+
+    conn = await asyncpg.connect(settings.service_database_url)
+    try:
+        submitted = await conn.fetchval(
+            """SELECT count(*) FROM outbox_message WHERE topic = 'dossier.events'
+               AND headers->>'event_type' = 'DossierSubmitted'""")
+        portal_of = await conn.fetchval("SELECT portal FROM dossier WHERE code = $1", code)
+    finally:
+        await conn.close()
+    assert (submitted, portal_of) == (1, portal_id)
+
+
+def _read_all(bootstrap: str, topic: str, key: bytes, count: int) -> list:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-{uuid.uuid4()}",
+                         "enable.auto.commit": False})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        found: list = []
+        while len(found) < count:
+            message = consumer.poll(30)
+            assert message is not None, f"{topic}: only {len(found)} of {count}"
+            if message.error() is None and message.key() == key:
+                found.append(message)
+        return found
+    finally:
+        consumer.close()
+
+
+async def test_records_that_cannot_be_answered_are_dead_lettered_with_the_cause(
+    portal: tuple[str, IntakeSettings],
+) -> None:
+    portal_id, settings = portal
+    stranger = _dossier()
+    key, value, _ = kafka_record("unknown-portal", SECRET, stranger)
+    headers = [(k, v.encode()) for k, v in signed_headers("unknown-portal", SECRET, value).items()]
+    garbage_key = f"garbage-{uuid.uuid4().hex[:8]}".encode()
+    garbage = b"\x00 not json"
+    signed = [(k, v.encode()) for k, v in signed_headers(portal_id, SECRET, garbage).items()]
+    await asyncio.to_thread(_publish, settings.kafka_bootstrap_servers,
+                            [(key, value, headers), (garbage_key, garbage, signed)])
+
+    found = await asyncio.to_thread(_read, settings.kafka_bootstrap_servers,
+                                    dead_letter(PORTAL_SUBMISSIONS), [key, garbage_key])
+    causes = {k: dict(ms[0].headers())["x-dlq-error"].decode() for k, ms in found.items()}
+    assert "no such portal to answer" in causes[key]
+    assert "not valid JSON" in causes[garbage_key]
+    assert found[garbage_key][0].value() == garbage
