@@ -38,9 +38,11 @@ def _refused(refused: SubmissionRefused) -> HTTPException:
 
 
 def _conflict(conflict: Conflict) -> JSONResponse:
-    label = DossierStatus(conflict.status).label_vi if conflict.status else None
-    return JSONResponse({"detail": str(conflict), "status": conflict.status,
-                         "status_label": label}, status.HTTP_409_CONFLICT)
+    body: dict[str, str] = {"detail": str(conflict)}
+    if conflict.status:  # the dossier's status is what refused the request: say which
+        body |= {"status": conflict.status,
+                 "status_label": DossierStatus(conflict.status).label_vi}
+    return JSONResponse(body, status.HTTP_409_CONFLICT)
 
 
 def _not_found(code: str) -> HTTPException:
