@@ -217,6 +217,7 @@ class SupplementProvided(Event):
     dossier_code: str
     documents: tuple[DocumentRef, ...]
     provided_at: AwareDatetime
+    note: str | None = None  # the citizen's words to the officer, if any
 
 
 class WithdrawalRequested(Event):

@@ -62,7 +62,8 @@ async def provide_supplement(portal: str, code: str, command: ProvideSupplement,
         refs = await store_documents(documents, deps)
         provided_at = datetime.now(UTC)
         envelope = Envelope.wrap(
-            SupplementProvided(dossier_code=code, documents=tuple(refs), provided_at=provided_at),
+            SupplementProvided(dossier_code=code, documents=tuple(refs), provided_at=provided_at,
+                               note=command.note),
             dossier_id=row["id"], producer="intake", dossier_code=code,
         )
         listed = [r.model_dump(mode="json") for r in refs]

@@ -73,6 +73,7 @@ async def test_a_supplement_is_taken_only_when_requested_and_only_once(intake: I
     assert conflict.status_code == 409 and conflict.json()["status"] == "awaiting_supplement"
     events = await intake.events("SupplementProvided", code)
     assert len(events) == 1 and events[0]["dossier_id"] == str(dossier_id)
+    assert events[0]["payload"]["note"] == "Ảnh rõ hơn"
     sha256 = events[0]["payload"]["documents"][0]["sha256"]
     stored = await intake.send("GET", f"/v1/dossiers/{code}/documents/{sha256}")
     assert stored.content == PDF
