@@ -9,6 +9,7 @@ import base64
 import json
 import uuid
 from collections.abc import AsyncIterator
+from importlib.resources import files
 
 import asyncpg
 import pytest
@@ -37,9 +38,17 @@ async def portal(postgres_url: str, kafka_bootstrap: str, tmp_path_factory
         document_dir=tmp_path_factory.mktemp("documents"),
         consumer_max_attempts=2, consumer_retry_backoff_s=0.01,
     )
+    # This intake publishes real events on the session's broker, where the end-to-end stack
+    # later reads from the start: a catalog of its own agency code keeps its dossier codes
+    # from colliding with that stack's.
+    pilot = files("shared.data.catalog").joinpath("vinh-thanh-2024.yaml").read_text("utf-8")
+    catalog = tmp_path_factory.mktemp("catalog") / "test-agency.yaml"
+    catalog.write_text(pilot.replace("\n  code: VTH\n", "\n  code: TST\n", 1), "utf-8")
     app = build_app(SPEC, settings)
-    async with app.router.lifespan_context(app):
-        yield portal_id, settings
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CATALOG_PATH", str(catalog))
+        async with app.router.lifespan_context(app):
+            yield portal_id, settings
 
 
 def _dossier(**changes: object) -> dict:
@@ -111,7 +120,7 @@ async def test_receipts_answer_accepted_replayed_conflicting_and_refused_submiss
     assert answers[0] == accepted
     assert accepted["outcome"] == "accepted" and accepted["replay"] is False
     code = accepted["receipt"]["dossier_code"]
-    assert code.startswith("VTH-") and accepted["receipt"]["due_date"]
+    assert code.startswith("TST-") and accepted["receipt"]["due_date"]
     replay, conflict = answers[1:]  # one key, one partition: in the order published
     assert (replay["outcome"], replay["replay"], replay["receipt"]["dossier_code"]) == (
         "accepted", True, code)
