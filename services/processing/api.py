@@ -118,7 +118,7 @@ async def post_action(code: str, command: Annotated[OfficerCommand, Body()],
     except ConcurrentChange as conflict:
         raise HTTPException(status.HTTP_409_CONFLICT, str(conflict)) from conflict
     except InvalidAction as invalid:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(invalid)) from invalid
+        raise HTTPException(422, str(invalid)) from invalid
     return case_view(case, officer, deps)
 
 

@@ -96,6 +96,8 @@ class TokenService:
     """HS256 tokens naming the officer, department and role, valid ``ttl_s`` seconds."""
 
     def __init__(self, secret: str, ttl_s: int) -> None:
+        if len(secret) < 32:  # RFC 7518 §3.2: an HS256 key of at least 256 bits
+            raise ValueError("the token secret needs at least 32 characters")
         self._secret = secret
         self.ttl_s = ttl_s
 

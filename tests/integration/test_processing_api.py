@@ -1,0 +1,183 @@
+"""Officers through processing's HTTP edge, on a real database: signing in, the full
+role × department × action permission matrix, refusals that change nothing, concurrent
+actions, and the append-only audit trail."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+from datetime import date
+
+import asyncpg
+import httpx
+import pytest
+
+from services.processing.officers import DEV_PASSWORD, Officer, TokenService
+from services.processing.workflow import Action, Role, Situation
+from shared.status import DossierStatus as S
+from tests.integration.test_processing_support import (
+    SECRET,
+    act,
+    bearer,
+    clock,
+    deps,
+    http,
+    officers,
+    pool,
+    submit,
+)
+from tests.unit.test_processing_workflow import expected_roles
+
+__all__ = ["clock", "deps", "http", "officers", "pool"]  # fixtures
+pytestmark = pytest.mark.integration
+
+OWN, OTHER = "ktht", "tp"
+REGISTERED_ONLY = "VTH-LOCAL-01"  # ktht, received by the intake officer, fee 75 000
+FREE_AUTO = "1.009995"  # ktht, received at once, no fee
+PDF = base64.b64encode(b"%PDF-1.4 ket qua").decode()
+BODIES = {
+    "accept": {}, "start": {}, "refuse_at_intake": {"reason": "Không thuộc thẩm quyền"},
+    "request_supplement": {"missing": ["Bản vẽ hiện trạng"], "reason": "Thiếu bản vẽ"},
+    "propose": {"proposed_outcome": "approved"},
+    "approve": {"result_document": {"filename": "giay-phep.pdf",
+                                    "content_type": "application/pdf", "content_base64": PDF}},
+    "refuse": {"reason": "Không đủ điều kiện"}, "stop": {"reason": "Quá hạn bổ sung"},
+    "transfer": {"to_department": "vhtt", "reason": "Sai lĩnh vực"},
+    "issue_apology": {"reason": "Cần xác minh thêm", "new_due_date": "2025-03-31"},
+}
+# Where each action can be tried: the situation, and how a dossier gets there.
+SETUP = {
+    "accept": "registered", "refuse_at_intake": "registered", "start": "accepted",
+    "stop": "accepted", "issue_apology": "accepted", "transfer": "accepted",
+    "request_supplement": "in_progress", "propose": "in_progress",
+    "approve": "awaiting_approval", "refuse": "awaiting_approval",
+}
+SITUATIONS = {"registered": Situation(S.REGISTERED), "accepted": Situation(S.ACCEPTED),
+              "in_progress": Situation(S.IN_PROGRESS),
+              "awaiting_approval": Situation(S.IN_PROGRESS, awaiting_approval=True)}
+
+
+async def dossier_in(http: httpx.AsyncClient, deps, state: str) -> str:
+    if state == "registered":
+        return await submit(deps, REGISTERED_ONLY)
+    code = await submit(deps, FREE_AUTO)
+    if state in ("in_progress", "awaiting_approval"):
+        assert (await act(http, code, OWN, "specialist", {"action": "start"})).status_code == 200
+    if state == "awaiting_approval":
+        proposed = await act(http, code, OWN, "specialist", {"action": "propose",
+                                                              "proposed_outcome": "approved"})
+        assert proposed.status_code == 200
+    return code
+
+
+async def test_officers_sign_in_and_every_call_needs_a_valid_token(http, officers) -> None:
+    wrong = await http.post("/v1/auth/token", json={"username": "tp.approver",
+                                                    "password": "nope"})
+    unknown = await http.post("/v1/auth/token", json={"username": "xx.approver",
+                                                      "password": DEV_PASSWORD})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.headers["www-authenticate"] == "Bearer"
+    granted = await http.post("/v1/auth/token", json={"username": "tp.approver",
+                                                      "password": DEV_PASSWORD})
+    assert granted.status_code == 200
+    assert (granted.json()["department_code"], granted.json()["role"]) == ("tp", "approver")
+    token = granted.json()["access_token"]
+    assert (await http.get("/v1/queue", headers={"Authorization": f"Bearer {token}"})
+            ).status_code == 200
+    expired = TokenService(SECRET, -60).issue(Officer(username="tp.approver",
+                                                      department_code="tp", role=Role.APPROVER))
+    forged = TokenService("another key, just as long as the real", 900).issue(Officer(
+        username="tp.approver", department_code="tp", role=Role.APPROVER))
+    ghost = bearer("zz", "approver")  # signed correctly, but no such account
+    for headers in ({}, {"Authorization": f"Bearer {expired}"},
+                    {"Authorization": f"Bearer {forged}"}, ghost):
+        refused = await http.get("/v1/queue", headers=headers)
+        assert refused.status_code == 401, (headers, refused.text)
+    assert "expired" in (await http.get("/v1/queue", headers={
+        "Authorization": f"Bearer {expired}"})).json()["detail"]
+
+
+@pytest.mark.parametrize("action", [a.value for a in Action])
+async def test_the_full_permission_matrix(http, deps, action: str) -> None:
+    situation = SITUATIONS[SETUP[action]]
+    allowed = expected_roles(action, situation)
+    for role, department in itertools.product(Role, (OWN, OTHER)):
+        code = await dossier_in(http, deps, SETUP[action])
+        before = (await http.get(f"/v1/dossiers/{code}", headers=bearer(OWN, "approver"))).json()
+        done = await act(http, code, department, role, {"action": action, **BODIES[action]})
+        after = (await http.get(f"/v1/dossiers/{code}", headers=bearer(OWN, "approver"))).json()
+        where = f"{role.value} of {department} doing {action}"
+        if department == OTHER:
+            assert done.status_code == 403, where
+        elif role in allowed:
+            assert done.status_code == 200, f"{where}: {done.text}"
+            continue
+        else:
+            assert done.status_code == 409, where
+            body = done.json()
+            assert body["status"] == situation.status.value
+            assert action not in body["allowed_actions"]
+            assert set(body["allowed_actions"]) == {
+                a.value for a in Action if role in expected_roles(a.value, situation)}
+        assert after == before, f"{where} changed the dossier"
+
+
+async def test_invalid_content_is_a_422_that_says_why_and_changes_nothing(http, deps) -> None:
+    code = await dossier_in(http, deps, "in_progress")
+    cases = [
+        ("specialist", {"action": "request_supplement", "reason": "Thiếu"}, "missing"),
+        ("specialist", {"action": "request_supplement", "missing": ["Tờ khai"],
+                        "reason": "Thiếu", "deadline": "2025-03-01"}, "after today"),
+        ("approver", {"action": "transfer", "to_department": "xyz"}, "unknown department"),
+        ("approver", {"action": "issue_apology", "reason": "Chậm",
+                      "new_due_date": "2025-03-22"}, "not a working day"),
+        ("approver", {"action": "stop"}, "reason"),
+        ("approver", {"action": "fly"}, "action"),
+    ]
+    for role, body, says in cases:
+        refused = await act(http, code, OWN, role, body)
+        assert refused.status_code == 422, (body, refused.text)
+        assert says in refused.text
+    view = (await http.get(f"/v1/dossiers/{code}", headers=bearer(OWN, "specialist"))).json()
+    assert view["status"] == "in_progress" and view["version"] == 2
+
+
+async def test_two_officers_acting_at_once_one_wins_the_other_gets_409(http, deps) -> None:
+    code = await dossier_in(http, deps, "awaiting_approval")
+    seen = (await http.get(f"/v1/dossiers/{code}", headers=bearer(OWN, "approver"))).json()
+    bodies = [{"action": "approve", **BODIES["approve"], "version": seen["version"]},
+              {"action": "refuse", **BODIES["refuse"], "version": seen["version"]}] * 4
+    answers = await asyncio.gather(*(act(http, code, OWN, "approver", b) for b in bodies))
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 7
+    loser = next(a for a in answers if a.status_code == 409).json()
+    assert loser["status"] == "result_returned" or loser["status"] == "decided"
+    trail = (await http.get(f"/v1/dossiers/{code}/audit", headers=bearer(OWN, "approver"))).json()
+    assert sum(e["action"] in ("approve", "refuse") for e in trail) == 1
+    # Acting on a version one has not seen is refused even when the action is allowed.
+    other = await dossier_in(http, deps, "accepted")
+    stale = await act(http, other, OWN, "approver", {"action": "stop", "reason": "Dừng",
+                                                     "version": 99})
+    assert stale.status_code == 409 and stale.json()["version"] == 1
+
+
+async def test_the_audit_trail_names_who_did_what_and_cannot_be_changed(http, deps, pool) -> None:
+    code = await dossier_in(http, deps, "in_progress")
+    apology = await act(http, code, OWN, "approver", {"action": "issue_apology",
+                                                      **BODIES["issue_apology"]})
+    assert apology.json()["due_date"] == "2025-03-31"
+    assert apology.json()["original_due_date"] == date(2025, 3, 17).isoformat()
+    trail = (await http.get(f"/v1/dossiers/{code}/audit", headers=bearer(OWN, "approver"))).json()
+    assert [(e["action"], e["actor"], e["actor_role"], e["from_status"], e["to_status"])
+            for e in trail] == [
+        ("register", "system", None, None, "registered"),
+        ("accept", "system", None, "registered", "accepted"),
+        ("start", "ktht.specialist", "specialist", "accepted", "in_progress"),
+        ("issue_apology", "ktht.approver", "approver", "in_progress", "in_progress")]
+    assert trail[-1]["reason"] == "Cần xác minh thêm"
+    assert trail[-1]["detail"]["new_due_date"] == "2025-03-31"
+    for statement in ("UPDATE case_audit SET reason = 'sửa'", "DELETE FROM case_audit"):
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await pool.execute(statement)
+    assert (await http.get(f"/v1/dossiers/{code}/audit", headers=bearer(OTHER, "approver"))
+            ).status_code == 403
