@@ -23,6 +23,9 @@ from shared.events import Envelope
 
 log = structlog.get_logger(__name__)
 
+_INSERT_OUTBOX = """INSERT INTO outbox_message (event_id, topic, key, payload, headers)
+                    VALUES ($1, $2, $3, $4, $5)"""
+
 Publish = Callable[[str, bytes, bytes, dict[str, str]], Awaitable["asyncio.Future[Any]"]]
 """``publish(topic, key, value, headers)`` → a future settled when the broker acknowledges."""
 
@@ -33,6 +36,7 @@ class UnitOfWork:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
         self._committed = False
+        self._recorded: list[tuple[Any, ...]] = []
 
     async def __aenter__(self) -> UnitOfWork:
         self._conn_cm = self._pool.acquire()
@@ -54,30 +58,38 @@ class UnitOfWork:
             await self._conn_cm.__aexit__(exc_type, exc, tb)
 
     async def commit(self) -> None:
+        if self._recorded:
+            # Written in one round trip, in the order recorded, inside the transaction.
+            await self.conn.executemany(_INSERT_OUTBOX, self._recorded)
+            self._recorded.clear()
         await self._tx.commit()
         self._committed = True
 
     async def record(self, topic: str, envelope: Envelope, *, key: uuid.UUID | None = None) -> None:
-        """Add an event to the outbox, in this transaction. Key defaults to the dossier id."""
-        await self.conn.execute(
-            """INSERT INTO outbox_message (event_id, topic, key, payload, headers)
-               VALUES ($1, $2, $3, $4, $5)""",
+        """Add an event to the outbox, in this transaction. Key defaults to the dossier id.
+
+        The row is written at :meth:`commit`, with every other event of the transaction."""
+        self._recorded.append((
             envelope.event_id,
             topic,
             str(key or envelope.dossier_id),
             envelope.model_dump_json().encode(),
             {"event_type": envelope.event_type, "content-type": "application/json"},
-        )
+        ))
 
     async def claim(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Record ``event_id`` as processed by ``consumer``; False when it already was."""
-        inserted = await self.conn.fetchval(
-            """INSERT INTO inbox_message (consumer, event_id) VALUES ($1, $2)
-               ON CONFLICT DO NOTHING RETURNING true""",
+        return event_id in await self.claim_many(consumer, [event_id])
+
+    async def claim_many(self, consumer: str, event_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Record each event as processed by ``consumer``; return those that were not yet."""
+        rows = await self.conn.fetch(
+            """INSERT INTO inbox_message (consumer, event_id) SELECT $1, unnest($2::uuid[])
+               ON CONFLICT DO NOTHING RETURNING event_id""",
             consumer,
-            event_id,
+            list(dict.fromkeys(event_ids)),
         )
-        return bool(inserted)
+        return {row["event_id"] for row in rows}
 
 
 class OutboxRelay:
