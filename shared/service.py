@@ -25,7 +25,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared.db import SHARED_MIGRATIONS, create_pool, ensure_database, migrate, migration_files
 from shared.events import Event
 from shared.logging import configure_logging
-from shared.messaging import EventConsumer, Handler, make_broker, provision_topics, publisher
+from shared.messaging import (
+    EventConsumer,
+    Handler,
+    make_broker,
+    make_relay_producer,
+    producer_publisher,
+    provision_topics,
+)
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.topics import system_topics
@@ -88,9 +95,11 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                 backoff_s=settings.consumer_retry_backoff_s,
             ).subscribe()
         await broker.start()
+        relay_producer = make_relay_producer(settings)
+        await relay_producer.start()
         relay = OutboxRelay(
             pool,
-            publisher(broker),
+            producer_publisher(relay_producer),
             batch_size=settings.outbox_batch_size,
             poll_interval_s=settings.outbox_poll_interval_s,
         )
@@ -105,6 +114,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await relay_producer.stop()  # sends what the relay queued before it stopped
             await pool.close()
             log.info("service stopped")
 
