@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench import limits, markdown, profiling, report, scenarios
+from tests.bench.department import departments
 from tests.bench.measures import ServiceDatabases
 from tests.bench.observer import Observer
 from tests.bench.stack import MemorySampler, cpu_seconds_by_part, running_stack
@@ -49,8 +50,8 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
     step_s = args.step_seconds or (15.0 if args.dossiers >= 5000 else 5.0)
     final_timeout = args.final_timeout or 120 + 0.06 * args.dossiers
     with MemorySampler(info["pids"]) as memory:
-        async with Observer(info["kafka_bootstrap_servers"], info["services"]["processing"],
-                            PORTAL_ID) as observer:
+        async with departments(info["services"]["processing"]) as officers, \
+                Observer(info["kafka_bootstrap_servers"], officers, PORTAL_ID) as observer:
             print("HTTP intake", flush=True)
             http = await scenarios.http_intake(ctx, observer, step_s)
             print(f"national day: {args.dossiers} dossiers", flush=True)
@@ -60,7 +61,7 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
             cpu_after = cpu_seconds_by_part(info["launcher_pid"])
             day["cpu_s"] = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_after.items()}
             print(f"  {day}", flush=True)
-            errors = observer.seen.approval_errors[:5]
+            errors = officers.errors[:5]
     return {"machine": report.machine(), "limits": raw, "http_intake": http,
             "kafka_ingress": f"{day['accepted_per_s']} dossiers/s accepted (the national day's "
                              "burst, receipts read on the portal's topic)",

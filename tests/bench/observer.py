@@ -7,16 +7,15 @@ submissions. Times are wall-clock seconds of arrival here.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.topics import DOSSIER_EVENTS, portal_receipts
+from tests.bench.department import DepartmentClient
 
 
 @dataclass
@@ -27,8 +26,6 @@ class Seen:
     final_at: dict[str, float] = field(default_factory=dict)
     accepted_at: dict[str, float] = field(default_factory=dict)  # submission id -> receipt
     refused: dict[str, list[str]] = field(default_factory=dict)
-    approved: int = 0
-    approval_errors: list[str] = field(default_factory=list)
 
     def codes_of(self, tag: str) -> list[str]:
         """The dossiers of one scenario (its submission ids are "<tag>-<n>")."""
@@ -41,16 +38,13 @@ class Seen:
 
 
 class Observer:
-    """Follows the broker; approves each dossier once its department may decide it."""
+    """Follows the broker; hands each work item to the departments."""
 
-    def __init__(self, bootstrap: str, processing_url: str, portal_id: str, *,
-                 approvers: int = 8) -> None:
+    def __init__(self, bootstrap: str, departments: DepartmentClient, portal_id: str) -> None:
         self.seen = Seen()
         self._bootstrap = bootstrap
         self._receipts = portal_receipts(portal_id)
-        self._http = httpx.AsyncClient(base_url=processing_url, timeout=60)
-        self._to_approve: asyncio.Queue[str] = asyncio.Queue()
-        self._approvers = approvers
+        self._departments = departments
         self._tasks: list[asyncio.Task[None]] = []
 
     async def __aenter__(self) -> Observer:
@@ -67,7 +61,6 @@ class Observer:
             consumer.seek(partition, 0)
         self._consumer = consumer
         self._tasks = [asyncio.create_task(self._follow())]
-        self._tasks += [asyncio.create_task(self._approve()) for _ in range(self._approvers)]
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -75,7 +68,6 @@ class Observer:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._consumer.stop()
-        await self._http.aclose()
 
     async def _follow(self) -> None:
         while True:
@@ -105,20 +97,5 @@ class Observer:
             self.seen.queued_at.setdefault(code, now)
         elif kind == "DossierResultReturned":
             self.seen.final_at.setdefault(code, now)
-        if kind in ("WorkItemQueued", "WorkItemStatusChanged") and \
-                payload.get("status") == "in_progress":
-            self._to_approve.put_nowait(code)
-
-    async def _approve(self) -> None:
-        while True:
-            code = await self._to_approve.get()
-            with contextlib.suppress(httpx.HTTPError):
-                response = await self._http.post(f"/v1/dossiers/{code}/actions",
-                                                 json={"action": "approve"})
-                if response.status_code in (200, 409):  # 409: decided already (a redelivery)
-                    self.seen.approved += 1
-                    continue
-                self.seen.approval_errors.append(f"{code}: {response.status_code} "
-                                                 f"{response.text[:200]}")
-                continue
-            self._to_approve.put_nowait(code)  # the service was busy: try again later
+        if kind in ("WorkItemQueued", "WorkItemStatusChanged"):
+            self._departments.notice(code, payload["department_code"], payload["status"])

@@ -82,6 +82,8 @@ async def _http_run(ctx: dict[str, Any], observer: Observer, spec: dict[str, Any
 async def http_intake(ctx: dict[str, Any], observer: Observer, step_s: float) -> dict[str, Any]:
     """Open-loop steps of offered load until one is not sustained, then the closed-loop
     maximum; the system drains between steps so each starts idle."""
+    # Warm-up, not reported: officers sign in, connections and statement caches fill.
+    await _http_run(ctx, observer, {"mode": "closed", "clients": 4, "count": 40, "tag": "warmup"})
     steps = []
     for rate in LADDER:
         spec = {"mode": "open", "rate": rate, "duration_s": step_s, "tag": f"http{rate}"}

@@ -1,8 +1,7 @@
 """What the simulated portals submit: realistic dossiers, each with small real PDF documents.
 
 About half carry a fee and a fifth choose postal return, as the issue describes a national day.
-Only procedures the system accepts automatically are drawn, so the department client's work is
-the decision alone.
+Procedures without automatic receipt are drawn too: the simulated intake officer accepts them.
 """
 
 from __future__ import annotations
@@ -28,9 +27,8 @@ class SubmissionFactory:
     """Builds the ``n``-th submission of a portal from the catalog intake publishes."""
 
     def __init__(self, procedures: list[dict[str, Any]], tag: str) -> None:
-        usable = [p for p in procedures if p.get("auto_accept", True)]
-        self.with_fee = [p for p in usable if p["fee"] > 0 and p["postal_return"]]
-        self.free = [p for p in usable if p["fee"] == 0 and p["postal_return"]]
+        self.with_fee = [p for p in procedures if p["fee"] > 0 and p["postal_return"]]
+        self.free = [p for p in procedures if p["fee"] == 0 and p["postal_return"]]
         if not self.with_fee or not self.free:
             raise RuntimeError("the catalog needs procedures with and without a fee that "
                                "offer postal return")
