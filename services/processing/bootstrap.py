@@ -51,7 +51,7 @@ async def assemble(runtime: Runtime) -> None:
                                  at_risk_working_days=settings.at_risk_working_days)
     departments = {code for version in catalog.versions for code in version.department_codes}
     runtime.state["officers"] = directory = officer_directory(settings, departments)
-    if settings.token_secret is None:
+    if settings.token_secret is None and settings.environment != "development":
         log.warning("PROCESSING_TOKEN_SECRET is not set: tokens are signed with a random key "
                     "and are valid on this process only")
     secret = (settings.token_secret.get_secret_value() if settings.token_secret
