@@ -29,8 +29,9 @@ from services.processing.commands import (
     TransferDossier,
 )
 from services.processing.deps import Deps
-from services.processing.domain import Actor, Case
+from services.processing.domain import Case
 from services.processing.officers import Officer
+from services.processing.trail import Actor
 from services.processing.workflow import Action, InvalidAction
 from shared.events import DocumentRef
 from shared.outbox import UnitOfWork

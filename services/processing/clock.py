@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from services.processing.workflow import CLOCK_PAUSED, CLOCK_RUNNING, OPEN
+from services.processing.workflow import CLOCK_PAUSED, OPEN
 from shared.catalog import Procedure
 from shared.status import DossierStatus
 from shared.workdays import BUSINESS_TZ, WorkingCalendar
@@ -66,10 +66,6 @@ def sla_state(status: DossierStatus, due: date, today: date, near: date) -> SlaS
     if due < today:
         return "overdue"
     return "at_risk" if due <= near else "on_track"
-
-
-def clock_runs(status: DossierStatus) -> bool:
-    return status in CLOCK_RUNNING
 
 
 def resumed_due(

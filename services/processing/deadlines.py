@@ -13,7 +13,8 @@ from datetime import date
 from services.processing import repository
 from services.processing.changes import save
 from services.processing.deps import Deps
-from services.processing.domain import SYSTEM, Case
+from services.processing.domain import Case
+from services.processing.trail import SYSTEM
 from services.processing.workflow import CLOCK_RUNNING
 from shared.events import DossierAtRisk, DossierOverdue
 from shared.outbox import UnitOfWork

@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from services.processing.clock import Terms, resumed_due
-from services.processing.workflow import WITHDRAWABLE, Role, Situation
+from services.processing.trail import SYSTEM, Actor, AuditEntry
+from services.processing.workflow import WITHDRAWABLE, Situation
 from shared.events import (
     DossierAccepted,
     DossierProcessingResumed,
@@ -30,27 +31,6 @@ from shared.status import DossierStatus as S
 from shared.workdays import WorkingCalendar
 
 Outcome = Literal["approved", "refused"]
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acted: an officer (username and role) or the system itself (role None)."""
-
-    name: str
-    role: Role | None = None
-
-
-SYSTEM = Actor("system")
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    action: str
-    actor: Actor
-    from_status: S | None
-    to_status: S
-    reason: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from services.processing.clock import business_date
-from services.processing.domain import Actor, Case, Outcome
+from services.processing.domain import Case, Outcome
+from services.processing.trail import Actor
 from services.processing.workflow import (
     Action,
     ActionNotAllowed,

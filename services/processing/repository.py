@@ -8,7 +8,8 @@ from typing import Any
 import asyncpg
 
 from services.processing.clock import Terms
-from services.processing.domain import AuditEntry, Case
+from services.processing.domain import Case
+from services.processing.trail import AuditEntry
 from services.processing.work_queue import fold
 from shared.status import DossierStatus
 

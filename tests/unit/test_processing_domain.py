@@ -10,7 +10,8 @@ import pytest
 
 from services.processing import officer_work as work
 from services.processing.clock import Terms
-from services.processing.domain import Actor, Case
+from services.processing.domain import Case
+from services.processing.trail import Actor
 from services.processing.workflow import ActionNotAllowed, InvalidAction, Role
 from shared.events import Applicant, DocumentRef, DossierSubmitted
 from shared.status import DossierStatus as S

@@ -15,7 +15,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from services.processing import officer_work as work
 from services.processing.clock import business_date
 from services.processing.deadlines import flag_deadline
-from services.processing.domain import Actor, Case
+from services.processing.domain import Case
+from services.processing.trail import Actor
 from services.processing.workflow import (
     CLOCK_PAUSED,
     Action,
