@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 DOSSIERS ?= 40000
 
-.PHONY: help install compose-tool run test unit integration e2e lint check-architecture check-compose bench clean
+.PHONY: help install compose-tool contracts run test unit integration e2e lint check-architecture check-compose bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,6 +44,9 @@ compose-tool: ## install Debian's docker-compose, which renders the compose file
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; \
 	else echo "docker-compose unavailable: compose file checked against the schema only"; fi
+
+contracts: $(STAMP) ## regenerate docs/contracts (AsyncAPI for the events, OpenAPI per service)
+	$(BIN)/python -m deploy.contracts
 
 bench: $(STAMP) ## the national-day benchmark (DOSSIERS=N for a quick run)
 	$(BIN)/python -m tests.bench --dossiers $(DOSSIERS)

@@ -27,6 +27,8 @@ class Event(BaseModel):
     schema_version: ClassVar[int] = 1
     description_vi: ClassVar[str] = ""
     """How the citizen's timeline names this moment (Vietnamese, with diacritics)."""
+    topic: ClassVar[str] = "dossier.events"
+    """Where the event is published; ``{department_code}`` stands for the department."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -337,6 +339,7 @@ class WithdrawalRefused(Event):
 
 
 class WorkItemQueued(Event):
+    topic: ClassVar[str] = "department.{department_code}.work"
     description_vi: ClassVar[str] = "Hồ sơ được chuyển đến phòng chuyên môn"
     dossier_code: str
     department_code: str
@@ -349,6 +352,7 @@ class WorkItemQueued(Event):
 
 
 class WorkItemStatusChanged(Event):
+    topic: ClassVar[str] = "department.{department_code}.work"
     description_vi: ClassVar[str] = "Phòng chuyên môn cập nhật trạng thái hồ sơ"
     dossier_code: str
     department_code: str
@@ -361,6 +365,7 @@ class WorkItemStatusChanged(Event):
 class WorkItemTransferred(Event):
     """On the old department's topic: the item left this queue for another department."""
 
+    topic: ClassVar[str] = "department.{department_code}.work"
     description_vi: ClassVar[str] = "Hồ sơ được chuyển sang phòng chuyên môn khác"
     dossier_code: str
     department_code: str
@@ -371,6 +376,7 @@ class WorkItemTransferred(Event):
 
 
 class PaymentRequested(Event):
+    topic: ClassVar[str] = "payment.events"
     description_vi: ClassVar[str] = "Yêu cầu thanh toán phí, lệ phí"
     dossier_code: str
     payment_id: uuid.UUID
@@ -379,6 +385,7 @@ class PaymentRequested(Event):
 
 
 class PaymentCompleted(Event):
+    topic: ClassVar[str] = "payment.events"
     description_vi: ClassVar[str] = "Đã thanh toán phí, lệ phí trực tuyến"
     dossier_code: str
     payment_id: uuid.UUID
@@ -390,6 +397,7 @@ class PaymentCompleted(Event):
 
 
 class ShipmentCreated(Event):
+    topic: ClassVar[str] = "postal.events"
     description_vi: ClassVar[str] = "Kết quả đã được gửi qua dịch vụ bưu chính công ích"
     dossier_code: str
     shipment_id: uuid.UUID
@@ -398,6 +406,7 @@ class ShipmentCreated(Event):
 
 
 class ShipmentDelivered(Event):
+    topic: ClassVar[str] = "postal.events"
     description_vi: ClassVar[str] = "Bưu điện đã giao kết quả"
     dossier_code: str
     shipment_id: uuid.UUID
@@ -409,6 +418,7 @@ class ShipmentDelivered(Event):
 
 
 class NotificationSent(Event):
+    topic: ClassVar[str] = "notification.events"
     description_vi: ClassVar[str] = "Đã gửi thông báo cho công dân"
     dossier_code: str
     channel: Literal["email", "sms"]

@@ -45,7 +45,7 @@ class ApplicantIn(_Input):
     email: EmailStr
 
 
-class SubmittedBy(_Input):
+class SubmittedByIn(_Input):
     """Who pressed "submit": the citizen, or a helper (e.g. a youth-union volunteer)."""
 
     kind: Literal["citizen", "helper"] = "citizen"
@@ -80,7 +80,7 @@ class SubmitDossier(_Input):
     procedure_code: str = Field(min_length=1, max_length=64)
     channel: str = Field("online", max_length=32, description="online, counter or postal")
     applicant: ApplicantIn
-    submitted_by: SubmittedBy = SubmittedBy()
+    submitted_by: SubmittedByIn = SubmittedByIn()
     return_method: Literal["online", "postal"]
     postal_address: str | None = Field(None, max_length=500)
     documents: list[DocumentIn] = Field(default_factory=list, max_length=50)
