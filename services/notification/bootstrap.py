@@ -11,6 +11,7 @@ from services.notification.handlers import (
     on_dossier_submitted,
     send_pending_emails,
 )
+from services.notification.letters import LETTERS
 from services.notification.mailer import Mailer
 from services.notification.settings import NotificationSettings
 from shared.events import DossierAccepted, DossierDecided, DossierSubmitted
@@ -41,6 +42,7 @@ SPEC = ServiceSpec(
             DossierSubmitted: on_dossier_submitted,
             DossierAccepted: on_dossier_accepted,
             DossierDecided: on_dossier_decided,
+            **LETTERS,
         },
     },
     background=[send_emails],

@@ -33,7 +33,8 @@ async def on_dossier_submitted(event: DossierSubmitted, envelope: Envelope,
     )
 
 
-async def _contact(uow: UnitOfWork, envelope: Envelope) -> asyncpg.Record:
+async def contact_of(uow: UnitOfWork, envelope: Envelope) -> asyncpg.Record:
+    """The applicant's name, email and procedure, kept from the submission."""
     contact = await uow.conn.fetchrow(
         "SELECT full_name, email, procedure_name FROM contact WHERE dossier_id = $1",
         envelope.dossier_id,
@@ -43,8 +44,9 @@ async def _contact(uow: UnitOfWork, envelope: Envelope) -> asyncpg.Record:
     return contact
 
 
-async def _queue(uow: UnitOfWork, envelope: Envelope, template: str, to: str,
+async def queue_email(uow: UnitOfWork, envelope: Envelope, template: str, to: str,
                  rendered: templates.Rendered) -> None:
+    """Queue one email per (event, template): a redelivered event queues nothing new."""
     await uow.conn.execute(
         """INSERT INTO email_message (id, dossier_id, dossier_code, template, to_address,
                                       subject, body, causation_event_id, correlation_id)
@@ -56,19 +58,19 @@ async def _queue(uow: UnitOfWork, envelope: Envelope, template: str, to: str,
 
 
 async def on_dossier_accepted(event: DossierAccepted, envelope: Envelope, uow: UnitOfWork) -> None:
-    contact = await _contact(uow, envelope)
+    contact = await contact_of(uow, envelope)
     rendered = templates.accepted(name=contact["full_name"], code=event.dossier_code,
                                   procedure=contact["procedure_name"], due_date=event.due_date,
                                   fee=int(event.fee))
-    await _queue(uow, envelope, "dossier_accepted", contact["email"], rendered)
+    await queue_email(uow, envelope, "dossier_accepted", contact["email"], rendered)
 
 
 async def on_dossier_decided(event: DossierDecided, envelope: Envelope, uow: UnitOfWork) -> None:
-    contact = await _contact(uow, envelope)
+    contact = await contact_of(uow, envelope)
     rendered = templates.result_ready(name=contact["full_name"], code=event.dossier_code,
                                       procedure=contact["procedure_name"], outcome=event.outcome,
                                       reason=event.reason, return_method=event.return_method)
-    await _queue(uow, envelope, "result_ready", contact["email"], rendered)
+    await queue_email(uow, envelope, "result_ready", contact["email"], rendered)
 
 
 async def send_pending_emails(pool: asyncpg.Pool, mailer: Mailer, *, batch_size: int,

@@ -50,3 +50,70 @@ def result_ready(*, name: str, code: str, procedure: str, outcome: str, reason: 
             "Trân trọng,\nBộ phận Một cửa"
         ),
     )
+
+
+_SIGNATURE = "\n\nTrân trọng,\nBộ phận Một cửa"
+
+
+def supplement_requested(*, name: str, code: str, procedure: str, missing: list[str],
+                         reason: str, deadline: date) -> Rendered:
+    items = "\n".join(f"  - {item}" for item in missing)
+    return Rendered(
+        subject=f"Yêu cầu bổ sung hồ sơ {code}",
+        body=(
+            f"Kính gửi Ông/Bà {name},\n\n"
+            f"Hồ sơ {code} về thủ tục «{procedure}» cần được bổ sung, hoàn thiện.\n"
+            f"Lý do: {reason}\nGiấy tờ cần bổ sung:\n{items}\n"
+            f"Hạn bổ sung: {deadline:%d/%m/%Y}. Thời gian giải quyết tạm dừng cho đến khi "
+            "Ông/Bà bổ sung đầy đủ trên cổng dịch vụ công." + _SIGNATURE
+        ),
+    )
+
+
+def apology(*, name: str, code: str, procedure: str, reason: str, previous_due_date: date,
+            new_due_date: date) -> Rendered:
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả (mẫu 04)."""
+    return Rendered(
+        subject=f"Phiếu xin lỗi và hẹn lại ngày trả kết quả hồ sơ {code}",
+        body=(
+            f"Kính gửi Ông/Bà {name},\n\n"
+            f"Hồ sơ {code} về thủ tục «{procedure}» có ngày hẹn trả kết quả "
+            f"{previous_due_date:%d/%m/%Y}. Cơ quan chúng tôi chưa thể trả kết quả đúng hẹn.\n"
+            f"Lý do: {reason}\n"
+            f"Chúng tôi thành thật xin lỗi Ông/Bà và xin hẹn trả kết quả vào ngày "
+            f"{new_due_date:%d/%m/%Y}." + _SIGNATURE
+        ),
+    )
+
+
+def refused_at_intake(*, name: str, code: str, procedure: str, reason: str) -> Rendered:
+    return Rendered(
+        subject=f"Hồ sơ {code} không được tiếp nhận",
+        body=(
+            f"Kính gửi Ông/Bà {name},\n\n"
+            f"Hồ sơ {code} về thủ tục «{procedure}» không được tiếp nhận.\n"
+            f"Lý do: {reason}" + _SIGNATURE
+        ),
+    )
+
+
+def stopped(*, name: str, code: str, procedure: str, reason: str) -> Rendered:
+    return Rendered(
+        subject=f"Hồ sơ {code} đã dừng xử lý",
+        body=(
+            f"Kính gửi Ông/Bà {name},\n\n"
+            f"Hồ sơ {code} về thủ tục «{procedure}» đã dừng xử lý.\n"
+            f"Lý do: {reason}" + _SIGNATURE
+        ),
+    )
+
+
+def withdrawn(*, name: str, code: str, procedure: str) -> Rendered:
+    return Rendered(
+        subject=f"Hồ sơ {code} đã được rút theo đề nghị của Ông/Bà",
+        body=(
+            f"Kính gửi Ông/Bà {name},\n\n"
+            f"Theo đề nghị của Ông/Bà, hồ sơ {code} về thủ tục «{procedure}» đã được rút "
+            "và không tiếp tục giải quyết." + _SIGNATURE
+        ),
+    )

@@ -1,0 +1,97 @@
+"""The citizen receives each letter the office owes, through a real SMTP server, once."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from deploy.local.smtp_sink import SmtpSink
+from services.notification.handlers import on_dossier_submitted, send_pending_emails
+from services.notification.letters import LETTERS
+from services.notification.mailer import Mailer
+from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
+from shared.events import (
+    Applicant,
+    DossierApologyIssued,
+    DossierSubmitted,
+    Envelope,
+    Event,
+    SupplementRequested,
+)
+from shared.outbox import UnitOfWork
+from tests.support import free_port
+
+pytestmark = pytest.mark.integration
+MIGRATIONS = Path(__file__).parents[2] / "services" / "notification" / "migrations"
+CODE = "VTH-250123-0007"
+
+
+@pytest.fixture
+async def pool(database_url: str):
+    await migrate(database_url, migration_files(SHARED_MIGRATIONS, MIGRATIONS))
+    pool = await create_pool(database_url)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+def sink(tmp_path: Path):
+    with SmtpSink(tmp_path / "mail", free_port()) as running:
+        yield running
+
+
+async def _handle(pool, handler, event: Event, envelope: Envelope) -> None:
+    async with UnitOfWork(pool) as uow:
+        await handler(event, envelope, uow)
+        await uow.commit()
+
+
+async def test_supplement_request_and_apology_letter_reach_the_citizen_once(pool, sink) -> None:
+    dossier_id = uuid.uuid4()
+    submitted = DossierSubmitted(
+        dossier_code=CODE, portal="p", portal_submission_id="1", agency_code="VTH",
+        procedure_code="2.002189", procedure_name="Ghi vào Sổ hộ tịch việc kết hôn",
+        department_code="tp", catalog_version="v",
+        applicant=Applicant(full_name="Trần Văn Bình", id_number="092301004567",
+                            phone="0912345678", email="binh@example.vn"),
+        return_method="online", fee=Decimal(0), committed_days=7,
+        received_at=datetime(2025, 1, 23, 3, tzinfo=UTC), due_date=date(2025, 2, 10),
+    )
+    await _handle(pool, on_dossier_submitted, submitted,
+                  Envelope.wrap(submitted, dossier_id=dossier_id, producer="intake"))
+    supplement = SupplementRequested(dossier_code=CODE, missing=("to_khai",),
+                                     reason="Tờ khai chưa có chữ ký", deadline=date(2025, 2, 20))
+    apology = DossierApologyIssued(
+        dossier_code=CODE, procedure_name="Ghi vào Sổ hộ tịch việc kết hôn",
+        department_code="tp", reason="Cần xác minh với cơ quan nước ngoài",
+        previous_due_date=date(2025, 2, 10), new_due_date=date(2025, 2, 17),
+        original_due_date=date(2025, 2, 10), issued_on=date(2025, 2, 7), actor_role="approver",
+    )
+    for event in (supplement, apology):
+        envelope = Envelope.wrap(event, dossier_id=dossier_id, producer="processing",
+                                 dossier_code=CODE)
+        await _handle(pool, LETTERS[type(event)], event, envelope)
+        await _handle(pool, LETTERS[type(event)], event, envelope)  # redelivered: no new email
+
+    mailer = Mailer(host="127.0.0.1", port=sink.port, sender="Một Cửa <no-reply@motcua.local>")
+    assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 2
+    assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 0
+
+    messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in sink.messages()]
+    by_subject = {m["Subject"]: m.get_content() for m in messages}
+    assert set(by_subject) == {
+        f"Yêu cầu bổ sung hồ sơ {CODE}",
+        f"Phiếu xin lỗi và hẹn lại ngày trả kết quả hồ sơ {CODE}",
+    }
+    letter = by_subject[f"Phiếu xin lỗi và hẹn lại ngày trả kết quả hồ sơ {CODE}"]
+    assert "17/02/2025" in letter and "10/02/2025" in letter
+    assert "Cần xác minh với cơ quan nước ngoài" in letter
+    assert "Hạn bổ sung: 20/02/2025" in by_subject[f"Yêu cầu bổ sung hồ sơ {CODE}"]
+    assert all(m["To"] == "binh@example.vn" for m in messages)
