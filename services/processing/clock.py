@@ -42,9 +42,7 @@ class Terms(BaseModel):
             supplement_policy=procedure.supplement_policy,
             supplement_deadline_days=procedure.supplement_deadline_days,
             auto_accept=procedure.auto_accept,
-            # The catalog has no such field yet; every procedure keeps its approver until
-            # it does (a procedure entry may then say `separate_approval: false`).
-            separate_approval=getattr(procedure, "separate_approval", True),
+            separate_approval=procedure.separate_approval,
         )
 
 

@@ -81,6 +81,8 @@ class Procedure(FrozenModel):
     postage: int = Field(0, ge=0, description="VND, paid with a postal-return request")
     postal_return: bool
     auto_accept: bool = True
+    # False where the specialist's decision needs no separate approver's signature.
+    separate_approval: bool = True
     required_documents: tuple[DocumentRequirement, ...] = ()
     cutoff: time = time(17)
     supplement_policy: SupplementPolicy

@@ -249,3 +249,13 @@ def test_unquoted_codes_are_caught(pilot_text: str) -> None:
 
 def test_the_shipped_text_parses(pilot_text: str, pilot: Catalog) -> None:
     assert parse_catalog(pilot_text).versions == pilot.versions
+
+
+def test_a_procedure_may_do_without_a_separate_approver() -> None:
+    from shared.catalog import load_catalog
+
+    ward = load_catalog("ninh-kieu-2025").active(datetime(2025, 8, 1, tzinfo=UTC))
+    school_transfer = ward.procedure("2.002481")
+    assert school_transfer is not None and school_transfer.separate_approval is False
+    pilot = load_catalog("vinh-thanh-2024").active(datetime(2024, 6, 1, tzinfo=UTC))
+    assert all(p.separate_approval for p in pilot.procedures)
