@@ -32,6 +32,7 @@ from shared.messaging import (
     make_relay_producer,
     producer_publisher,
     provision_topics,
+    start_subscribers_together,
 )
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
@@ -94,7 +95,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                 max_attempts=settings.consumer_max_attempts,
                 backoff_s=settings.consumer_retry_backoff_s,
             ).subscribe()
-        await broker.start()
+        await start_subscribers_together(broker)
         relay_producer = make_relay_producer(settings)
         await relay_producer.start()
         relay = OutboxRelay(

@@ -62,7 +62,8 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
             day["cpu_s"] = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_after.items()}
             print(f"  {day}", flush=True)
             errors = officers.errors[:5]
-    return {"machine": report.machine(), "limits": raw, "http_intake": http,
+    return {"machine": report.machine(), "stack_ready_s": info["stack_ready_s"],
+            "limits": raw, "http_intake": http,
             "kafka_ingress": f"{day['accepted_per_s']} dossiers/s accepted (the national day's "
                              "burst, receipts read on the portal's topic)",
             "national_day": day, "peak_rss_mb": memory.peaks, "approval_errors": errors}

@@ -22,6 +22,7 @@ def render(result: dict[str, Any]) -> str:
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, "
              f"Python {m['python']}, {m['os']}. Everything (broker, PostgreSQL, five services, "
              "sandboxes, load generator, observer) shares these cores.", "",
+             f"Stack start (launcher to every service ready): {result.get('stack_ready_s')} s", "",
              "**Raw limits** (same run, stack idle)", ""]
     lines += _table(("limit", "value"), [
         ("Kafka produce → consume (aiokafka, 1 KiB, acks=all)",

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ SERVICES = ("intake", "processing", "payment", "postal", "notification")
 @contextmanager
 def running_stack(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
     """``python -m deploy.local --ports-from 0``; yields its ready information, stops it after."""
+    started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "deploy.local", "--ports-from", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -43,6 +45,7 @@ def running_stack(data_dir: Path, env: dict[str, str] | None = None) -> Iterator
     # Keep reading the launcher's output, or it blocks once the pipe is full.
     drain = threading.Thread(target=lambda: output.extend(process.stdout or ()), daemon=True)
     drain.start()
+    info["stack_ready_s"] = round(time.monotonic() - started, 1)
     info["pids"] = service_pids(process.pid)
     info["launcher_pid"] = process.pid
     try:
