@@ -11,7 +11,7 @@ import asyncpg
 from services.intake import repository
 from services.intake.contracts import SubmitDossier
 from services.intake.documents import DocumentStore
-from services.intake.domain import Conflict, DecodedDocument, dossier_code, fingerprint
+from services.intake.domain import Conflict, DecodedDocument, fingerprint
 from services.intake.validation import Limits, check_submission, procedure_for
 from services.intake.views import DossierReceipt
 from shared.catalog import Catalog
@@ -68,11 +68,8 @@ async def submit_dossier(
     dossier_id = uuid.uuid4()
     try:
         async with UnitOfWork(deps.pool) as uow:
-            number = await repository.next_dossier_number(
-                uow.conn, version.agency.code, business_day
-            )
             event = DossierSubmitted(
-                dossier_code=dossier_code(version.agency.code, business_day, number),
+                dossier_code=str(dossier_id),  # provisional: numbered just before COMMIT
                 portal=portal,
                 portal_submission_id=command.portal_submission_id,
                 agency_code=version.agency.code,
@@ -94,13 +91,16 @@ async def submit_dossier(
                 statutory_due_date=deps.calendar.add_working_days(
                     counted_from, procedure.statutory_days),
             )
-            envelope = Envelope.wrap(
-                event, dossier_id=dossier_id, producer="intake", dossier_code=event.dossier_code
-            )
+            envelope = Envelope.wrap(event, dossier_id=dossier_id, producer="intake")
             await repository.insert_dossier(uow.conn, event, envelope, request_sha256)
             detail = {"channel": event.channel,
                       "submitted_by": command.submitted_by.model_dump(exclude_none=True)}
             await repository.add_to_timeline(uow.conn, envelope, event.status.value, detail)
+            code = await repository.take_dossier_code(
+                uow.conn, dossier_id, version.agency.code, business_day)
+            event = event.model_copy(update={"dossier_code": code})
+            envelope = envelope.model_copy(update={
+                "dossier_code": code, "payload": event.model_dump(mode="json")})
             await uow.record(DOSSIER_EVENTS, envelope)
             await uow.commit()
     except asyncpg.UniqueViolationError:

@@ -13,17 +13,28 @@ from shared.events import DossierSubmitted, Envelope
 _RECEIPT = "code, status, received_at, due_date, statutory_due_date, catalog_version"
 
 
-async def next_dossier_number(conn: asyncpg.Connection, agency_code: str, day: date) -> int:
-    number: int = await conn.fetchval(
-        """INSERT INTO dossier_code_counter AS c (agency_code, business_date, last_number)
-           VALUES ($1, $2, 1)
-           ON CONFLICT (agency_code, business_date)
-           DO UPDATE SET last_number = c.last_number + 1
-           RETURNING last_number""",
+async def take_dossier_code(conn: asyncpg.Connection, dossier_id: uuid.UUID, agency_code: str,
+                            day: date) -> str:
+    """Give the dossier its code: the agency's next number of the day (``domain.dossier_code``'s
+    format). Run it as the last statement before COMMIT: the counter row stays locked until the
+    commit and every intake of the agency queues behind it, so it must not wait for the rest
+    of the submission (that serialised intake at ~50/s). A rollback gives the number back."""
+    code: str = await conn.fetchval(
+        """WITH n AS (
+               INSERT INTO dossier_code_counter AS c (agency_code, business_date, last_number)
+               VALUES ($2, $3, 1)
+               ON CONFLICT (agency_code, business_date)
+               DO UPDATE SET last_number = c.last_number + 1
+               RETURNING last_number::text AS number)
+           UPDATE dossier SET code = $4 || lpad(n.number, greatest(4, length(n.number)), '0')
+           FROM n WHERE id = $1
+           RETURNING code""",
+        dossier_id,
         agency_code,
         day,
+        f"{agency_code}-{day:%y%m%d}-",
     )
-    return number
+    return code
 
 
 async def find_by_submission(
