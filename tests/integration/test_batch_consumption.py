@@ -6,16 +6,25 @@ real database."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
 
+from services.intake.bootstrap import SPEC as INTAKE
+from services.intake.bootstrap import build_deps
+from services.intake.ingress import PortalIngress
+from services.intake.settings import IntakeSettings
 from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
 from shared.events import DossierProcessingStarted, Envelope
 from shared.messaging import EventConsumer, provision_topics
+from shared.portal_auth import signed_headers
+from shared.portal_client import kafka_record
 from shared.settings import ServiceSettings
+from shared.topics import PORTAL_SUBMISSIONS, dead_letter, portal_receipts
 
 pytestmark = pytest.mark.integration
 
@@ -111,3 +120,99 @@ async def test_a_poison_event_is_dead_lettered_and_its_neighbours_are_handled_on
     assert dead.value == records[1].value and dead.key == records[1].key
     assert headers["x-dlq-attempts"] == b"2"
     assert headers["x-original-offset"] == str(records[1].offset).encode()
+
+
+# --- Portal ingress (intake): a burst of submissions is answered concurrently -----------------
+
+PORTAL, PORTAL_SECRET = "batch-portal", "batch-portal-secret-0001"  # a test portal's key
+PDF = base64.b64encode(b"%PDF-1.4\n").decode()
+
+
+def _submission(submission_id: str, id_number: str = "092301007777") -> dict:
+    return {
+        "portal_submission_id": submission_id, "procedure_code": "2.002189",
+        "applicant": {"full_name": "Phạm Thị Lan", "id_number": id_number,
+                      "phone": "0987654321", "email": "lan@example.vn"},
+        "return_method": "online",
+        "documents": [{"kind": k, "filename": f"{k}.pdf", "content_type": "application/pdf",
+                       "content_base64": PDF}
+                      for k in ("to_khai", "giay_to_ket_hon", "giay_to_tuy_than")],
+    }
+
+
+async def _submissions_topic(broker: KafkaBroker, kafka_bootstrap: str,
+                             records: list[tuple[bytes, bytes, list]]) -> list:
+    """Publish portal records to a topic of their own (no running intake reads it); return
+    them as the ingress receives them, and make sure the answer topics exist."""
+    topic = f"test.portal.{uuid.uuid4().hex[:10]}"
+    await provision_topics(ServiceSettings(kafka_bootstrap_servers=kafka_bootstrap),
+                           [topic, portal_receipts(PORTAL), dead_letter(PORTAL_SUBMISSIONS)])
+    for key, value, headers in records:
+        await broker.publish(value, topic, key=key, headers={k: v.decode() for k, v in headers})
+    return await _read(kafka_bootstrap, topic, len(records))
+
+
+async def _answers(kafka_bootstrap: str, topic: str, keys: set[bytes], count: int
+                   ) -> dict[bytes, list[dict]]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka_bootstrap,
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                group_id=f"reader-{uuid.uuid4().hex[:6]}")
+    await consumer.start()
+    found: dict[bytes, list[dict]] = {}
+    try:
+        async with asyncio.timeout(30):
+            while sum(map(len, found.values())) < count:
+                for batch in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in (r for r in batch if r.key in keys):
+                        found.setdefault(record.key, []).append(
+                            json.loads(record.value) if topic != dead_letter(PORTAL_SUBMISSIONS)
+                            else dict(record.headers))
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_a_burst_of_portal_submissions_is_answered_once_each_bad_ones_alone(
+    database_url: str, broker, kafka_bootstrap: str, tmp_path
+) -> None:
+    await migrate(database_url, migration_files(SHARED_MIGRATIONS, INTAKE.migrations))
+    settings = IntakeSettings(portal_secrets=f"{PORTAL}:{PORTAL_SECRET}", document_dir=tmp_path)
+    run = uuid.uuid4().hex[:8]
+    good = [_submission(f"{run}-good-{n}") for n in range(20)]
+    invalid = _submission(f"{run}-invalid", id_number="123")
+    garbage_key = f"{run}-garbage".encode()
+    garbage = b"\x00 not json"
+    signed = [(k, v.encode()) for k, v in signed_headers(PORTAL, PORTAL_SECRET, garbage).items()]
+    records = await _submissions_topic(broker, kafka_bootstrap, [
+        *(kafka_record(PORTAL, PORTAL_SECRET, d) for d in good[:10]),
+        kafka_record(PORTAL, PORTAL_SECRET, invalid), (garbage_key, garbage, signed),
+        kafka_record(PORTAL, PORTAL_SECRET, good[0]),  # the portal sent one twice
+        *(kafka_record(PORTAL, PORTAL_SECRET, d) for d in good[10:]),
+    ])
+    pool = await create_pool(database_url, min_size=2, max_size=10)
+    try:
+        ingress = PortalIngress(build_deps(settings, pool), broker, max_attempts=2,
+                                backoff_s=0.01)
+        await ingress.process_batch(records)
+        await ingress.process_batch(records)  # the offsets were not committed: it comes again
+        dossiers = await pool.fetchval("SELECT count(DISTINCT code) FROM dossier")
+        submitted = await pool.fetchval("SELECT count(*) FROM outbox_message")
+    finally:
+        await pool.close()
+
+    keys = {d["portal_submission_id"].encode() for d in [*good, invalid]}
+    receipts = await _answers(kafka_bootstrap, portal_receipts(PORTAL), keys, 2 * 22)
+    first = receipts[good[0]["portal_submission_id"].encode()]
+    assert [(r["outcome"], r["replay"]) for r in first] == [
+        ("accepted", False), ("accepted", True), ("accepted", True), ("accepted", True)]
+    assert len({r["receipt"]["dossier_code"] for r in first}) == 1
+    for dossier in good[1:]:
+        answers = receipts[dossier["portal_submission_id"].encode()]
+        assert [(r["outcome"], r["replay"]) for r in answers] == [
+            ("accepted", False), ("accepted", True)]
+    refusals = receipts[invalid["portal_submission_id"].encode()]
+    assert [r["outcome"] for r in refusals] == ["refused", "refused"]
+    assert refusals[0]["reasons"][0].startswith("applicant.id_number")
+    assert (dossiers, submitted) == (20, 20)
+    dead = await _answers(kafka_bootstrap, dead_letter(PORTAL_SUBMISSIONS), {garbage_key}, 2)
+    assert all(b"not valid JSON" in h["x-dlq-error"] for h in dead[garbage_key])
