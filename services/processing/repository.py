@@ -11,6 +11,7 @@ from services.processing.clock import Terms
 from services.processing.domain import Case
 from services.processing.trail import AuditEntry
 from services.processing.work_queue import fold
+from shared.messaging import PermanentError
 from shared.status import DossierStatus
 
 _STATE = ("department_code", "due_date", "received_at", "original_due_date",
@@ -71,12 +72,19 @@ async def insert(conn: asyncpg.Connection, case: Case) -> bool:
     placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
     inserted = await conn.fetchval(
         f"""INSERT INTO dossier_case ({', '.join(names)}, version) VALUES ({placeholders}, 1)
-            ON CONFLICT (id) DO NOTHING RETURNING true""",  # noqa: S608 - constant names
+            ON CONFLICT DO NOTHING RETURNING true""",  # noqa: S608 - constant names
         *values,
     )
+    # No conflict target: a replica racing on the same dossier may trip the code's unique
+    # index before the id's, and either way means "already routed" — unless the code
+    # belongs to another dossier, which no retry can fix.
     if inserted:
         case.version = 1
-    return bool(inserted)
+        return True
+    owner = await conn.fetchval("SELECT id FROM dossier_case WHERE code = $1", case.code)
+    if owner is not None and owner != case.id:
+        raise PermanentError(f"dossier code {case.code} already belongs to dossier {owner}")
+    return False
 
 
 async def update(conn: asyncpg.Connection, case: Case) -> bool:

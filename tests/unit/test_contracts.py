@@ -18,5 +18,7 @@ def test_every_event_is_published_on_a_channel_of_the_asyncapi_document() -> Non
     document = asyncapi()
     messages = json.dumps(document["components"]["schemas"])
     for name, model in EVENT_TYPES.items():
+        if model.__module__ != "shared.events":
+            continue
         assert f"{name}Envelope" in messages, name
         assert model.topic in document["channels"], (name, model.topic)
