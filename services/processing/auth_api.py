@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -31,6 +32,9 @@ class TokenGranted(BaseModel):
     role: str
 
 
+_SIGN_INS = asyncio.Semaphore(2)
+
+
 def _unauthorized(reason: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, reason,
                          headers={"WWW-Authenticate": "Bearer"})
@@ -42,8 +46,10 @@ async def issue_token(body: Credentials,
                       runtime: Annotated[Runtime, Depends(get_runtime)]) -> TokenGranted:
     directory: OfficerDirectory = runtime.state["officers"]
     tokens: TokenService = runtime.state["tokens"]
-    # Argon2 is slow on purpose: keep it off the event loop.
-    officer = await run_in_threadpool(directory.authenticate, body.username, body.password)
+    # Argon2 is slow and memory-hard on purpose: keep it off the event loop, and let only a
+    # few run at once so that a burst of sign-ins cannot multiply its memory.
+    async with _SIGN_INS:
+        officer = await run_in_threadpool(directory.authenticate, body.username, body.password)
     if officer is None:
         raise _unauthorized("invalid username or password")
     return TokenGranted(access_token=tokens.issue(officer), expires_in=tokens.ttl_s,

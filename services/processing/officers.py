@@ -24,7 +24,9 @@ from services.processing.workflow import Role
 
 DEV_PASSWORD = "dev-password"  # noqa: S105 - the documented password of development accounts
 _ISSUER = "mot-cua-processing"
-_hasher = PasswordHasher()
+# OWASP's Argon2id profile (19 MiB, 2 passes, 1 lane) rather than the library's 64 MiB
+# default: each sign-in holds that memory while it verifies, and processing must stay small.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 class Officer(BaseModel):
