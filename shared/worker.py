@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 import structlog
@@ -47,3 +48,24 @@ async def drain_forever(
         finally:
             with contextlib.suppress(Exception):
                 await listener.remove_listener(channel, on_notify)
+
+
+# The work tables that share the retry columns (status, attempts, next_attempt_at,
+# last_error); named here so the statement below is never built from outside input.
+_WORK_TABLES = frozenset({"payment", "shipment", "email_message"})
+
+
+async def retry_later(conn: asyncpg.Connection, table: str, row_id: Any, *, attempts: int,
+                      error: BaseException, max_attempts: int) -> None:
+    """Record a failed attempt at a side effect: back off exponentially (2^n s, at most five
+    minutes), and give the row up as ``failed`` once it has had ``max_attempts``."""
+    if table not in _WORK_TABLES:
+        raise ValueError(f"{table!r} is not a work table")
+    await conn.execute(
+        f"""UPDATE {table} SET attempts = $2::int, last_error = $3,
+                   status = CASE WHEN $2::int >= $4::int THEN 'failed' ELSE status END,
+                   next_attempt_at = now()
+                       + make_interval(secs => least(300, 2 ^ $2::int)::double precision)
+            WHERE id = $1""",  # noqa: S608 - the table is one of _WORK_TABLES
+        row_id, attempts, repr(error)[:500], max_attempts,
+    )

@@ -19,6 +19,7 @@ from shared.events import (
 from shared.logging import mask_email
 from shared.outbox import UnitOfWork
 from shared.topics import NOTIFICATION_EVENTS
+from shared.worker import retry_later
 
 log = structlog.get_logger(__name__)
 
@@ -95,13 +96,8 @@ async def _send(uow: UnitOfWork, mailer: Mailer, row: asyncpg.Record, max_attemp
                           body=row["body"])
     except Exception as error:
         attempts = row["attempts"] + 1
-        await uow.conn.execute(
-            """UPDATE email_message SET attempts = $2, last_error = $3,
-                      status = CASE WHEN $2 >= $4 THEN 'failed' ELSE status END,
-                      next_attempt_at = now() + make_interval(secs => least(300, 2 ^ $2))
-               WHERE id = $1""",
-            row["id"], attempts, repr(error)[:500], max_attempts,
-        )
+        await retry_later(uow.conn, "email_message", row["id"], attempts=attempts, error=error,
+                          max_attempts=max_attempts)
         log.warning("email not sent", dossier_code=row["dossier_code"], error=repr(error))
         return
     await uow.conn.execute(

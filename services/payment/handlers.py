@@ -11,6 +11,7 @@ from services.payment.gateway import PaymentGateway
 from shared.events import DossierAccepted, Envelope, PaymentCompleted, PaymentRequested
 from shared.outbox import UnitOfWork
 from shared.topics import PAYMENT_EVENTS
+from shared.worker import retry_later
 
 log = structlog.get_logger(__name__)
 
@@ -61,13 +62,8 @@ async def _collect(uow: UnitOfWork, gateway: PaymentGateway, row: asyncpg.Record
         result = await gateway.charge(row["id"], row["amount"], row["dossier_code"])
     except Exception as error:
         attempts = row["attempts"] + 1
-        await uow.conn.execute(
-            """UPDATE payment SET attempts = $2, last_error = $3, updated_at = now(),
-                      status = CASE WHEN $2 >= $4 THEN 'failed' ELSE status END,
-                      next_attempt_at = now() + make_interval(secs => least(300, 2 ^ $2))
-               WHERE id = $1""",
-            row["id"], attempts, repr(error)[:500], max_attempts,
-        )
+        await retry_later(uow.conn, "payment", row["id"], attempts=attempts, error=error,
+                          max_attempts=max_attempts)
         log.warning("payment gateway call failed", dossier_code=row["dossier_code"],
                     attempts=attempts, error=repr(error))
         return

@@ -18,6 +18,7 @@ from shared.events import (
 )
 from shared.outbox import UnitOfWork
 from shared.topics import POSTAL_EVENTS
+from shared.worker import retry_later
 
 log = structlog.get_logger(__name__)
 
@@ -75,13 +76,8 @@ async def _ship(uow: UnitOfWork, carrier: Carrier, carrier_name: str, row: async
                                      address=row["address"])
     except Exception as error:
         attempts = row["attempts"] + 1
-        await uow.conn.execute(
-            """UPDATE shipment SET attempts = $2, last_error = $3, updated_at = now(),
-                      status = CASE WHEN $2 >= $4 THEN 'failed' ELSE status END,
-                      next_attempt_at = now() + make_interval(secs => least(300, 2 ^ $2))
-               WHERE id = $1""",
-            row["id"], attempts, repr(error)[:500], max_attempts,
-        )
+        await retry_later(uow.conn, "shipment", row["id"], attempts=attempts, error=error,
+                          max_attempts=max_attempts)
         log.warning("carrier call failed", dossier_code=row["dossier_code"], error=repr(error))
         return
     status = "delivered" if shipped.status == "delivered" else "created"

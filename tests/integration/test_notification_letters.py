@@ -20,6 +20,7 @@ from shared.events import (
     Applicant,
     DossierApologyIssued,
     DossierSubmitted,
+    DossierWithdrawn,
     Envelope,
     Event,
     SupplementRequested,
@@ -95,3 +96,29 @@ async def test_supplement_request_and_apology_letter_reach_the_citizen_once(pool
     assert "Cần xác minh với cơ quan nước ngoài" in letter
     assert "Hạn bổ sung: 20/02/2025" in by_subject[f"Yêu cầu bổ sung hồ sơ {CODE}"]
     assert all(m["To"] == "binh@example.vn" for m in messages)
+
+
+async def test_an_unreachable_smtp_server_backs_off_then_gives_up(pool) -> None:
+    dossier_id = uuid.uuid4()
+    await pool.execute(
+        """INSERT INTO contact (dossier_id, dossier_code, full_name, email, phone, procedure_name)
+           VALUES ($1, $2, 'Lê Thị Cúc', 'cuc@example.vn', '0912345678', 'Thủ tục')""",
+        dossier_id, CODE,
+    )
+    withdrawn = DossierWithdrawn(dossier_code=CODE)
+    envelope = Envelope.wrap(withdrawn, dossier_id=dossier_id, producer="processing",
+                             dossier_code=CODE)
+    await _handle(pool, LETTERS[DossierWithdrawn], withdrawn, envelope)
+    nobody = Mailer(host="127.0.0.1", port=free_port(), sender="x@motcua.local")
+
+    assert await send_pending_emails(pool, nobody, batch_size=20, max_attempts=2) == 1
+    row = await pool.fetchrow("SELECT status, attempts, last_error, next_attempt_at > now() "
+                              "AS later FROM email_message")
+    assert (row["status"], row["attempts"], row["later"]) == ("pending", 1, True)
+    assert "Connection" in row["last_error"] or "refused" in row["last_error"]
+    assert await send_pending_emails(pool, nobody, batch_size=20, max_attempts=2) == 0, \
+        "not retried before its back-off has passed"
+
+    await pool.execute("UPDATE email_message SET next_attempt_at = now()")
+    assert await send_pending_emails(pool, nobody, batch_size=20, max_attempts=2) == 1
+    assert await pool.fetchval("SELECT status FROM email_message") == "failed"
