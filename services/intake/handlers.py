@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
+import structlog
 
 from services.intake import repository
 from services.intake.contracts import SubmitDossier
@@ -20,6 +21,8 @@ from shared.outbox import UnitOfWork
 from shared.portal_auth import PortalKeys
 from shared.topics import DOSSIER_EVENTS
 from shared.workdays import BUSINESS_TZ, WorkingCalendar
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,9 @@ async def submit_dossier(
             )
         assert existing is not None
         return _replay(existing, request_sha256), False
+    log.info("dossier registered", dossier_code=event.dossier_code, portal=portal,
+             procedure_code=event.procedure_code, channel=event.channel,
+             correlation_id=str(envelope.correlation_id))
     receipt = DossierReceipt(
         dossier_code=event.dossier_code, status=event.status.value, received_at=received_at,
         due_date=event.due_date, statutory_due_date=event.statutory_due_date,

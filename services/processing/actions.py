@@ -12,6 +12,8 @@ import binascii
 import hashlib
 from datetime import datetime
 
+import structlog
+
 from services.processing import officer_work as work
 from services.processing import repository
 from services.processing.changes import save
@@ -35,6 +37,8 @@ from services.processing.trail import Actor
 from services.processing.workflow import Action, InvalidAction
 from shared.events import DocumentRef
 from shared.outbox import UnitOfWork
+
+log = structlog.get_logger(__name__)
 
 MAX_RESULT_DOCUMENT_BYTES = 10 * 1024 * 1024
 
@@ -72,6 +76,9 @@ async def act_on_dossier(deps: Deps, code: str, command: OfficerCommand, officer
             await repository.store_result_document(uow.conn, case.id, **document)
         await save(uow, deps, case, before, at)
         await uow.commit()
+    log.info("officer action", dossier_code=case.code, action=command.action,
+             officer=officer.username, role=officer.role.value,
+             from_status=before.status.value, to_status=case.status.value)
     return case
 
 
