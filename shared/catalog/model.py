@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 Channel = Literal["online", "counter", "postal"]
 OnlineLevel = Literal["partial", "full"]
 SupplementPolicy = Literal["resume", "restart"]
+RefundCause = Literal["withdrawn", "refused_at_intake", "stopped"]
 
 TEN_MB = 10 * 1024 * 1024
 DEFAULT_TYPES = ("application/pdf", "image/jpeg", "image/png")
@@ -87,6 +88,10 @@ class Procedure(FrozenModel):
     cutoff: time = time(17)
     supplement_policy: SupplementPolicy
     supplement_deadline_days: int = Field(ge=1)
+    # How a dossier ended that gives the citizen a paid fee back. By default: refused at
+    # intake or withdrawn, since the office resolved nothing; a stop (status 8, a supplement
+    # never came) keeps the fee for the work done. A procedure's data may say otherwise.
+    refund_on: tuple[RefundCause, ...] = ("refused_at_intake", "withdrawn")
     verified: bool
     note: str = ""
 
@@ -117,6 +122,8 @@ class Procedure(FrozenModel):
             raise ValueError("postage must be > 0 exactly when postal_return is offered")
         if len(set(self.channels)) != len(self.channels):
             raise ValueError("channels are listed twice")
+        if len(set(self.refund_on)) != len(self.refund_on):
+            raise ValueError("refund_on lists a cause twice")
         _reject_duplicates([d.kind for d in self.required_documents], "document kind")
         if not self.verified and not self.note.strip():
             raise ValueError("an unverified procedure needs a note saying what is uncertain")
