@@ -393,6 +393,30 @@ class PaymentCompleted(Event):
     gateway_transaction_id: str
 
 
+class PaymentCancelled(Event):
+    """The dossier ended before its fee was charged: the fee will never be charged."""
+
+    topic: ClassVar[str] = "payment.events"
+    description_vi: ClassVar[str] = "Đã hủy yêu cầu thanh toán phí, lệ phí"
+    dossier_code: str
+    payment_id: uuid.UUID
+    amount: Decimal
+    cause: Literal["withdrawn", "refused_at_intake", "stopped"]
+
+
+class PaymentRefunded(Event):
+    """The gateway confirmed that a paid fee went back to the citizen."""
+
+    topic: ClassVar[str] = "payment.events"
+    description_vi: ClassVar[str] = "Đã hoàn trả phí, lệ phí cho công dân"
+    dossier_code: str
+    payment_id: uuid.UUID
+    refund_id: uuid.UUID
+    amount: Decimal
+    gateway_refund_id: str
+    cause: Literal["withdrawn", "refused_at_intake", "stopped"]
+
+
 # --- Postal return (topic postal.events) ------------------------------------------------------
 
 

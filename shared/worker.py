@@ -52,7 +52,7 @@ async def drain_forever(
 
 # The work tables that share the retry columns (status, attempts, next_attempt_at,
 # last_error); named here so the statement below is never built from outside input.
-_WORK_TABLES = frozenset({"payment", "shipment", "email_message"})
+_WORK_TABLES = frozenset({"payment", "refund", "shipment", "email_message"})
 
 
 async def retry_later(conn: asyncpg.Connection, table: str, row_id: Any, *, attempts: int,

@@ -7,10 +7,14 @@ from pathlib import Path
 
 import httpx
 
+from services.payment.endings import CAUSES, on_dossier_ended, on_dossier_submitted
 from services.payment.gateway import PaymentGateway
 from services.payment.handlers import collect_due_payments, on_dossier_accepted
+from services.payment.refunds import collect_due_refunds
 from services.payment.settings import PaymentSettings
-from shared.events import DossierAccepted
+from shared.catalog import load_catalog
+from shared.events import DossierAccepted, DossierSubmitted, Event
+from shared.messaging import Handler
 from shared.service import Runtime, ServiceSpec
 from shared.topics import DOSSIER_EVENTS
 from shared.worker import drain_forever
@@ -28,11 +32,31 @@ async def collect_payments(runtime: Runtime) -> None:
         await drain_forever(runtime.pool, step, channel="payment", batch_size=BATCH)
 
 
+async def collect_refunds(runtime: Runtime) -> None:
+    settings: PaymentSettings = runtime.settings
+    async with httpx.AsyncClient(
+        base_url=settings.gateway_url, timeout=settings.gateway_timeout_s
+    ) as client:
+        step = partial(collect_due_refunds, runtime.pool, PaymentGateway(client),
+                       batch_size=BATCH, max_attempts=settings.max_attempts)
+        await drain_forever(runtime.pool, step, channel="refund", batch_size=BATCH)
+
+
+def subscriptions(runtime: Runtime) -> dict[str, dict[type[Event], Handler]]:
+    on_ended = partial(on_dossier_ended, load_catalog())
+    return {DOSSIER_EVENTS: {
+        DossierSubmitted: on_dossier_submitted,
+        DossierAccepted: on_dossier_accepted,
+        **dict.fromkeys(CAUSES, on_ended),
+    }}
+
+
 SPEC = ServiceSpec(
     name="payment",
     title="Một Cửa — payment",
-    description="Online payment of fees (phí, lệ phí) through a payment gateway.",
+    description="Online payment of fees (phí, lệ phí) through a payment gateway; cancels or "
+                "refunds them when a dossier ends without a result.",
     migrations=Path(__file__).parent / "migrations",
-    subscriptions=lambda runtime: {DOSSIER_EVENTS: {DossierAccepted: on_dossier_accepted}},
-    background=[collect_payments],
+    subscriptions=subscriptions,
+    background=[collect_payments, collect_refunds],
 )
