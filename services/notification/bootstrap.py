@@ -13,10 +13,11 @@ from services.notification.handlers import (
 )
 from services.notification.letters import LETTERS
 from services.notification.mailer import Mailer
+from services.notification.refunds import on_payment_refunded
 from services.notification.settings import NotificationSettings
-from shared.events import DossierAccepted, DossierDecided, DossierSubmitted
+from shared.events import DossierAccepted, DossierDecided, DossierSubmitted, PaymentRefunded
 from shared.service import Runtime, ServiceSpec
-from shared.topics import DOSSIER_EVENTS
+from shared.topics import DOSSIER_EVENTS, PAYMENT_EVENTS
 from shared.worker import drain_forever
 
 BATCH = 20
@@ -44,6 +45,7 @@ SPEC = ServiceSpec(
             DossierDecided: on_dossier_decided,
             **LETTERS,
         },
+        PAYMENT_EVENTS: {PaymentRefunded: on_payment_refunded},
     },
     background=[send_emails],
 )

@@ -117,3 +117,16 @@ def withdrawn(*, name: str, code: str, procedure: str) -> Rendered:
             "và không tiếp tục giải quyết." + _SIGNATURE
         ),
     )
+
+
+def refunded(*, name: str, code: str, procedure: str, amount: int) -> Rendered:
+    amount_vnd = f"{amount:,}".replace(",", ".")  # Vietnamese groups thousands with dots
+    return Rendered(
+        subject=f"Hoàn trả phí, lệ phí hồ sơ {code}",
+        body=(
+            f"Kính gửi Ông/Bà {name},\n\n"
+            f"Hồ sơ {code} về thủ tục «{procedure}» không tiếp tục giải quyết, nên phí, lệ phí "
+            f"{amount_vnd} đồng Ông/Bà đã nộp được hoàn trả qua cổng thanh toán trực tuyến."
+            + _SIGNATURE
+        ),
+    )
