@@ -231,6 +231,7 @@ class EventConsumer:
     async def _handle_together(self, batch: list[tuple[Any, Envelope, Handler]]) -> None:
         async with UnitOfWork(self._pool) as uow:
             fresh = await uow.claim_many(self.name, [e.event_id for _, e, _ in batch])
+            handled: list[Envelope] = []
             for _, envelope, handler in batch:
                 if envelope.event_id not in fresh:
                     EVENTS_DUPLICATE.labels(self.name).inc()
@@ -238,8 +239,9 @@ class EventConsumer:
                 fresh.discard(envelope.event_id)  # the same event twice in a batch: once
                 with _logging_context(envelope):
                     await handler(_typed(envelope), envelope, uow)
+                handled.append(envelope)
             await uow.commit()
-        for _, envelope, _ in batch:
+        for envelope in handled:  # duplicates were counted as such, not as handled
             EVENTS_HANDLED.labels(self.name, envelope.event_type).inc()
 
     async def process(self, raw: bytes, message: Any) -> None:

@@ -13,6 +13,7 @@ import uuid
 import pytest
 from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
+from prometheus_client import REGISTRY
 
 from services.intake.bootstrap import SPEC as INTAKE
 from services.intake.bootstrap import build_deps
@@ -89,11 +90,21 @@ async def test_a_batch_is_one_transaction_and_a_redelivered_batch_changes_nothin
 
     consumer = EventConsumer(name="batch", topic=topic, pool=pool, broker=broker,
                              handlers={DossierProcessingStarted: handler})
+    handled, duplicates = _counted("batch")
     await consumer.process_batch(records)
     await consumer.process_batch(records)  # the offsets were not committed: it comes again
 
     assert len(transactions) == 1
     assert [r["code"] for r in await pool.fetch("SELECT code FROM effect")] == codes
+    # the metrics tell the redelivery apart from the work: 5 handled, then 5 duplicates
+    assert _counted("batch") == (handled + 5, duplicates + 5)
+
+
+def _counted(consumer: str) -> tuple[float, float]:
+    handled = REGISTRY.get_sample_value(
+        "events_handled_total", {"consumer": consumer, "event_type": "DossierProcessingStarted"})
+    duplicates = REGISTRY.get_sample_value("events_duplicate_total", {"consumer": consumer})
+    return handled or 0.0, duplicates or 0.0
 
 
 async def test_a_poison_event_is_dead_lettered_and_its_neighbours_are_handled_once(
