@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from pathlib import Path
 
@@ -22,24 +23,21 @@ from shared.worker import drain_forever
 BATCH = 20
 
 
-async def collect_payments(runtime: Runtime) -> None:
+async def charge_and_refund(runtime: Runtime) -> None:
+    """Drain charges and refunds, through one client of the payment gateway."""
     settings: PaymentSettings = runtime.settings
     async with httpx.AsyncClient(
         base_url=settings.gateway_url, timeout=settings.gateway_timeout_s
     ) as client:
-        step = partial(collect_due_payments, runtime.pool, PaymentGateway(client),
-                       batch_size=BATCH, max_attempts=settings.max_attempts)
-        await drain_forever(runtime.pool, step, channel="payment", batch_size=BATCH)
-
-
-async def collect_refunds(runtime: Runtime) -> None:
-    settings: PaymentSettings = runtime.settings
-    async with httpx.AsyncClient(
-        base_url=settings.gateway_url, timeout=settings.gateway_timeout_s
-    ) as client:
-        step = partial(collect_due_refunds, runtime.pool, PaymentGateway(client),
-                       batch_size=BATCH, max_attempts=settings.max_attempts)
-        await drain_forever(runtime.pool, step, channel="refund", batch_size=BATCH)
+        gateway = PaymentGateway(client)
+        drains = [
+            drain_forever(runtime.pool, partial(collect, runtime.pool, gateway, batch_size=BATCH,
+                                                max_attempts=settings.max_attempts),
+                          channel=channel, batch_size=BATCH)
+            for collect, channel in ((collect_due_payments, "payment"),
+                                     (collect_due_refunds, "refund"))
+        ]
+        await asyncio.gather(*drains)
 
 
 def subscriptions(runtime: Runtime) -> dict[str, dict[type[Event], Handler]]:
@@ -58,5 +56,5 @@ SPEC = ServiceSpec(
                 "refunds them when a dossier ends without a result.",
     migrations=Path(__file__).parent / "migrations",
     subscriptions=subscriptions,
-    background=[collect_payments, collect_refunds],
+    background=[charge_and_refund],
 )
