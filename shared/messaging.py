@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
+import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -156,18 +158,21 @@ def _logging_context(envelope: Envelope) -> Iterator[None]:
 
 
 class EventConsumer:
-    """Subscribes one consumer group to one topic and dispatches by event type.
+    """One consumer group reading one or more topics, dispatching by topic and event type.
 
-    A handler keyed by the base class ``Event`` receives every type that has no handler of
-    its own, including types this build does not know (then ``event`` is ``None``).
+    A service reads all its topics through one group (one poll loop, one fetch per round and
+    one transaction per batch, whatever mix of topics the batch holds) rather than one group
+    per topic. Each topic keeps its own consumer name, ``<group>.<topic>``: it names the inbox
+    rows, the metrics and a dead letter's ``x-dlq-consumer``, as when every topic had its own
+    group. A handler keyed by the base class ``Event`` receives every type of its topic that
+    has no handler of its own, including types this build does not know (``event`` is None).
     """
 
     def __init__(
         self,
         *,
-        name: str,
-        topic: str,
-        handlers: Mapping[type[Event], Handler],
+        group: str,
+        routes: Mapping[str, Mapping[type[Event], Handler]],
         pool: asyncpg.Pool,
         broker: KafkaBroker,
         max_attempts: int = 5,
@@ -175,24 +180,36 @@ class EventConsumer:
         batch_size: int = 500,
         batch_wait_ms: int = 20,
     ) -> None:
-        self.name = name
+        if not routes:
+            raise ValueError(f"consumer group {group!r} reads no topic")
+        self.group = group
+        self.topics = tuple(routes)
         self._batch_size = batch_size
         self._batch_wait_ms = batch_wait_ms  # an idle consumer polls this often
-        self.topic = topic
-        self._handlers = {m.type_name(): h for m, h in handlers.items() if m is not Event}
-        self._any_type = handlers.get(Event)  # ``Event`` as a key handles every other type
+        self._routes = {
+            topic: _Route(
+                name=f"{group}.{topic}",
+                by_type={m.type_name(): h for m, h in handlers.items() if m is not Event},
+                any_type=handlers.get(Event),  # ``Event`` as a key handles every other type
+            )
+            for topic, handlers in routes.items()
+        }
         self._pool = pool
         self._broker = broker
         self._max_attempts = max_attempts
         self._backoff_s = backoff_s
 
+    def consumer_name(self, topic: str) -> str:
+        """The name of this group's consumer of ``topic`` (inbox, metrics, dead letters)."""
+        return self._routes[topic].name
+
     def subscribe(self) -> None:
         subscriber = self._broker.subscriber(
-            self.topic,
-            group_id=self.name,
+            *self.topics,
+            group_id=self.group,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
-            title=f"{self.name}:{self.topic}",
+            title=f"{self.group}:{','.join(self.topics)}",
             batch=True,
             max_records=self._batch_size,
             batch_timeout_ms=self._batch_wait_ms,
@@ -213,7 +230,7 @@ class EventConsumer:
             except ValidationError:  # dead-lettered by process(), in its place in the stream
                 wanted.clear()
                 break
-            handler = self._handlers.get(envelope.event_type, self._any_type)
+            handler = self._routes[record.topic].handler(envelope.event_type)
             if handler is not None:  # unknown or uninteresting types are ignored, by contract
                 wanted.append((record, envelope, handler))
         else:
@@ -224,39 +241,47 @@ class EventConsumer:
                 return
             except Exception as error:
                 log.warning("batch failed, handling its events one by one",
-                            consumer=self.name, size=len(wanted), error=repr(error))
+                            consumer=self.group, size=len(wanted), error=repr(error))
         for record in [r for r, _, _ in wanted] or records:
             await self.process(record.value, record)
 
     async def _handle_together(self, batch: list[tuple[Any, Envelope, Handler]]) -> None:
         async with UnitOfWork(self._pool) as uow:
-            fresh = await uow.claim_many(self.name, [e.event_id for _, e, _ in batch])
-            handled: list[Envelope] = []
-            for _, envelope, handler in batch:
-                if envelope.event_id not in fresh:
-                    EVENTS_DUPLICATE.labels(self.name).inc()
+            by_topic: dict[str, list[uuid.UUID]] = {}
+            for record, envelope, _ in batch:
+                by_topic.setdefault(record.topic, []).append(envelope.event_id)
+            fresh = {(topic, event_id)
+                     for topic, ids in by_topic.items()
+                     for event_id in await uow.claim_many(self.consumer_name(topic), ids)}
+            handled: list[tuple[str, Envelope]] = []
+            for record, envelope, handler in batch:
+                name = self.consumer_name(record.topic)
+                if (record.topic, envelope.event_id) not in fresh:
+                    EVENTS_DUPLICATE.labels(name).inc()
                     continue
-                fresh.discard(envelope.event_id)  # the same event twice in a batch: once
+                fresh.discard((record.topic, envelope.event_id))  # twice in a batch: once
                 with _logging_context(envelope):
                     await handler(_typed(envelope), envelope, uow)
-                handled.append(envelope)
+                handled.append((name, envelope))
             await uow.commit()
-        for envelope in handled:  # duplicates were counted as such, not as handled
-            EVENTS_HANDLED.labels(self.name, envelope.event_type).inc()
+        for name, envelope in handled:  # duplicates were counted as such, not as handled
+            EVENTS_HANDLED.labels(name, envelope.event_type).inc()
 
     async def process(self, raw: bytes, message: Any) -> None:
+        """Handle one record alone: bounded retries with backoff, then its dead-letter topic."""
+        topic: str = message.topic
         try:
             envelope = Envelope.model_validate_json(raw)
         except ValidationError as error:
             await self._dead_letter(raw, message, error, attempts=1)
             return
-        handler = self._handlers.get(envelope.event_type, self._any_type)
+        handler = self._routes[topic].handler(envelope.event_type)
         if handler is None:
             return  # unknown or uninteresting types are ignored, by contract
         with _logging_context(envelope):
             for attempt in range(1, self._max_attempts + 1):
                 try:
-                    await self._handle_once(handler, envelope)
+                    await self._handle_once(self.consumer_name(topic), handler, envelope)
                     return
                 except PermanentError as error:
                     await self._dead_letter(raw, message, error, attempts=attempt)
@@ -268,21 +293,34 @@ class EventConsumer:
                     log.warning("handler failed, retrying", attempt=attempt, error=repr(error))
                     await asyncio.sleep(self._backoff_s * 2 ** (attempt - 1))
 
-    async def _handle_once(self, handler: Handler, envelope: Envelope) -> None:
+    async def _handle_once(self, name: str, handler: Handler, envelope: Envelope) -> None:
         event = _typed(envelope)
         async with UnitOfWork(self._pool) as uow:
-            if not await uow.claim(self.name, envelope.event_id):
-                EVENTS_DUPLICATE.labels(self.name).inc()
+            if not await uow.claim(name, envelope.event_id):
+                EVENTS_DUPLICATE.labels(name).inc()
                 return
             await handler(event, envelope, uow)
             await uow.commit()
-        EVENTS_HANDLED.labels(self.name, envelope.event_type).inc()
+        EVENTS_HANDLED.labels(name, envelope.event_type).inc()
 
     async def _dead_letter(
         self, raw: bytes, message: Any, error: BaseException, *, attempts: int
     ) -> None:
-        await dead_letter_message(self._broker, consumer=self.name, topic=self.topic, raw=raw,
-                                  message=message, error=error, attempts=attempts)
+        await dead_letter_message(self._broker, consumer=self.consumer_name(message.topic),
+                                  topic=message.topic, raw=raw, message=message, error=error,
+                                  attempts=attempts)
+
+
+@dataclass(frozen=True)
+class _Route:
+    """What a group does with one of its topics."""
+
+    name: str
+    by_type: Mapping[str, Handler]
+    any_type: Handler | None
+
+    def handler(self, event_type: str) -> Handler | None:
+        return self.by_type.get(event_type, self.any_type)
 
 
 async def dead_letter_message(

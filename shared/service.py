@@ -85,11 +85,11 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         await provision_topics(settings, (spec.topics or default_topics)(settings))
         for hook in spec.on_start:
             await hook(runtime)
-        for group_topic, handlers in spec.subscriptions(runtime).items():
+        routes = spec.subscriptions(runtime)
+        if routes:  # one group per service for all its topics; see EventConsumer
             EventConsumer(
-                name=f"{spec.name}.{group_topic}",
-                topic=group_topic,
-                handlers=handlers,
+                group=spec.name,
+                routes=routes,
                 pool=pool,
                 broker=broker,
                 max_attempts=settings.consumer_max_attempts,

@@ -88,16 +88,16 @@ async def test_a_batch_is_one_transaction_and_a_redelivered_batch_changes_nothin
         transactions.add(id(uow))
         await uow.conn.execute("INSERT INTO effect VALUES ($1)", event.dossier_code)
 
-    consumer = EventConsumer(name="batch", topic=topic, pool=pool, broker=broker,
-                             handlers={DossierProcessingStarted: handler})
-    handled, duplicates = _counted("batch")
+    consumer = EventConsumer(group="batch", routes={topic: {DossierProcessingStarted: handler}},
+                             pool=pool, broker=broker)
+    handled, duplicates = _counted(consumer.consumer_name(topic))
     await consumer.process_batch(records)
     await consumer.process_batch(records)  # the offsets were not committed: it comes again
 
     assert len(transactions) == 1
     assert [r["code"] for r in await pool.fetch("SELECT code FROM effect")] == codes
     # the metrics tell the redelivery apart from the work: 5 handled, then 5 duplicates
-    assert _counted("batch") == (handled + 5, duplicates + 5)
+    assert _counted(consumer.consumer_name(topic)) == (handled + 5, duplicates + 5)
 
 
 def _counted(consumer: str) -> tuple[float, float]:
@@ -119,9 +119,8 @@ async def test_a_poison_event_is_dead_lettered_and_its_neighbours_are_handled_on
         if event.dossier_code == "POISON":
             raise ValueError("cannot handle this one")
 
-    consumer = EventConsumer(name="batch", topic=topic, pool=pool, broker=broker,
-                             max_attempts=2, backoff_s=0.01,
-                             handlers={DossierProcessingStarted: handler})
+    consumer = EventConsumer(group="batch", routes={topic: {DossierProcessingStarted: handler}},
+                             pool=pool, broker=broker, max_attempts=2, backoff_s=0.01)
     await consumer.process_batch(records)
 
     assert [r["code"] for r in await pool.fetch("SELECT code FROM effect")] == ["GOOD-1", "GOOD-2"]

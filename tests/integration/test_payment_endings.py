@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -34,6 +35,7 @@ from shared.events import (
 )
 from shared.messaging import EventConsumer
 from shared.status import DossierStatus
+from shared.topics import DOSSIER_EVENTS
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).parents[2] / "services" / "payment" / "migrations"
@@ -78,8 +80,8 @@ def consumer(pool, catalog: Catalog = CATALOG) -> EventConsumer:
     handlers = {DossierSubmitted: on_dossier_submitted, DossierAccepted: on_dossier_accepted,
                 **dict.fromkeys(CAUSES, lambda e, env, uow: on_dossier_ended(catalog, e, env,
                                                                                uow))}
-    return EventConsumer(name="payment.dossier.events", topic="dossier.events",
-                         handlers=handlers, pool=pool, broker=KafkaBroker("127.0.0.1:1"))
+    return EventConsumer(group="payment", routes={DOSSIER_EVENTS: handlers}, pool=pool,
+                         broker=KafkaBroker("127.0.0.1:1"))
 
 
 class Dossier:
@@ -96,7 +98,8 @@ class Dossier:
         return envelope
 
     async def redeliver(self, envelope: Envelope) -> None:
-        await self.consumer.process(envelope.model_dump_json().encode(), None)
+        await self.consumer.process(envelope.model_dump_json().encode(),
+                                    SimpleNamespace(topic=DOSSIER_EVENTS))
 
     async def submit_and_accept(self) -> None:
         await self.deliver(DossierSubmitted(

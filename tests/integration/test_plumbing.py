@@ -135,10 +135,11 @@ async def test_relay_survives_a_crash_between_publish_and_mark_and_inbox_dedups(
     async def handler(event, envelope, uow) -> None:
         await uow.conn.execute("INSERT INTO effect VALUES ($1)", envelope.event_id)
 
-    consumer = EventConsumer(name="test-consumer", topic=topic, pool=pool, broker=broker,
-                             handlers={DossierProcessingStarted: handler})
+    consumer = EventConsumer(group="test-consumer",
+                             routes={topic: {DossierProcessingStarted: handler}},
+                             pool=pool, broker=broker)
     for record in records:
-        await consumer.process(record.value, None)
+        await consumer.process(record.value, record)
     effects = await pool.fetch("SELECT event_id FROM effect")
     assert sorted(r["event_id"] for r in effects) == sorted(expected)
 
@@ -177,8 +178,8 @@ async def test_failing_and_malformed_messages_are_dead_lettered_and_the_stream_f
         await uow.conn.execute("INSERT INTO handled VALUES ($1)", event.dossier_code)
 
     broker = KafkaBroker(kafka_bootstrap, acks="all")
-    EventConsumer(name="dlq-test", topic=topic, pool=pool, broker=broker, max_attempts=3,
-                  backoff_s=0.01, handlers={DossierProcessingStarted: handler}).subscribe()
+    EventConsumer(group="dlq-test", routes={topic: {DossierProcessingStarted: handler}}, pool=pool,
+                  broker=broker, max_attempts=3, backoff_s=0.01).subscribe()
     await broker.start()
     try:
         dossier_id = uuid.uuid4()
@@ -234,3 +235,52 @@ async def test_migrations_make_the_outbox_notify(database_url: str) -> None:
     finally:
         await pool.close()
         await conn.close()
+
+
+async def test_one_group_reads_several_topics_each_with_its_own_handlers_and_inbox(
+    pool, kafka_bootstrap: str
+) -> None:
+    """A service reads all its topics through one group: each topic keeps its own handlers,
+    inbox name ``<group>.<topic>`` and dead-letter topic."""
+    first, second = await _new_topic(kafka_bootstrap), await _new_topic(kafka_bootstrap)
+    await pool.execute("CREATE TABLE routed (topic text, code text)")
+
+    def recording(topic: str):
+        async def handler(event, envelope, uow) -> None:
+            if event.dossier_code == "POISON":
+                raise PermanentError("bad data")
+            await uow.conn.execute("INSERT INTO routed VALUES ($1, $2)", topic, event.dossier_code)
+        return handler
+
+    broker = KafkaBroker(kafka_bootstrap, acks="all")
+    consumer = EventConsumer(
+        group="multi", pool=pool, broker=broker, max_attempts=1,
+        routes={first: {DossierProcessingStarted: recording(first)},
+                second: {DossierProcessingStarted: recording(second)}})
+    consumer.subscribe()
+    await broker.start()
+    try:
+        dossier_id = uuid.uuid4()
+        sent = {first: ["A1", "A2", "POISON"], second: ["B1", "B2"]}
+        for topic, codes in sent.items():
+            for n, code in enumerate(codes):
+                envelope = _envelope(dossier_id, n).model_copy(
+                    update={"payload": {"dossier_code": code}, "dossier_code": code})
+                await broker.publish(envelope.model_dump_json().encode(), topic,
+                                     key=str(dossier_id).encode())
+
+        async def all_handled() -> bool:
+            return await pool.fetchval("SELECT count(*) FROM routed") == 4
+
+        await wait_until(all_handled, timeout=30, description="both topics are handled")
+        dead = await _read(kafka_bootstrap, f"{first}.dlq", 1)
+    finally:
+        await broker.stop()
+
+    rows = await pool.fetch("SELECT topic, code FROM routed ORDER BY code")
+    assert [(r["topic"], r["code"]) for r in rows] == [
+        (first, "A1"), (first, "A2"), (second, "B1"), (second, "B2")]
+    inbox = await pool.fetch("SELECT consumer, count(*) AS n FROM inbox_message "
+                             "WHERE consumer LIKE 'multi.%' GROUP BY consumer ORDER BY consumer")
+    assert {r["consumer"]: r["n"] for r in inbox} == {f"multi.{first}": 2, f"multi.{second}": 2}
+    assert dict(dead[0].headers)["x-dlq-consumer"] == f"multi.{first}".encode()
