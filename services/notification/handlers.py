@@ -8,7 +8,7 @@ import asyncpg
 import structlog
 
 from services.notification import templates
-from services.notification.mailer import Mailer
+from services.notification.mailer import Email, Mailer
 from shared.events import (
     DossierAccepted,
     DossierDecided,
@@ -76,6 +76,9 @@ async def on_dossier_decided(event: DossierDecided, envelope: Envelope, uow: Uni
 
 async def send_pending_emails(pool: asyncpg.Pool, mailer: Mailer, *, batch_size: int,
                               max_attempts: int) -> int:
+    """Send one batch of due emails: all in one trip to the SMTP thread, then each row marked
+    by its own outcome (sent, or retried later / given up), in the transaction that claimed
+    the rows."""
     async with UnitOfWork(pool) as uow:
         rows = await uow.conn.fetch(
             """SELECT id, dossier_id, dossier_code, template, to_address, subject, body,
@@ -84,29 +87,36 @@ async def send_pending_emails(pool: asyncpg.Pool, mailer: Mailer, *, batch_size:
                ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED""",
             batch_size,
         )
-        for row in rows:
-            await _send(uow, mailer, row, max_attempts)
+        outcomes = await mailer.send_many([
+            Email(message_id=str(row["id"]), to=row["to_address"], subject=row["subject"],
+                  body=row["body"])
+            for row in rows
+        ])
+        sent = []
+        for row, error in zip(rows, outcomes, strict=True):
+            if error is None:
+                sent.append(row)
+            else:
+                await retry_later(uow.conn, "email_message", row["id"],
+                                  attempts=row["attempts"] + 1, error=error,
+                                  max_attempts=max_attempts)
+                log.warning("email not sent", dossier_code=row["dossier_code"], error=repr(error))
+        if sent:
+            await _mark_sent(uow, sent)
         await uow.commit()
     return len(rows)
 
 
-async def _send(uow: UnitOfWork, mailer: Mailer, row: asyncpg.Record, max_attempts: int) -> None:
-    try:
-        await mailer.send(message_id=str(row["id"]), to=row["to_address"], subject=row["subject"],
-                          body=row["body"])
-    except Exception as error:
-        attempts = row["attempts"] + 1
-        await retry_later(uow.conn, "email_message", row["id"], attempts=attempts, error=error,
-                          max_attempts=max_attempts)
-        log.warning("email not sent", dossier_code=row["dossier_code"], error=repr(error))
-        return
+async def _mark_sent(uow: UnitOfWork, rows: list[asyncpg.Record]) -> None:
     await uow.conn.execute(
-        "UPDATE email_message SET status = 'sent', sent_at = now() WHERE id = $1", row["id"]
+        "UPDATE email_message SET status = 'sent', sent_at = now() WHERE id = ANY($1::uuid[])",
+        [row["id"] for row in rows],
     )
-    sent = NotificationSent(dossier_code=row["dossier_code"], channel="email",
-                            template=row["template"], recipient=mask_email(row["to_address"]))
-    await uow.record(NOTIFICATION_EVENTS, Envelope.wrap(
-        sent, dossier_id=row["dossier_id"], producer="notification",
-        dossier_code=row["dossier_code"], correlation_id=row["correlation_id"],
-        causation_id=row["causation_event_id"],
-    ))
+    for row in rows:
+        sent = NotificationSent(dossier_code=row["dossier_code"], channel="email",
+                                template=row["template"], recipient=mask_email(row["to_address"]))
+        await uow.record(NOTIFICATION_EVENTS, Envelope.wrap(
+            sent, dossier_id=row["dossier_id"], producer="notification",
+            dossier_code=row["dossier_code"], correlation_id=row["correlation_id"],
+            causation_id=row["causation_event_id"],
+        ))

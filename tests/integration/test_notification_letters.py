@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from deploy.local.smtp_sink import SmtpSink
 from services.notification.handlers import on_dossier_submitted, send_pending_emails
@@ -122,3 +125,72 @@ async def test_an_unreachable_smtp_server_backs_off_then_gives_up(pool) -> None:
     await pool.execute("UPDATE email_message SET next_attempt_at = now()")
     assert await send_pending_emails(pool, nobody, batch_size=20, max_attempts=2) == 1
     assert await pool.fetchval("SELECT status FROM email_message") == "failed"
+
+
+class _RefusingServer:
+    """Accepts every recipient but those whose address starts with ``refuse``."""
+
+    def __init__(self) -> None:
+        self.delivered: list[str] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: Any) -> str:
+        if address.startswith("refuse"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.delivered.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+async def test_a_refused_email_is_retried_while_the_rest_of_its_batch_is_sent(pool) -> None:
+    addresses = ["an@example.vn", "refuse@example.vn", "chi@example.vn"]
+    dossiers = {address: uuid.uuid4() for address in addresses}
+    for n, (address, dossier_id) in enumerate(dossiers.items()):
+        await pool.execute(
+            """INSERT INTO contact (dossier_id, dossier_code, full_name, email, phone,
+                                    procedure_name)
+               VALUES ($1, $2, 'Lê Thị Cúc', $3, '0912345678', 'Đăng ký khai sinh')""",
+            dossier_id, f"VTH-250123-{n:04d}", address,
+        )
+        withdrawn = DossierWithdrawn(dossier_code=f"VTH-250123-{n:04d}")
+        await _handle(pool, LETTERS[DossierWithdrawn], withdrawn,
+                      Envelope.wrap(withdrawn, dossier_id=dossier_id, producer="processing",
+                                    dossier_code=f"VTH-250123-{n:04d}"))
+    server, port = _RefusingServer(), free_port()
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    mailer = Mailer(host="127.0.0.1", port=port, sender="Một Cửa <no-reply@motcua.local>")
+    try:
+        assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 3
+        assert server.delivered == ["an@example.vn", "chi@example.vn"]
+        rows = {r["to_address"]: r for r in await pool.fetch(
+            """SELECT to_address, status, attempts, last_error, sent_at IS NOT NULL AS stamped,
+                      next_attempt_at > now() AS later FROM email_message""")}
+        for address in ("an@example.vn", "chi@example.vn"):
+            assert (rows[address]["status"], rows[address]["attempts"],
+                    rows[address]["stamped"]) == ("sent", 0, True)
+        refused = rows["refuse@example.vn"]
+        assert (refused["status"], refused["attempts"], refused["stamped"], refused["later"]) \
+            == ("pending", 1, False, True)
+        assert "SMTPRecipientsRefused" in refused["last_error"]
+        events = await pool.fetch("SELECT topic, key, payload FROM outbox_message ORDER BY id")
+        assert [(e["topic"], e["key"]) for e in events] == [
+            ("notification.events", str(dossiers["an@example.vn"])),
+            ("notification.events", str(dossiers["chi@example.vn"])),
+        ]
+        assert all(json.loads(e["payload"])["payload"]["template"] == "withdrawn"
+                   for e in events)
+
+        assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 0
+        await pool.execute("UPDATE email_message SET next_attempt_at = now() "
+                           "WHERE status = 'pending'")
+        assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 1
+    finally:
+        mailer.close()
+        controller.stop()
+    assert server.delivered == ["an@example.vn", "chi@example.vn"], "nothing sent twice"
+    assert await pool.fetchval("SELECT attempts FROM email_message WHERE status = 'pending'") == 2
+    assert await pool.fetchval("SELECT count(*) FROM outbox_message") == 2
