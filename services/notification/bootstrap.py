@@ -20,7 +20,10 @@ from shared.service import Runtime, ServiceSpec
 from shared.topics import DOSSIER_EVENTS, PAYMENT_EVENTS
 from shared.worker import drain_forever
 
-BATCH = 20
+# Emails claimed and sent per transaction. Under a backlog, 50 cost ~10 % less notification
+# CPU and ~25 % less PostgreSQL CPU per email than 20 (per-batch statements and thread hop
+# shared by more emails); a crash mid-batch resends at most this many, same Message-IDs.
+BATCH = 50
 
 
 async def send_emails(runtime: Runtime) -> None:
