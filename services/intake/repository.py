@@ -90,13 +90,21 @@ async def insert_dossier(
 async def add_to_timeline(conn: asyncpg.Connection, envelope: Envelope, status: str | None,
                           detail: dict[str, Any], due_date: date | None = None) -> bool:
     """Append an event to the dossier's timeline, moving its status and committed due date;
-    False when the event was already there or the dossier is unknown."""
+    False when the event was already there or the dossier is unknown. One round trip: every
+    event of every dossier passes here (issue 6)."""
     inserted = await conn.fetchval(
-        """INSERT INTO dossier_timeline
-               (event_id, dossier_id, occurred_at, event_type, producer, status, detail)
-           SELECT $1, id, $3, $4, $5, $6, $7 FROM dossier WHERE id = $2
-           ON CONFLICT (event_id) DO NOTHING
-           RETURNING true""",
+        """WITH entry AS (
+               INSERT INTO dossier_timeline
+                   (event_id, dossier_id, occurred_at, event_type, producer, status, detail)
+               SELECT $1, id, $3, $4, $5, $6, $7 FROM dossier WHERE id = $2
+               ON CONFLICT (event_id) DO NOTHING
+               RETURNING dossier_id),
+           moved AS (
+               UPDATE dossier SET status = coalesce($6, status),
+                   due_date = coalesce($8, due_date), updated_at = now()
+               WHERE id IN (SELECT dossier_id FROM entry)
+                 AND ($6::text IS NOT NULL OR $8::date IS NOT NULL))
+           SELECT EXISTS (SELECT FROM entry)""",
         envelope.event_id,
         envelope.dossier_id,
         envelope.occurred_at,
@@ -104,15 +112,8 @@ async def add_to_timeline(conn: asyncpg.Connection, envelope: Envelope, status: 
         envelope.producer,
         status,
         detail,
+        due_date,
     )
-    if inserted and (status is not None or due_date is not None):
-        await conn.execute(
-            """UPDATE dossier SET status = coalesce($2, status),
-                   due_date = coalesce($3, due_date), updated_at = now() WHERE id = $1""",
-            envelope.dossier_id,
-            status,
-            due_date,
-        )
     return bool(inserted)
 
 
