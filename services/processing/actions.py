@@ -72,9 +72,7 @@ async def act_on_dossier(deps: Deps, code: str, command: OfficerCommand, officer
         before, at = case.snapshot(), deps.now()
         actor = Actor(officer.username, officer.role)
         document = _perform(deps, case, command, actor, at)
-        if document is not None:
-            await repository.store_result_document(uow.conn, case.id, **document)
-        await save(uow, deps, case, before, at)
+        await save(uow.conn, deps, case, before, at, document=document)
         await uow.commit()
     log.info("officer action", dossier_code=case.code, action=command.action,
              officer=officer.username, role=officer.role.value,

@@ -8,6 +8,9 @@ department's system can follow its queue from its topic alone.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+import asyncpg
 
 from services.processing import repository
 from services.processing.clock import SlaState, sla_state
@@ -20,7 +23,6 @@ from shared.events import (
     WorkItemStatusChanged,
     WorkItemTransferred,
 )
-from shared.outbox import UnitOfWork
 from shared.topics import DOSSIER_EVENTS, department_work
 
 
@@ -61,22 +63,24 @@ def _work_items(case: Case, before: Case | None, sla: SlaState, announce: bool
     return []
 
 
-async def save(uow: UnitOfWork, deps: Deps, case: Case, before: Case | None, at: datetime, *,
-               caused_by: Envelope | None = None, announce: bool = False) -> bool:
-    """Insert (``before`` None) or update the case and record what it caused; ``announce``
-    tells the department even when only the SLA state moved. Returns False when the case
-    already existed (a redelivered submission); raises ConcurrentChange when somebody else
-    updated it since it was read."""
+async def save(conn: asyncpg.Connection, deps: Deps, case: Case, before: Case | None,
+               at: datetime, *, caused_by: Envelope | None = None, announce: bool = False,
+               document: dict[str, Any] | None = None) -> bool:
+    """Insert (``before`` None) or update the case with its audit entries, the events it
+    caused (into the outbox) and ``document`` (an approval's result document), in one
+    statement; ``announce`` tells the department even when only the SLA state moved.
+
+    Returns False, having written nothing, when the case already existed (a redelivered
+    submission); raises ConcurrentChange, having written nothing, when somebody else updated
+    it since it was read."""
+    outbox = [(DOSSIER_EVENTS, _wrap(event, case, caused_by)) for event in case.events]
+    outbox += [(topic, _wrap(event, case, caused_by))
+               for topic, event in _work_items(case, before, work_sla(case, deps, at), announce)]
     if before is None:
-        if not await repository.insert(uow.conn, case):
+        if not await repository.insert(conn, case, outbox):
             return False
-    elif not await repository.update(uow.conn, case):
+    elif not await repository.update(conn, case, outbox, document=document):
         raise ConcurrentChange(f"dossier {case.code} was changed by someone else; reload it")
-    await repository.append_audit(uow.conn, case, case.audit)
-    for event in case.events:
-        await uow.record(DOSSIER_EVENTS, _wrap(event, case, caused_by))
-    for topic, event in _work_items(case, before, work_sla(case, deps, at), announce):
-        await uow.record(topic, _wrap(event, case, caused_by))
     case.events.clear()
     case.audit.clear()
     return True

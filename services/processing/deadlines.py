@@ -55,7 +55,7 @@ async def scan_deadlines(deps: Deps, batch_size: int = 100) -> int:
         for case in cases:
             before = case.snapshot()
             if flag_deadline(case, today, near, deps.calendar):
-                await save(uow, deps, case, before, at, announce=True)
+                await save(uow.conn, deps, case, before, at, announce=True)
                 flagged += 1
         await uow.commit()
     return flagged

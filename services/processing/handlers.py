@@ -24,7 +24,7 @@ async def on_dossier_submitted(deps: Deps, event: DossierSubmitted, envelope: En
     """Route the dossier to its department; receive it at once where the catalog allows."""
     terms = deps.terms(event.catalog_version, event.procedure_code)
     case = Case.register(envelope.dossier_id, event, terms, deps.calendar)
-    await save(uow, deps, case, None, deps.now(), caused_by=envelope)
+    await save(uow.conn, deps, case, None, deps.now(), caused_by=envelope)
 
 
 async def _load(uow: UnitOfWork, envelope: Envelope) -> Case:
@@ -40,7 +40,7 @@ async def on_payment_completed(deps: Deps, event: PaymentCompleted, envelope: En
     case = await _load(uow, envelope)
     before = case.snapshot()
     case.record_payment(envelope.occurred_at, deps.calendar)
-    await save(uow, deps, case, before, deps.now(), caused_by=envelope)
+    await save(uow.conn, deps, case, before, deps.now(), caused_by=envelope)
 
 
 async def on_supplement_provided(deps: Deps, event: SupplementProvided, envelope: Envelope,
@@ -48,7 +48,7 @@ async def on_supplement_provided(deps: Deps, event: SupplementProvided, envelope
     case = await _load(uow, envelope)
     before = case.snapshot()
     case.record_supplement(event.provided_at, deps.calendar)
-    await save(uow, deps, case, before, deps.now(), caused_by=envelope)
+    await save(uow.conn, deps, case, before, deps.now(), caused_by=envelope)
 
 
 async def on_withdrawal_requested(deps: Deps, event: WithdrawalRequested, envelope: Envelope,
@@ -56,7 +56,7 @@ async def on_withdrawal_requested(deps: Deps, event: WithdrawalRequested, envelo
     case = await _load(uow, envelope)
     before = case.snapshot()
     case.withdraw(event.reason)
-    await save(uow, deps, case, before, deps.now(), caused_by=envelope)
+    await save(uow.conn, deps, case, before, deps.now(), caused_by=envelope)
 
 
 async def on_shipment_delivered(deps: Deps, event: ShipmentDelivered, envelope: Envelope,
@@ -64,4 +64,4 @@ async def on_shipment_delivered(deps: Deps, event: ShipmentDelivered, envelope: 
     case = await _load(uow, envelope)
     before = case.snapshot()
     case.record_delivery()
-    await save(uow, deps, case, before, deps.now(), caused_by=envelope)
+    await save(uow.conn, deps, case, before, deps.now(), caused_by=envelope)

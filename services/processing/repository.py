@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -11,6 +12,7 @@ from services.processing.clock import Terms
 from services.processing.domain import Case
 from services.processing.trail import AuditEntry
 from services.processing.work_queue import fold
+from shared.events import Envelope
 from shared.messaging import PermanentError
 from shared.status import DossierStatus
 
@@ -65,16 +67,89 @@ async def lock_due_for_scan(conn: asyncpg.Connection, statuses: list[str], near:
     return [_to_case(row) for row in rows]
 
 
-async def insert(conn: asyncpg.Connection, case: Case) -> bool:
-    """Insert a new case at version 1; False if it already exists."""
-    names = [*_COLUMNS, "applicant_search"]
+# What a transition writes besides the case row, as one statement's array parameters: the
+# case row, its audit entries and its outbox rows go to PostgreSQL in one round trip, in one
+# statement (atomic on its own, and inside the caller's transaction when there is one). The
+# entries and events are inserted only when the case row was written: ``FROM written,
+# unnest(...)`` yields nothing when it was not. ``ORDER BY n`` numbers them in the order the
+# transition made them (the outbox relay publishes in id order).
+_AUDIT_AND_OUTBOX = """,
+    audit AS (
+        INSERT INTO case_audit (dossier_id, actor, actor_role, action, from_status, to_status,
+                                reason, detail)
+        SELECT written.id, a.actor, a.actor_role, a.action, a.from_status, a.to_status,
+               a.reason, a.detail::jsonb
+        FROM written, unnest({a}::text[], {b}::text[], {c}::text[], {d}::text[], {e}::text[],
+                             {f}::text[], {g}::text[])
+                      WITH ORDINALITY AS a(actor, actor_role, action, from_status, to_status,
+                                           reason, detail, n)
+        ORDER BY a.n),
+    outbox AS (
+        INSERT INTO outbox_message (event_id, topic, key, payload, headers)
+        SELECT o.event_id, o.topic, o.key, o.payload, o.headers::jsonb
+        FROM written, unnest({h}::uuid[], {i}::text[], {j}::text[], {k}::bytea[], {l}::text[])
+                      WITH ORDINALITY AS o(event_id, topic, key, payload, headers, n)
+        ORDER BY o.n){document}
+SELECT count(*) FROM written"""
+_DOCUMENT = """,
+    document AS (
+        INSERT INTO result_document (dossier_id, filename, content_type, size, sha256, content)
+        SELECT written.id, {m}, {n}, {o}, {p}, {q} FROM written)"""
+
+
+def _with_trail(written: str, first: int, *, document: bool = False) -> str:
+    """``written`` (a data-modifying statement returning ``id``) followed by the audit
+    entries, the outbox rows and optionally the result document, their parameters numbered
+    from ``first`` on."""
+    names = iter(f"${i}" for i in range(first, first + 17))
+    marks = dict(zip("abcdefghijklmnopq", names, strict=True))
+    tail = _DOCUMENT.format(**marks) if document else ""
+    return f"WITH written AS ({written})" + _AUDIT_AND_OUTBOX.format(**marks, document=tail)
+
+
+_INSERT_NAMES = (*_COLUMNS, "applicant_search")
+_INSERT = _with_trail(
+    f"""INSERT INTO dossier_case ({', '.join(_INSERT_NAMES)}, version)
+        VALUES ({', '.join(f'${i}' for i in range(1, len(_INSERT_NAMES) + 1))}, 1)
+        ON CONFLICT DO NOTHING RETURNING id""",  # noqa: S608 - constant names
+    len(_INSERT_NAMES) + 1)
+_UPDATE_SQL = f"""UPDATE dossier_case
+        SET {', '.join(f'{c} = ${i}' for i, c in enumerate(_STATE, start=3))},
+            version = version + 1, updated_at = now()
+        WHERE id = $1 AND version = $2 RETURNING id"""  # noqa: S608 - constant names
+_UPDATE = _with_trail(_UPDATE_SQL, len(_STATE) + 3)
+_UPDATE_WITH_DOCUMENT = _with_trail(_UPDATE_SQL, len(_STATE) + 3, document=True)
+
+
+def _trail(entries: list[AuditEntry], outbox: list[tuple[str, Envelope]]) -> list[Any]:
+    """The audit entries and outbox rows as the statement's twelve array parameters."""
+    columns: list[list[Any]] = [[] for _ in range(12)]
+    for e in entries:
+        for column, value in zip(columns[:7], (
+                e.actor.name, e.actor.role.value if e.actor.role else None, str(e.action),
+                e.from_status.value if e.from_status else None, e.to_status.value, e.reason,
+                json.dumps(e.detail)), strict=True):
+            column.append(value)
+    for topic, envelope in outbox:
+        for column, value in zip(columns[7:], outbox_row(topic, envelope), strict=True):
+            column.append(value)
+    return columns
+
+
+def outbox_row(topic: str, envelope: Envelope) -> tuple[Any, ...]:
+    """An outbox row as :meth:`shared.outbox.UnitOfWork.record` writes it (the relay reads
+    it): keyed by the dossier, the envelope as JSON, its type in the headers."""
+    return (envelope.event_id, topic, str(envelope.dossier_id),
+            envelope.model_dump_json().encode(),
+            json.dumps({"event_type": envelope.event_type, "content-type": "application/json"}))
+
+
+async def insert(conn: asyncpg.Connection, case: Case, outbox: list[tuple[str, Envelope]]
+                 ) -> bool:
+    """Insert a new case at version 1 with its audit entries and outbox rows, in one
+    statement; False (and nothing written) if it already exists."""
     values = [_value(case, c) for c in _COLUMNS] + [fold(case.applicant_name)]
-    placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
-    inserted = await conn.fetchval(
-        f"""INSERT INTO dossier_case ({', '.join(names)}, version) VALUES ({placeholders}, 1)
-            ON CONFLICT DO NOTHING RETURNING true""",  # noqa: S608 - constant names
-        *values,
-    )
+    inserted = await conn.fetchval(_INSERT, *values, *_trail(case.audit, outbox))
     # No conflict target: a replica racing on the same dossier may trip the code's unique
     # index before the id's, and either way means "already routed" — unless the code
     # belongs to another dossier, which no retry can fix.
@@ -87,28 +162,24 @@ async def insert(conn: asyncpg.Connection, case: Case) -> bool:
     return False
 
 
-async def update(conn: asyncpg.Connection, case: Case) -> bool:
-    """Write the case if nobody changed it since it was read; False when somebody did."""
-    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(_STATE, start=3))
-    updated = await conn.fetchval(
-        f"""UPDATE dossier_case SET {sets}, version = version + 1, updated_at = now()
-            WHERE id = $1 AND version = $2 RETURNING true""",  # noqa: S608 - constant names
-        case.id, case.version, *(_value(case, c) for c in _STATE),
-    )
+async def update(conn: asyncpg.Connection, case: Case, outbox: list[tuple[str, Envelope]], *,
+                 document: dict[str, Any] | None = None) -> bool:
+    """Write the case if nobody changed it since it was read, with its audit entries, its
+    outbox rows and the result document an approval carries, in one statement; False (and
+    nothing written) when somebody did."""
+    state = [_value(case, c) for c in _STATE]
+    trail = _trail(case.audit, outbox)
+    if document is None:
+        updated = await conn.fetchval(_UPDATE, case.id, case.version, *state, *trail)
+    else:
+        content = document["content"]
+        updated = await conn.fetchval(
+            _UPDATE_WITH_DOCUMENT, case.id, case.version, *state, *trail,
+            document["filename"], document["content_type"], len(content), document["sha256"],
+            content)
     if updated:
         case.version += 1
     return bool(updated)
-
-
-async def append_audit(conn: asyncpg.Connection, case: Case, entries: list[AuditEntry]) -> None:
-    await conn.executemany(
-        """INSERT INTO case_audit (dossier_id, actor, actor_role, action, from_status,
-                                   to_status, reason, detail)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        [(case.id, e.actor.name, e.actor.role.value if e.actor.role else None, str(e.action),
-          e.from_status.value if e.from_status else None, e.to_status.value, e.reason, e.detail)
-         for e in entries],
-    )
 
 
 async def audit_trail(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[asyncpg.Record]:
@@ -116,16 +187,6 @@ async def audit_trail(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[a
         """SELECT at, actor, actor_role, action, from_status, to_status, reason, detail
            FROM case_audit WHERE dossier_id = $1 ORDER BY id""",
         dossier_id,
-    )
-
-
-async def store_result_document(conn: asyncpg.Connection, dossier_id: uuid.UUID, *,
-                                filename: str, content_type: str, sha256: str,
-                                content: bytes) -> None:
-    await conn.execute(
-        """INSERT INTO result_document (dossier_id, filename, content_type, size, sha256,
-                                        content) VALUES ($1, $2, $3, $4, $5, $6)""",
-        dossier_id, filename, content_type, len(content), sha256, content,
     )
 
 
