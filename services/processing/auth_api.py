@@ -6,12 +6,12 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.processing.officers import InvalidToken, Officer, OfficerDirectory, TokenService
-from shared.service import Runtime, get_runtime
+from shared.service import Runtime
 
 router = APIRouter(prefix="/v1/auth", tags=["officers"])
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/auth/token")
@@ -32,6 +32,15 @@ class TokenGranted(BaseModel):
     role: str
 
 
+async def get_runtime(request: Request) -> Runtime:
+    """The running service's parts, as :func:`shared.service.get_runtime` gives them, but a
+    coroutine: FastAPI runs a plain function dependency on a worker thread, a thread hop per
+    request for a dictionary read."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 _ARGON2_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
 
 
@@ -43,7 +52,7 @@ def _unauthorized(reason: str) -> HTTPException:
 @router.post("/token", response_model=TokenGranted,
              responses={401: {"description": "Unknown username or wrong password"}})
 async def issue_token(body: Credentials,
-                      runtime: Annotated[Runtime, Depends(get_runtime)]) -> TokenGranted:
+                      runtime: RuntimeDep) -> TokenGranted:
     directory: OfficerDirectory = runtime.state["officers"]
     tokens: TokenService = runtime.state["tokens"]
     # Argon2 is slow and memory-hard on purpose: keep it off the event loop, on one thread of
@@ -59,7 +68,7 @@ async def issue_token(body: Credentials,
 
 
 async def current_officer(
-    runtime: Annotated[Runtime, Depends(get_runtime)],
+    runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Officer:
     """The officer the bearer token names, still configured with the same department and

@@ -55,6 +55,9 @@ class _OfficersFile(BaseModel):
 class OfficerDirectory:
     def __init__(self, accounts: Iterable[OfficerAccount]) -> None:
         self._accounts = {a.username: a for a in accounts}
+        # Every request names its officer: built once, immutable.
+        self._officers = {name: Officer(**a.model_dump(exclude={"password_hash"}))
+                          for name, a in self._accounts.items()}
         # Unknown usernames are checked against this too, so timing does not reveal them.
         self._decoy = _hasher.hash("decoy")
 
@@ -77,9 +80,7 @@ class OfficerDirectory:
         return len(self._accounts)
 
     def get(self, username: str) -> Officer | None:
-        account = self._accounts.get(username)
-        return None if account is None else Officer(**account.model_dump(
-            exclude={"password_hash"}))
+        return self._officers.get(username)
 
     def authenticate(self, username: str, password: str) -> Officer | None:
         account = self._accounts.get(username)
@@ -94,14 +95,26 @@ class InvalidToken(Exception):
     pass
 
 
+def _expired() -> InvalidToken:
+    return InvalidToken("the token has expired; ask for a new one")
+
+
 class TokenService:
-    """HS256 tokens naming the officer, department and role, valid ``ttl_s`` seconds."""
+    """HS256 tokens naming the officer, department and role, valid ``ttl_s`` seconds.
+
+    An officer sends the same token with every action until it expires, so the claims of a
+    token that verified are kept (at most ``MAX_VERIFIED`` of them, the oldest forgotten
+    first) and a token seen again is only checked for expiry: the same string cannot carry
+    other claims or another signature."""
+
+    MAX_VERIFIED = 4096
 
     def __init__(self, secret: str, ttl_s: int) -> None:
         if len(secret) < 32:  # RFC 7518 §3.2: an HS256 key of at least 256 bits
             raise ValueError("the token secret needs at least 32 characters")
         self._secret = secret
         self.ttl_s = ttl_s
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def issue(self, officer: Officer) -> str:
         now = int(time.time())
@@ -111,12 +124,26 @@ class TokenService:
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def verify(self, token: str) -> dict[str, Any]:
+        """The token's claims; raises InvalidToken when it is forged, malformed or expired."""
+        claims = self._verified.get(token)
+        if claims is not None:
+            if claims["exp"] > time.time():  # as PyJWT checks it, without leeway
+                return claims
+            del self._verified[token]
+            raise _expired()
+        claims = self._decode(token)
+        if len(self._verified) >= self.MAX_VERIFIED:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = claims
+        return claims
+
+    def _decode(self, token: str) -> dict[str, Any]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token, self._secret, algorithms=["HS256"], issuer=_ISSUER,
                 options={"require": ["sub", "exp", "iat", "iss"]})
         except jwt.ExpiredSignatureError:
-            raise InvalidToken("the token has expired; ask for a new one") from None
+            raise _expired() from None
         except jwt.InvalidTokenError as error:
             raise InvalidToken(f"invalid token: {error}") from None
         return claims
