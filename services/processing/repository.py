@@ -40,11 +40,8 @@ def _value(case: Case, column: str) -> Any:
     return value.value if isinstance(value, DossierStatus) else value
 
 
-async def load_by_code(conn: asyncpg.Connection, code: str, *, lock: bool = False
-                       ) -> Case | None:
-    """With ``lock``, the row stays locked until the transaction ends (writers queue up)."""
-    row = await conn.fetchrow(_SELECT + " WHERE code = $1" + (" FOR UPDATE" if lock else ""),
-                              code)
+async def load_by_code(conn: asyncpg.Connection, code: str) -> Case | None:
+    row = await conn.fetchrow(_SELECT + " WHERE code = $1", code)
     return None if row is None else _to_case(row)
 
 
