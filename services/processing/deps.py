@@ -25,6 +25,9 @@ class Deps:
     catalog: Catalog
     at_risk_working_days: int = 1
     now: Callable[[], datetime] = field(default=_utc_now)
+    # A catalog version never changes once published: its terms are built once per procedure.
+    _terms: dict[tuple[str, str], Terms] = field(default_factory=dict, init=False, repr=False,
+                                                 compare=False)
 
     def sla_dates(self, at: datetime) -> tuple[date, date]:
         """Today's business date and the last committed date that counts as near."""
@@ -33,6 +36,13 @@ class Deps:
 
     def terms(self, catalog_version: str, procedure_code: str) -> Terms:
         """The procedure's rules in the version the dossier was received under."""
+        terms = self._terms.get((catalog_version, procedure_code))
+        if terms is None:
+            terms = self._terms[catalog_version, procedure_code] = self._read_terms(
+                catalog_version, procedure_code)
+        return terms
+
+    def _read_terms(self, catalog_version: str, procedure_code: str) -> Terms:
         try:
             procedure = self.catalog.version(catalog_version).procedure(procedure_code)
         except CatalogError as unknown:
