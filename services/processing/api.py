@@ -6,13 +6,13 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.processing import repository
 from services.processing.actions import NotYourDepartment, StaleVersion, act_on_dossier
-from services.processing.auth_api import CurrentOfficer, RuntimeDep
+from services.processing.auth_api import CurrentOfficer, runtime_of
 from services.processing.changes import ConcurrentChange
 from services.processing.clock import SlaState, sla_state
 from services.processing.commands import OfficerCommand
@@ -24,8 +24,8 @@ from services.processing.workflow import ActionNotAllowed, InvalidAction, allowe
 router = APIRouter(prefix="/v1", tags=["dossiers"])
 
 
-async def get_deps(runtime: RuntimeDep) -> Deps:
-    deps: Deps = runtime.state["deps"]
+async def get_deps(request: Request) -> Deps:
+    deps: Deps = runtime_of(request).state["deps"]
     return deps
 
 

@@ -32,15 +32,15 @@ class TokenGranted(BaseModel):
     role: str
 
 
-async def get_runtime(request: Request) -> Runtime:
-    """The running service's parts, as :func:`shared.service.get_runtime` gives them, but a
-    coroutine: FastAPI runs a plain function dependency on a worker thread, a thread hop per
-    request for a dictionary read."""
+def runtime_of(request: Request) -> Runtime:
+    """The running service's parts, as :func:`shared.service.get_runtime` gives them. Read
+    from the request inside processing's own dependencies, which are coroutines: FastAPI
+    runs a plain function dependency on a worker thread (a thread hop per request), and
+    every dependency costs a resolution of its own."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 _ARGON2_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
 
 
@@ -51,8 +51,8 @@ def _unauthorized(reason: str) -> HTTPException:
 
 @router.post("/token", response_model=TokenGranted,
              responses={401: {"description": "Unknown username or wrong password"}})
-async def issue_token(body: Credentials,
-                      runtime: RuntimeDep) -> TokenGranted:
+async def issue_token(body: Credentials, request: Request) -> TokenGranted:
+    runtime = runtime_of(request)
     directory: OfficerDirectory = runtime.state["officers"]
     tokens: TokenService = runtime.state["tokens"]
     # Argon2 is slow and memory-hard on purpose: keep it off the event loop, on one thread of
@@ -68,7 +68,7 @@ async def issue_token(body: Credentials,
 
 
 async def current_officer(
-    runtime: RuntimeDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Officer:
     """The officer the bearer token names, still configured with the same department and
@@ -76,6 +76,7 @@ async def current_officer(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("sign in first: POST /v1/auth/token, then send "
                             "'Authorization: Bearer <token>'")
+    runtime = runtime_of(request)
     tokens: TokenService = runtime.state["tokens"]
     try:
         claims = tokens.verify(credentials.credentials)
