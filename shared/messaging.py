@@ -179,6 +179,7 @@ class EventConsumer:
         backoff_s: float = 0.2,
         batch_size: int = 500,
         batch_wait_ms: int = 20,
+        fetch_wait_ms: int = 500,
     ) -> None:
         if not routes:
             raise ValueError(f"consumer group {group!r} reads no topic")
@@ -186,6 +187,7 @@ class EventConsumer:
         self.topics = tuple(routes)
         self._batch_size = batch_size
         self._batch_wait_ms = batch_wait_ms  # an idle consumer polls this often
+        self._fetch_wait_ms = fetch_wait_ms  # the broker holds an empty fetch this long
         self._routes = {
             topic: _Route(
                 name=f"{group}.{topic}",
@@ -213,6 +215,7 @@ class EventConsumer:
             batch=True,
             max_records=self._batch_size,
             batch_timeout_ms=self._batch_wait_ms,
+            fetch_max_wait_ms=self._fetch_wait_ms,
             decoder=_raw_body,  # envelopes are parsed by process_batch(), which dead-letters
         )
 

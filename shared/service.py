@@ -94,6 +94,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                 broker=broker,
                 max_attempts=settings.consumer_max_attempts,
                 backoff_s=settings.consumer_retry_backoff_s,
+                fetch_wait_ms=settings.consumer_fetch_wait_ms,
             ).subscribe()
         await start_subscribers_together(broker)
         relay_producer = make_relay_producer(settings)
@@ -126,8 +127,10 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     return app
 
 
-def get_runtime(request: Request) -> Runtime:
-    """FastAPI dependency: the running service's parts."""
+async def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the running service's parts. A coroutine, as every dependency built
+    on it must be: FastAPI runs a plain ``def`` dependency on a worker thread, a thread hop
+    per request for a dictionary lookup."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 

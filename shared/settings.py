@@ -72,6 +72,13 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_s: float = Field(
         0.2, validation_alias=_shared("CONSUMER_RETRY_BACKOFF_S"), ge=0
     )
+    consumer_fetch_wait_ms: int = Field(
+        500, ge=1, le=10_000,
+        description="How long the broker may hold an empty fetch of this service's consumer "
+                    "(aiokafka's fetch_max_wait_ms). Lower answers sooner on a broker that "
+                    "holds an empty fetch even when records arrive (Tansu), for more idle "
+                    "fetches; Apache Kafka answers as soon as records arrive either way.",
+    )
     outbox_batch_size: int = Field(500, validation_alias=_shared("OUTBOX_BATCH_SIZE"), ge=1)
     outbox_poll_interval_s: float = Field(
         1.0, validation_alias=_shared("OUTBOX_POLL_INTERVAL_S"), gt=0

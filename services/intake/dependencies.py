@@ -10,7 +10,7 @@ from services.intake.handlers import IntakeDeps
 from shared.service import Runtime, get_runtime
 
 
-def get_deps(runtime: Annotated[Runtime, Depends(get_runtime)]) -> IntakeDeps:
+async def get_deps(runtime: Annotated[Runtime, Depends(get_runtime)]) -> IntakeDeps:
     deps: IntakeDeps = runtime.state["deps"]
     return deps
 

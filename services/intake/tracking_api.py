@@ -50,7 +50,7 @@ class TrackingLimiter:
         )
 
 
-def get_limiter(runtime: Annotated[Runtime, Depends(get_runtime)]) -> TrackingLimiter:
+async def get_limiter(runtime: Annotated[Runtime, Depends(get_runtime)]) -> TrackingLimiter:
     limiter: TrackingLimiter = runtime.state["tracking_limiter"]
     return limiter
 

@@ -31,6 +31,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--final-timeout", type=float, default=None,
                         help="how long the national day may take to become final "
                         "(default 120 s + 60 ms per dossier)")
+    parser.add_argument("--department-fetch-wait-ms", type=int, default=500,
+                        help="fetch_max_wait_ms of the simulated department client reading its "
+                        "work topics (default 500, aiokafka's)")
     parser.add_argument("--docs", type=Path, default=DOCS,
                         help="where benchmarks.md and benchmarks.json are written")
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
@@ -51,7 +54,8 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
     final_timeout = args.final_timeout or 120 + 0.06 * args.dossiers
     with MemorySampler(info["pids"]) as memory:
         async with departments(info["services"]["processing"]) as officers, \
-                Observer(info["kafka_bootstrap_servers"], officers, PORTAL_ID) as observer:
+                Observer(info["kafka_bootstrap_servers"], officers, PORTAL_ID,
+                         fetch_wait_ms=args.department_fetch_wait_ms) as observer:
             print("HTTP intake", flush=True)
             http = await scenarios.http_intake(ctx, observer, step_s)
             print(f"national day: {args.dossiers} dossiers", flush=True)

@@ -40,8 +40,10 @@ class Seen:
 class Observer:
     """Follows the broker; hands each work item to the departments."""
 
-    def __init__(self, bootstrap: str, departments: DepartmentClient, portal_id: str) -> None:
+    def __init__(self, bootstrap: str, departments: DepartmentClient, portal_id: str,
+                 *, fetch_wait_ms: int = 500) -> None:
         self.seen = Seen()
+        self._fetch_wait_ms = fetch_wait_ms
         self._bootstrap = bootstrap
         self._receipts = portal_receipts(portal_id)
         self._departments = departments
@@ -49,7 +51,8 @@ class Observer:
 
     async def __aenter__(self) -> Observer:
         consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
-                                    max_partition_fetch_bytes=4 * 2**20)
+                                    max_partition_fetch_bytes=4 * 2**20,
+                                    fetch_max_wait_ms=self._fetch_wait_ms)
         await consumer.start()
         topics = [t for t in await consumer.topics()
                   if t in (DOSSIER_EVENTS, self._receipts)
