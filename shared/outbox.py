@@ -30,6 +30,20 @@ Publish = Callable[[str, bytes, bytes, dict[str, str]], Awaitable["asyncio.Futur
 """``publish(topic, key, value, headers)`` → a future settled when the broker acknowledges."""
 
 
+def outbox_row(topic: str, envelope: Envelope, *, key: uuid.UUID | None = None
+               ) -> tuple[uuid.UUID, str, str, bytes, dict[str, str]]:
+    """``(event_id, topic, key, payload, headers)`` of the outbox row of an event, as the
+    relay reads it: keyed by the dossier unless told otherwise, the envelope as JSON, its
+    type in the headers. For a writer that inserts its rows in a statement of its own."""
+    return (
+        envelope.event_id,
+        topic,
+        str(key or envelope.dossier_id),
+        envelope.model_dump_json().encode(),
+        {"event_type": envelope.event_type, "content-type": "application/json"},
+    )
+
+
 class UnitOfWork:
     """``async with UnitOfWork(pool) as uow:`` … ``await uow.commit()``; rolls back otherwise."""
 
@@ -69,13 +83,7 @@ class UnitOfWork:
         """Add an event to the outbox, in this transaction. Key defaults to the dossier id.
 
         The row is written at :meth:`commit`, with every other event of the transaction."""
-        self._recorded.append((
-            envelope.event_id,
-            topic,
-            str(key or envelope.dossier_id),
-            envelope.model_dump_json().encode(),
-            {"event_type": envelope.event_type, "content-type": "application/json"},
-        ))
+        self._recorded.append(outbox_row(topic, envelope, key=key))
 
     async def claim(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Record ``event_id`` as processed by ``consumer``; False when it already was."""

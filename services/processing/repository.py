@@ -14,6 +14,7 @@ from services.processing.trail import AuditEntry
 from services.processing.work_queue import fold
 from shared.events import Envelope
 from shared.messaging import PermanentError
+from shared.outbox import outbox_row
 from shared.status import DossierStatus
 
 _STATE = ("department_code", "due_date", "received_at", "original_due_date",
@@ -128,17 +129,11 @@ def _trail(entries: list[AuditEntry], outbox: list[tuple[str, Envelope]]) -> lis
                 json.dumps(e.detail)), strict=True):
             column.append(value)
     for topic, envelope in outbox:
-        for column, value in zip(columns[7:], outbox_row(topic, envelope), strict=True):
+        event_id, topic, key, payload, headers = outbox_row(topic, envelope)
+        for column, value in zip(columns[7:], (event_id, topic, key, payload,
+                                               json.dumps(headers)), strict=True):
             column.append(value)
     return columns
-
-
-def outbox_row(topic: str, envelope: Envelope) -> tuple[Any, ...]:
-    """An outbox row as :meth:`shared.outbox.UnitOfWork.record` writes it (the relay reads
-    it): keyed by the dossier, the envelope as JSON, its type in the headers."""
-    return (envelope.event_id, topic, str(envelope.dossier_id),
-            envelope.model_dump_json().encode(),
-            json.dumps({"event_type": envelope.event_type, "content-type": "application/json"}))
 
 
 async def insert(conn: asyncpg.Connection, case: Case, outbox: list[tuple[str, Envelope]]
