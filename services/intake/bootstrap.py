@@ -50,7 +50,8 @@ async def wire(runtime: Runtime) -> None:
     runtime.state["tracking_limiter"] = TrackingLimiter(settings.tracking_rate_limit,
                                                         settings.client_ip_header)
     PortalIngress(deps, runtime.broker, max_attempts=settings.consumer_max_attempts,
-                  backoff_s=settings.consumer_retry_backoff_s).subscribe()
+                  backoff_s=settings.consumer_retry_backoff_s,
+                  fetch_wait_ms=settings.consumer_fetch_wait_ms).subscribe()
 
 
 def topics(settings: IntakeSettings) -> list[str]:

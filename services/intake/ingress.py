@@ -49,19 +49,22 @@ def _headers(record: Any) -> dict[str, str]:
 
 class PortalIngress:
     def __init__(self, deps: IntakeDeps, broker: KafkaBroker, *, max_attempts: int = 5,
-                 backoff_s: float = 0.2, batch_size: int = 200, concurrency: int = 8) -> None:
+                 backoff_s: float = 0.2, batch_size: int = 200, concurrency: int = 8,
+                 fetch_wait_ms: int = 500) -> None:
         self._deps = deps
         self._broker = broker
         self._max_attempts = max_attempts
         self._backoff_s = backoff_s
         self._batch_size = batch_size
         self._concurrency = concurrency  # below the pool's size: HTTP intake shares it
+        self._fetch_wait_ms = fetch_wait_ms
 
     def subscribe(self) -> None:
         subscriber = self._broker.subscriber(
             PORTAL_SUBMISSIONS, group_id=CONSUMER, auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR, title=f"{CONSUMER}:{PORTAL_SUBMISSIONS}",
             batch=True, max_records=self._batch_size, batch_timeout_ms=20, decoder=_raw_body,
+            fetch_max_wait_ms=self._fetch_wait_ms,
         )
 
         @subscriber
