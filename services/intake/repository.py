@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -13,28 +14,40 @@ from shared.events import DossierSubmitted, Envelope
 _RECEIPT = "code, status, received_at, due_date, statutory_due_date, catalog_version"
 
 
-async def take_dossier_code(conn: asyncpg.Connection, dossier_id: uuid.UUID, agency_code: str,
-                            day: date) -> str:
-    """Give the dossier its code: the agency's next number of the day (``domain.dossier_code``'s
-    format). Run it as the last statement before COMMIT: the counter row stays locked until the
-    commit and every intake of the agency queues behind it, so it must not wait for the rest
-    of the submission (that serialised intake at ~50/s). A rollback gives the number back."""
-    code: str = await conn.fetchval(
-        """WITH n AS (
-               INSERT INTO dossier_code_counter AS c (agency_code, business_date, last_number)
-               VALUES ($2, $3, 1)
-               ON CONFLICT (agency_code, business_date)
-               DO UPDATE SET last_number = c.last_number + 1
-               RETURNING last_number::text AS number)
-           UPDATE dossier SET code = $4 || lpad(n.number, greatest(4, length(n.number)), '0')
-           FROM n WHERE id = $1
-           RETURNING code""",
-        dossier_id,
-        agency_code,
-        day,
-        f"{agency_code}-{day:%y%m%d}-",
-    )
-    return code
+async def take_dossier_codes(conn: asyncpg.Connection,
+                             dossiers: Sequence[tuple[uuid.UUID, str, date]]
+                             ) -> dict[uuid.UUID, str]:
+    """Give each ``(dossier id, agency code, business day)`` its code: the agency's next
+    numbers of the day, in the order given (``domain.dossier_code``'s format). One statement
+    per agency and day, taken in a fixed order so two writers cannot deadlock. Run it last
+    before COMMIT: the counter row stays locked until the commit and every intake of the
+    agency queues behind it. A rollback gives the numbers back."""
+    lots: dict[tuple[str, date], list[uuid.UUID]] = {}
+    for dossier_id, agency_code, day in dossiers:
+        lots.setdefault((agency_code, day), []).append(dossier_id)
+    codes: dict[uuid.UUID, str] = {}
+    for (agency_code, day), ids in sorted(lots.items()):
+        rows = await conn.fetch(
+            """WITH lot AS (
+                   INSERT INTO dossier_code_counter AS c (agency_code, business_date, last_number)
+                   VALUES ($2, $3, cardinality($1::uuid[]))
+                   ON CONFLICT (agency_code, business_date)
+                   DO UPDATE SET last_number = c.last_number + cardinality($1::uuid[])
+                   RETURNING last_number - cardinality($1::uuid[]) AS before),
+               numbered AS (
+                   SELECT d.id, (lot.before + d.n)::text AS number
+                   FROM lot, unnest($1::uuid[]) WITH ORDINALITY AS d(id, n))
+               UPDATE dossier SET code = $4 || lpad(numbered.number,
+                                                    greatest(4, length(numbered.number)), '0')
+               FROM numbered WHERE dossier.id = numbered.id
+               RETURNING dossier.id, dossier.code""",
+            ids,
+            agency_code,
+            day,
+            f"{agency_code}-{day:%y%m%d}-",
+        )
+        codes.update((row["id"], row["code"]) for row in rows)
+    return codes
 
 
 async def find_by_submission(
@@ -48,42 +61,43 @@ async def find_by_submission(
     )
 
 
-async def insert_dossier(
-    conn: asyncpg.Connection, event: DossierSubmitted, envelope: Envelope, request_sha256: str
+async def insert_dossiers(
+    conn: asyncpg.Connection, dossiers: Sequence[tuple[DossierSubmitted, Envelope, str]]
 ) -> None:
-    await conn.execute(
+    """Insert ``(event, envelope, request fingerprint)`` dossiers with their documents."""
+    await conn.executemany(
         """INSERT INTO dossier (id, code, portal, portal_submission_id, request_sha256,
                procedure_code, department_code, catalog_version, applicant, return_method,
                postal_address, fee, status, received_at, due_date, statutory_due_date,
                channel, submitted_by)
            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)""",
-        envelope.dossier_id,
-        event.dossier_code,
-        event.portal,
-        event.portal_submission_id,
-        request_sha256,
-        event.procedure_code,
-        event.department_code,
-        event.catalog_version,
-        event.applicant.model_dump(),
-        event.return_method,
-        event.postal_address,
-        event.fee,
-        event.status.value,
-        event.received_at,
-        event.due_date,
-        event.statutory_due_date,
-        event.channel,
-        event.submitted_by.model_dump() if event.submitted_by else {"kind": "citizen"},
+        [(envelope.dossier_id, event.dossier_code, event.portal, event.portal_submission_id,
+          request_sha256, event.procedure_code, event.department_code, event.catalog_version,
+          event.applicant.model_dump(), event.return_method, event.postal_address, event.fee,
+          event.status.value, event.received_at, event.due_date, event.statutory_due_date,
+          event.channel,
+          event.submitted_by.model_dump() if event.submitted_by else {"kind": "citizen"})
+         for event, envelope, request_sha256 in dossiers],
     )
     await conn.executemany(
         """INSERT INTO dossier_document
                (dossier_id, position, kind, filename, content_type, size, sha256)
            VALUES ($1,$2,$3,$4,$5,$6,$7)""",
-        [
-            (envelope.dossier_id, i, d.kind, d.filename, d.content_type, d.size, d.sha256)
-            for i, d in enumerate(event.documents)
-        ],
+        [(envelope.dossier_id, i, d.kind, d.filename, d.content_type, d.size, d.sha256)
+         for event, envelope, _ in dossiers for i, d in enumerate(event.documents)],
+    )
+
+
+async def add_registrations_to_timeline(
+    conn: asyncpg.Connection, entries: Sequence[tuple[Envelope, str, dict[str, Any]]]
+) -> None:
+    """The first timeline entry of dossiers just inserted (with that status already)."""
+    await conn.executemany(
+        """INSERT INTO dossier_timeline
+               (event_id, dossier_id, occurred_at, event_type, producer, status, detail)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        [(envelope.event_id, envelope.dossier_id, envelope.occurred_at, envelope.event_type,
+          envelope.producer, status, detail) for envelope, status, detail in entries],
     )
 
 

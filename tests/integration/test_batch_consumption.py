@@ -226,3 +226,52 @@ async def test_a_burst_of_portal_submissions_is_answered_once_each_bad_ones_alon
     assert (dossiers, submitted) == (20, 20)
     dead = await _answers(kafka_bootstrap, dead_letter(PORTAL_SUBMISSIONS), {garbage_key}, 2)
     assert all(b"not valid JSON" in h["x-dlq-error"] for h in dead[garbage_key])
+
+
+async def test_a_batch_is_numbered_as_one_lot_and_a_row_the_database_refuses_goes_alone(
+    database_url: str, broker, kafka_bootstrap: str, tmp_path
+) -> None:
+    await migrate(database_url, migration_files(SHARED_MIGRATIONS, INTAKE.migrations))
+    settings = IntakeSettings(portal_secrets=f"{PORTAL}:{PORTAL_SECRET}", document_dir=tmp_path)
+    run = uuid.uuid4().hex[:8]
+    first = [_submission(f"{run}-first-{n}") for n in range(12)]
+    poison = _submission(f"{run}-poison")
+    then = [_submission(f"{run}-then-{n}") for n in range(10)]
+    records = await _submissions_topic(broker, kafka_bootstrap, [
+        kafka_record(PORTAL, PORTAL_SECRET, d) for d in [*first[:6], poison, *first[6:]]])
+    later = await _submissions_topic(broker, kafka_bootstrap, [
+        kafka_record(PORTAL, PORTAL_SECRET, d) for d in then])
+    pool = await create_pool(database_url, min_size=2, max_size=10)
+    try:
+        await pool.execute("""
+            CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.portal_submission_id LIKE '%-poison' THEN
+                    RAISE EXCEPTION 'the database refuses %', NEW.portal_submission_id;
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse_poison BEFORE INSERT ON dossier
+                FOR EACH ROW EXECUTE FUNCTION refuse_poison()""")
+        ingress = PortalIngress(build_deps(settings, pool), broker, max_attempts=2,
+                                backoff_s=0.01)
+        await ingress.process_batch(records)  # the lot fails on one row: each goes alone
+        await ingress.process_batch(later)  # a lot of ten, numbered in the records' order
+        codes = {r["portal_submission_id"]: r["code"]
+                 for r in await pool.fetch("SELECT portal_submission_id, code FROM dossier")}
+        submitted = await pool.fetchval("SELECT count(*) FROM outbox_message")
+    finally:
+        await pool.close()
+
+    assert poison["portal_submission_id"] not in codes
+    assert len(set(codes.values())) == len(codes) == 22 == submitted
+    numbers = [int(codes[r.key.decode()].rsplit("-", 1)[1]) for r in later]
+    assert numbers == list(range(13, 23))  # after the twelve of the first batch, in order
+    receipts = await _answers(kafka_bootstrap, portal_receipts(PORTAL),
+                              {d["portal_submission_id"].encode() for d in first}, 12)
+    assert all([r["outcome"] for r in answers] == ["accepted"] for answers in receipts.values())
+    dead = await _answers(kafka_bootstrap, dead_letter(PORTAL_SUBMISSIONS),
+                          {poison["portal_submission_id"].encode()}, 1)
+    (headers,) = dead[poison["portal_submission_id"].encode()]
+    assert b"the database refuses" in headers["x-dlq-error"]
+    assert headers["x-dlq-attempts"] == b"2"
