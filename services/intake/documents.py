@@ -47,11 +47,20 @@ class LocalDocumentStore:
         if target.exists():
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        # Written aside then renamed, so a reader never sees half a document.
+        # Written aside then renamed, so a reader never sees half a document; flushed to
+        # disk (the file, then the folder's entry) before the dossier that cites it commits,
+        # so a power cut cannot keep the dossier and lose its document.
         fd, tmp = tempfile.mkstemp(dir=target.parent)
         with os.fdopen(fd, "wb") as out:
             out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, target)
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
     async def get(self, sha256: str) -> bytes:
         try:
