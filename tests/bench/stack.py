@@ -75,7 +75,9 @@ def service_pids(launcher_pid: int) -> dict[str, int]:
 
 
 def cpu_seconds_by_part(launcher_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by each part of the stack (services, postgres, broker, ...)."""
+    """CPU seconds used so far by each part of the stack (services, postgres, broker, ...),
+    including the processes that have ended: PostgreSQL's backends and autovacuum workers
+    come and go, and their time is their parent's ``children_*`` once reaped."""
     used: dict[str, float] = {}
     for child in psutil.Process(launcher_pid).children(recursive=True):
         try:
@@ -85,7 +87,8 @@ def cpu_seconds_by_part(launcher_pid: int) -> dict[str, float]:
         part = next((n for n in SERVICES if f"services.{n}" in cmdline), None) \
             or next((n for n in ("postgres", "tansu", "sandbox", "smtp") if n in cmdline),
                     "other")
-        used[part] = used.get(part, 0.0) + times.user + times.system
+        used[part] = (used.get(part, 0.0) + times.user + times.system
+                      + times.children_user + times.children_system)
     return used
 
 
