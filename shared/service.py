@@ -127,12 +127,18 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     return app
 
 
+def runtime_of(request: Request) -> Runtime:
+    """The running service's parts, read from a request (inside a dependency of one's own:
+    each dependency FastAPI resolves costs a resolution)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
 async def get_runtime(request: Request) -> Runtime:
     """FastAPI dependency: the running service's parts. A coroutine, as every dependency built
     on it must be: FastAPI runs a plain ``def`` dependency on a worker thread, a thread hop
     per request for a dictionary lookup."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+    return runtime_of(request)
 
 
 def health_router() -> APIRouter:

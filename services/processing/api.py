@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from services.processing import repository
 from services.processing.actions import NotYourDepartment, StaleVersion, act_on_dossier
-from services.processing.auth_api import CurrentOfficer, runtime_of
+from services.processing.auth_api import CurrentOfficer
 from services.processing.changes import ConcurrentChange
 from services.processing.clock import SlaState, sla_state
 from services.processing.commands import OfficerCommand
@@ -20,6 +20,7 @@ from services.processing.deps import Deps
 from services.processing.domain import Case
 from services.processing.officers import Officer
 from services.processing.workflow import ActionNotAllowed, InvalidAction, allowed_actions
+from shared.service import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["dossiers"])
 

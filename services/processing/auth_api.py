@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.processing.officers import InvalidToken, Officer, OfficerDirectory, TokenService
-from shared.service import Runtime
+from shared.service import runtime_of
 
 router = APIRouter(prefix="/v1/auth", tags=["officers"])
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/auth/token")
@@ -30,15 +30,6 @@ class TokenGranted(BaseModel):
     username: str
     department_code: str
     role: str
-
-
-def runtime_of(request: Request) -> Runtime:
-    """The running service's parts, as :func:`shared.service.get_runtime` gives them. Read
-    from the request inside processing's own dependencies, which are coroutines: FastAPI
-    runs a plain function dependency on a worker thread (a thread hop per request), and
-    every dependency costs a resolution of its own."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 _ARGON2_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
