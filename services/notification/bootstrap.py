@@ -30,7 +30,7 @@ async def send_emails(runtime: Runtime) -> None:
     settings: NotificationSettings = runtime.settings
     mailer = Mailer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
                     username=settings.smtp_username, password=settings.smtp_password,
-                    starttls=settings.smtp_starttls)
+                    starttls=settings.smtp_starttls, timeout_s=settings.smtp_timeout_s)
     step = partial(send_pending_emails, runtime.pool, mailer, batch_size=BATCH,
                    max_attempts=settings.max_attempts)
     await drain_forever(runtime.pool, step, channel="email_message", batch_size=BATCH)

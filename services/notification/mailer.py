@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from email.utils import formataddr, formatdate, parseaddr
 _UTF8 = Charset("utf-8")
 _UTF8.body_encoding = BASE64  # Vietnamese text: base64 is shorter than quoted-printable
 _WIRE = compat32.clone(linesep="\r\n")  # smtplib sends bytes as they are
+# The server, not the email, is the problem: the rest of a batch would fail the same way.
+_UNREACHABLE = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError,
+                TimeoutError, socket.gaierror)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +46,10 @@ class Email:
 
 class Mailer:
     def __init__(self, *, host: str, port: int, sender: str, username: str | None = None,
-                 password: str | None = None, starttls: bool = False) -> None:
+                 password: str | None = None, starttls: bool = False,
+                 timeout_s: float = 10.0) -> None:
         self._host, self._port, self._sender = host, port, sender
+        self._timeout_s = timeout_s
         self._username, self._password, self._starttls = username, password, starttls
         self._smtp: smtplib.SMTP | None = None
         self._lock = threading.Lock()  # one SMTP conversation at a time on the connection
@@ -61,7 +67,9 @@ class Mailer:
     async def send_many(self, emails: Sequence[Email]) -> list[Exception | None]:
         """Send the emails in order, in one thread hop, on the kept connection. Per email, in
         the same order: None once the server has accepted it, else the exception that stopped
-        it; one email's failure does not stop the next."""
+        it; one email's failure does not stop the next — unless the server cannot be reached
+        at all: then the rest of the batch gets the same error without trying, so a server
+        that hangs costs one timeout per batch, not one per email."""
         if not emails:
             return []
         return await asyncio.to_thread(self._send_all, list(emails))
@@ -76,6 +84,8 @@ class Mailer:
             for email in emails:
                 try:
                     self._send(email)
+                except _UNREACHABLE as error:
+                    return outcomes + [error] * (len(emails) - len(outcomes))
                 except Exception as error:
                     outcomes.append(error)
                 else:
@@ -115,7 +125,7 @@ class Mailer:
 
     def _connected(self) -> smtplib.SMTP:
         if self._smtp is None:
-            smtp = smtplib.SMTP(self._host, self._port, timeout=10)
+            smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout_s)
             try:
                 if self._starttls:
                     smtp.starttls()

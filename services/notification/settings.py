@@ -19,4 +19,8 @@ class NotificationSettings(ServiceSettings):
     smtp_username: str | None = Field(None, validation_alias=AliasChoices("SMTP_USERNAME"))
     smtp_password: str | None = Field(None, validation_alias=AliasChoices("SMTP_PASSWORD"))
     smtp_starttls: bool = Field(False, validation_alias=AliasChoices("SMTP_STARTTLS"))
+    smtp_timeout_s: float = Field(
+        10.0, gt=0, validation_alias=AliasChoices("SMTP_TIMEOUT_S"),
+        description="How long to wait for the SMTP server before giving up on a batch (its "
+                    "emails are retried later).")
     max_attempts: int = 10

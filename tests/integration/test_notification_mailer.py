@@ -4,9 +4,12 @@ break in a header never becomes a header of its own. A real SMTP server (aiosmtp
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import smtplib
+import socket
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -131,3 +134,34 @@ async def test_a_line_break_in_a_header_is_refused_not_sent(server) -> None:
     assert outcomes[2] is None
     assert [rcpt for _, rcpt, _ in handler.received] == [["c@example.vn"]]
     assert handler.received[0][2]["Bcc"] is None
+
+
+async def test_a_server_that_never_answers_costs_one_timeout_per_batch_not_one_per_email(
+) -> None:
+    """It takes connections and never greets: the first email waits out the timeout, the rest
+    of the batch fails with it at once (and is retried later by the drain, as any failure)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept_forever() -> None:
+        with contextlib.suppress(OSError):  # the listener is closed at the end
+            while True:
+                accepted.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept_forever, daemon=True)
+    thread.start()
+    mailer = Mailer(host="127.0.0.1", port=listener.getsockname()[1], sender=SENDER,
+                    timeout_s=0.5)
+    try:
+        outcomes = await mailer.send_many(
+            [Email(f"m-{n}", f"{n}@example.vn", "Hồ sơ", BODY) for n in range(5)])
+    finally:
+        mailer.close()
+        listener.close()
+        thread.join(5)
+        for connection in accepted:
+            connection.close()
+
+    assert all(isinstance(outcome, smtplib.SMTPServerDisconnected) for outcome in outcomes)
+    assert len(outcomes) == 5
+    assert len(accepted) == 1  # one connection tried, not five
