@@ -1,13 +1,20 @@
-"""Helpers for tests: a free TCP port, and polling a condition with a deadline (never a sleep)."""
+"""Helpers for tests: a free TCP port, polling a condition with a deadline (never a sleep), and
+a real SMTP server that keeps what it receives."""
 
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import inspect
 import socket
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+from typing import Any, TypeVar
+
+from aiosmtpd.controller import Controller
 
 T = TypeVar("T")
 
@@ -40,3 +47,43 @@ async def wait_until(
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{what}: still false after {timeout:g} s (last value {result!r})")
         await asyncio.sleep(interval)
+
+
+class RecordingSmtpServer:
+    """An aiosmtpd handler that keeps what it receives and refuses recipients whose address
+    starts with ``refuse`` (550), as a relay refuses an unknown mailbox."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], EmailMessage]] = []
+        self.raw: list[bytes] = []
+
+    @property
+    def delivered(self) -> list[str]:
+        """Every recipient of every email received, in order."""
+        return [rcpt for _, rcpts, _ in self.received for rcpt in rcpts]
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: Any) -> str:
+        if address.startswith("refuse"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.original_content,
+                                           policy=email.policy.default)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        self.raw.append(envelope.original_content)
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[RecordingSmtpServer, int]]:
+    """A :class:`RecordingSmtpServer` listening on a free port: ``(handler, port)``."""
+    handler, port = RecordingSmtpServer(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()

@@ -9,10 +9,8 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from deploy.local.smtp_sink import SmtpSink
 from services.notification.handlers import on_dossier_submitted, send_pending_emails
@@ -29,7 +27,7 @@ from shared.events import (
     SupplementRequested,
 )
 from shared.outbox import UnitOfWork
-from tests.support import free_port
+from tests.support import RecordingSmtpServer, free_port, smtp_server
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).parents[2] / "services" / "notification" / "migrations"
@@ -127,24 +125,6 @@ async def test_an_unreachable_smtp_server_backs_off_then_gives_up(pool) -> None:
     assert await pool.fetchval("SELECT status FROM email_message") == "failed"
 
 
-class _RefusingServer:
-    """Accepts every recipient but those whose address starts with ``refuse``."""
-
-    def __init__(self) -> None:
-        self.delivered: list[str] = []
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: Any) -> str:
-        if address.startswith("refuse"):
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.delivered.extend(envelope.rcpt_tos)
-        return "250 OK"
-
-
 async def test_a_refused_email_is_retried_while_the_rest_of_its_batch_is_sent(pool) -> None:
     addresses = ["an@example.vn", "refuse@example.vn", "chi@example.vn"]
     dossiers = {address: uuid.uuid4() for address in addresses}
@@ -159,9 +139,15 @@ async def test_a_refused_email_is_retried_while_the_rest_of_its_batch_is_sent(po
         await _handle(pool, LETTERS[DossierWithdrawn], withdrawn,
                       Envelope.wrap(withdrawn, dossier_id=dossier_id, producer="processing",
                                     dossier_code=f"VTH-250123-{n:04d}"))
-    server, port = _RefusingServer(), free_port()
-    controller = Controller(server, hostname="127.0.0.1", port=port)
-    controller.start()
+    with smtp_server() as (server, port):
+        await _send_the_batch_and_its_retry(pool, server, port, dossiers)
+    assert server.delivered == ["an@example.vn", "chi@example.vn"], "nothing sent twice"
+    assert await pool.fetchval("SELECT attempts FROM email_message WHERE status = 'pending'") == 2
+    assert await pool.fetchval("SELECT count(*) FROM outbox_message") == 2
+
+
+async def _send_the_batch_and_its_retry(pool, server: RecordingSmtpServer, port: int,
+                                        dossiers: dict[str, uuid.UUID]) -> None:
     mailer = Mailer(host="127.0.0.1", port=port, sender="Một Cửa <no-reply@motcua.local>")
     try:
         assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 3
@@ -190,7 +176,3 @@ async def test_a_refused_email_is_retried_while_the_rest_of_its_batch_is_sent(po
         assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 1
     finally:
         mailer.close()
-        controller.stop()
-    assert server.delivered == ["an@example.vn", "chi@example.vn"], "nothing sent twice"
-    assert await pool.fetchval("SELECT attempts FROM email_message WHERE status = 'pending'") == 2
-    assert await pool.fetchval("SELECT count(*) FROM outbox_message") == 2

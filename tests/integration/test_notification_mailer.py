@@ -5,22 +5,17 @@ break in a header never becomes a header of its own. A real SMTP server (aiosmtp
 from __future__ import annotations
 
 import contextlib
-import email
-import email.policy
 import smtplib
 import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from services.notification.mailer import Email, Mailer
-from tests.support import free_port
+from tests.support import RecordingSmtpServer, smtp_server
 
 pytestmark = pytest.mark.integration
 
@@ -31,35 +26,10 @@ BODY = ("Kính gửi Ông/Bà Nguyễn Thị Hồng Nhung,\n\n"
         + "Ngày hẹn trả kết quả: 10/02/2025. " * 8 + "\n\nTrân trọng,\nBộ phận Một cửa")
 
 
-class _Server:
-    """Keeps what it received; refuses recipients whose address starts with ``refuse``."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], EmailMessage]] = []
-        self.raw: list[bytes] = []
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: Any) -> str:
-        if address.startswith("refuse"):
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.original_content,
-                                           policy=email.policy.default)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-        self.raw.append(envelope.original_content)
-        return "250 OK"
-
-
 @pytest.fixture
-def server() -> Iterator[tuple[_Server, int]]:
-    handler, port = _Server(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+def server() -> Iterator[tuple[RecordingSmtpServer, int]]:
+    with smtp_server() as running:
+        yield running
 
 
 async def test_vietnamese_text_arrives_as_written(server) -> None:
