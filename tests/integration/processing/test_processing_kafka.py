@@ -26,7 +26,7 @@ from shared.events import (
 )
 from shared.service import build_app
 from shared.topics import DOSSIER_EVENTS, dead_letter, department_work
-from tests.integration.test_processing_support import CALENDAR, submission
+from tests.integration.processing.support import CALENDAR, submission
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration

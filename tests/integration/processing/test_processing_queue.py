@@ -8,20 +8,14 @@ import httpx
 import pytest
 
 from shared.workdays import BUSINESS_TZ
-from tests.integration.test_processing_api import BODIES
-from tests.integration.test_processing_support import (
+from tests.integration.processing.support import (
+    BODIES,
     MONDAY,
     act,
     bearer,
-    clock,
-    deps,
-    http,
-    officers,
-    pool,
     submit,
 )
 
-__all__ = ["clock", "deps", "http", "officers", "pool"]  # fixtures
 pytestmark = pytest.mark.integration
 
 

@@ -1,35 +1,23 @@
-"""Fixtures and helpers for processing's integration tests (no tests of its own).
-
-Processing's HTTP edge and use cases run in-process on a real, freshly migrated PostgreSQL
-database; the broker is not needed there, since use cases only write the outbox.
-"""
+"""Helpers and data for processing's integration tests (the fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import httpx
-import pytest
-from fastapi import FastAPI
 
-from services.processing.api import router as dossiers_router
-from services.processing.auth_api import router as auth_router
-from services.processing.bootstrap import SPEC
 from services.processing.deps import Deps
 from services.processing.handlers import on_dossier_submitted
-from services.processing.officers import Officer, OfficerDirectory, TokenService
-from services.processing.queue_api import router as queue_router
+from services.processing.officers import Officer, TokenService
 from services.processing.workflow import Role
 from shared.catalog import load_catalog
-from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
 from shared.events import Applicant, DossierSubmitted, Envelope
 from shared.outbox import UnitOfWork
-from shared.service import Runtime
 from shared.workdays import BUSINESS_TZ, WorkingCalendar
 
 CATALOG = load_catalog("vinh-thanh-2024")
@@ -52,44 +40,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator:
-    await migrate(database_url, migration_files(SHARED_MIGRATIONS, SPEC.migrations))
-    pool = await create_pool(database_url, max_size=20)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def deps(pool, clock: Clock) -> Deps:
-    return Deps(pool=pool, calendar=CALENDAR, catalog=CATALOG, at_risk_working_days=1,
-                now=clock)
-
-
-@pytest.fixture(scope="session")
-def officers() -> OfficerDirectory:
-    departments = {c for v in CATALOG.versions for c in v.department_codes}
-    return OfficerDirectory.development(departments)
-
-
-@pytest.fixture
-async def http(deps: Deps, officers: OfficerDirectory) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    for router in (auth_router, queue_router, dossiers_router):
-        app.include_router(router)
-    app.state.runtime = Runtime(settings=None, pool=deps.pool, broker=None,  # type: ignore[arg-type]
-                                state={"deps": deps, "officers": officers,
-                                       "tokens": TokenService(SECRET, 900)})
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://processing") as client:
-        yield client
 
 
 def bearer(department: str, role: Role | str) -> dict[str, str]:
@@ -133,3 +83,32 @@ async def act(http: httpx.AsyncClient, code: str, department: str, role: str, bo
               ) -> httpx.Response:
     return await http.post(f"/v1/dossiers/{code}/actions", json=body,
                            headers=bearer(department, role))
+
+
+OWN, OTHER = "ktht", "tp"
+REGISTERED_ONLY = "VTH-LOCAL-01"  # ktht, received by the intake officer, fee 75 000
+FREE_AUTO = "1.009995"  # ktht, received at once, no fee
+PDF = base64.b64encode(b"%PDF-1.4 ket qua").decode()
+BODIES = {
+    "accept": {}, "start": {}, "refuse_at_intake": {"reason": "Không thuộc thẩm quyền"},
+    "request_supplement": {"missing": ["Bản vẽ hiện trạng"], "reason": "Thiếu bản vẽ"},
+    "propose": {"proposed_outcome": "approved"},
+    "approve": {"result_document": {"filename": "giay-phep.pdf",
+                                    "content_type": "application/pdf", "content_base64": PDF}},
+    "refuse": {"reason": "Không đủ điều kiện"}, "stop": {"reason": "Quá hạn bổ sung"},
+    "transfer": {"to_department": "vhtt", "reason": "Sai lĩnh vực"},
+    "issue_apology": {"reason": "Cần xác minh thêm", "new_due_date": "2025-03-31"},
+}
+
+
+async def dossier_in(http: httpx.AsyncClient, deps, state: str) -> str:
+    if state == "registered":
+        return await submit(deps, REGISTERED_ONLY)
+    code = await submit(deps, FREE_AUTO)
+    if state in ("in_progress", "awaiting_approval"):
+        assert (await act(http, code, OWN, "specialist", {"action": "start"})).status_code == 200
+    if state == "awaiting_approval":
+        proposed = await act(http, code, OWN, "specialist", {"action": "propose",
+                                                              "proposed_outcome": "approved"})
+        assert proposed.status_code == 200
+    return code

@@ -12,19 +12,14 @@ from services.processing import actions
 from services.processing.handlers import on_withdrawal_requested
 from shared.events import WithdrawalRequested
 from shared.outbox import UnitOfWork
-from tests.integration.test_processing_api import OWN, dossier_in
-from tests.integration.test_processing_support import (
+from tests.integration.processing.support import (
+    OWN,
     act,
-    clock,
-    deps,
-    http,
-    officers,
-    pool,
+    dossier_in,
     submission,
 )
 from tests.support import wait_until
 
-__all__ = ["clock", "deps", "http", "officers", "pool"]  # fixtures
 pytestmark = pytest.mark.integration
 
 

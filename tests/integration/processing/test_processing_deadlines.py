@@ -11,18 +11,12 @@ import pytest
 
 from services.processing.deadlines import scan_deadlines
 from shared.workdays import BUSINESS_TZ
-from tests.integration.test_processing_support import (
+from tests.integration.processing.support import (
     MONDAY,
     act,
-    clock,
-    deps,
-    http,
-    officers,
-    pool,
     submit,
 )
 
-__all__ = ["clock", "deps", "http", "officers", "pool"]  # fixtures
 pytestmark = pytest.mark.integration
 
 

@@ -12,10 +12,13 @@ from services.processing.changes import ConcurrentChange, save
 from services.processing.trail import Actor
 from services.processing.workflow import Role
 from shared.events import DocumentRef
-from tests.integration.test_processing_api import OWN, PDF, dossier_in
-from tests.integration.test_processing_support import act, clock, deps, http, officers, pool
+from tests.integration.processing.support import (
+    OWN,
+    PDF,
+    act,
+    dossier_in,
+)
 
-__all__ = ["clock", "deps", "http", "officers", "pool"]  # fixtures
 pytestmark = pytest.mark.integration
 
 

@@ -10,9 +10,8 @@ import pytest
 
 from services.processing.handlers import on_dossier_submitted
 from shared.outbox import UnitOfWork
-from tests.integration.test_processing_support import MONDAY, clock, deps, pool, submission
+from tests.integration.processing.support import MONDAY, submission
 
-__all__ = ["clock", "deps", "pool"]  # fixtures
 pytestmark = pytest.mark.integration
 
 

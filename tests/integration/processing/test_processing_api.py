@@ -5,47 +5,28 @@ actions, and the append-only audit trail."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import itertools
 from datetime import date
 
 import asyncpg
-import httpx
 import pytest
 
 from services.processing.officers import DEV_PASSWORD, Officer, TokenService
 from services.processing.workflow import Action, Role, Situation
 from shared.status import DossierStatus as S
-from tests.integration.test_processing_support import (
+from tests.integration.processing.support import (
+    BODIES,
+    OTHER,
+    OWN,
     SECRET,
     act,
     bearer,
-    clock,
-    deps,
-    http,
-    officers,
-    pool,
-    submit,
+    dossier_in,
 )
 from tests.unit.test_processing_workflow import expected_roles
 
-__all__ = ["clock", "deps", "http", "officers", "pool"]  # fixtures
 pytestmark = pytest.mark.integration
 
-OWN, OTHER = "ktht", "tp"
-REGISTERED_ONLY = "VTH-LOCAL-01"  # ktht, received by the intake officer, fee 75 000
-FREE_AUTO = "1.009995"  # ktht, received at once, no fee
-PDF = base64.b64encode(b"%PDF-1.4 ket qua").decode()
-BODIES = {
-    "accept": {}, "start": {}, "refuse_at_intake": {"reason": "Không thuộc thẩm quyền"},
-    "request_supplement": {"missing": ["Bản vẽ hiện trạng"], "reason": "Thiếu bản vẽ"},
-    "propose": {"proposed_outcome": "approved"},
-    "approve": {"result_document": {"filename": "giay-phep.pdf",
-                                    "content_type": "application/pdf", "content_base64": PDF}},
-    "refuse": {"reason": "Không đủ điều kiện"}, "stop": {"reason": "Quá hạn bổ sung"},
-    "transfer": {"to_department": "vhtt", "reason": "Sai lĩnh vực"},
-    "issue_apology": {"reason": "Cần xác minh thêm", "new_due_date": "2025-03-31"},
-}
 # Where each action can be tried: the situation, and how a dossier gets there.
 SETUP = {
     "accept": "registered", "refuse_at_intake": "registered", "start": "accepted",
@@ -56,19 +37,6 @@ SETUP = {
 SITUATIONS = {"registered": Situation(S.REGISTERED), "accepted": Situation(S.ACCEPTED),
               "in_progress": Situation(S.IN_PROGRESS),
               "awaiting_approval": Situation(S.IN_PROGRESS, awaiting_approval=True)}
-
-
-async def dossier_in(http: httpx.AsyncClient, deps, state: str) -> str:
-    if state == "registered":
-        return await submit(deps, REGISTERED_ONLY)
-    code = await submit(deps, FREE_AUTO)
-    if state in ("in_progress", "awaiting_approval"):
-        assert (await act(http, code, OWN, "specialist", {"action": "start"})).status_code == 200
-    if state == "awaiting_approval":
-        proposed = await act(http, code, OWN, "specialist", {"action": "propose",
-                                                              "proposed_outcome": "approved"})
-        assert proposed.status_code == 200
-    return code
 
 
 async def test_officers_sign_in_and_every_call_needs_a_valid_token(http, officers) -> None:

@@ -1,0 +1,59 @@
+"""Processing's integration fixtures: its HTTP edge and use cases run in-process on a real,
+freshly migrated PostgreSQL database; the broker is not needed there, since use cases only
+write the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.processing.api import router as dossiers_router
+from services.processing.auth_api import router as auth_router
+from services.processing.bootstrap import SPEC
+from services.processing.deps import Deps
+from services.processing.officers import OfficerDirectory, TokenService
+from services.processing.queue_api import router as queue_router
+from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
+from shared.service import Runtime
+from tests.integration.processing.support import CALENDAR, CATALOG, SECRET, Clock
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator:
+    await migrate(database_url, migration_files(SHARED_MIGRATIONS, SPEC.migrations))
+    pool = await create_pool(database_url, max_size=20)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def deps(pool, clock: Clock) -> Deps:
+    return Deps(pool=pool, calendar=CALENDAR, catalog=CATALOG, at_risk_working_days=1,
+                now=clock)
+
+
+@pytest.fixture(scope="session")
+def officers() -> OfficerDirectory:
+    departments = {c for v in CATALOG.versions for c in v.department_codes}
+    return OfficerDirectory.development(departments)
+
+
+@pytest.fixture
+async def http(deps: Deps, officers: OfficerDirectory) -> AsyncIterator[httpx.AsyncClient]:
+    app = FastAPI()
+    for router in (auth_router, queue_router, dossiers_router):
+        app.include_router(router)
+    app.state.runtime = Runtime(settings=None, pool=deps.pool, broker=None,  # type: ignore[arg-type]
+                                state={"deps": deps, "officers": officers,
+                                       "tokens": TokenService(SECRET, 900)})
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://processing") as client:
+        yield client
