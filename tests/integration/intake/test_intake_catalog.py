@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_intake_fixtures import Intake, intake
+from tests.integration.intake.support import Intake
 
-__all__ = ["intake"]
 pytestmark = pytest.mark.integration
 
 

@@ -14,9 +14,8 @@ from services.intake.timeline import record_in_timeline
 from shared.events import DossierAccepted, DossierDecided, Envelope, SupplementRequested
 from shared.outbox import UnitOfWork
 from shared.status import DossierStatus
-from tests.integration.test_intake_fixtures import PDF, Intake, intake, submission
+from tests.integration.intake.support import PDF, Intake, submission
 
-__all__ = ["intake"]
 pytestmark = pytest.mark.integration
 PERSONAL = ("Nguyễn Thị Hoa", "092301004567", "0912345678", "hoa@example.vn", "Đường 3/2",
             "Trần Văn Nam", "officer.tp")

@@ -9,16 +9,14 @@ import time
 import pytest
 
 from shared.portal_auth import signed_headers
-from tests.integration.test_intake_fixtures import (
+from tests.integration.intake.support import (
     PDF,
     SECRETS,
     Intake,
     documents_for,
-    intake,
     submission,
 )
 
-__all__ = ["intake"]
 pytestmark = pytest.mark.integration
 MARRIAGE = "2.002189"
 
