@@ -22,8 +22,8 @@ from pydantic import BaseModel, Field, create_model
 
 from services.intake.contracts import SubmitDossier
 from services.intake.views import PortalReceipt
-from shared.events import EVENT_TYPES, Envelope, Event
-from shared.topics import PORTAL_SUBMISSIONS, portal_receipts
+from shared.contracts.events import EVENT_TYPES, Envelope, Event
+from shared.contracts.topics import PORTAL_SUBMISSIONS, portal_receipts
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "contracts"
 SERVICES = ("intake", "processing", "payment", "postal", "notification")
@@ -57,7 +57,7 @@ def asyncapi() -> dict[str, Any]:
     broker = KafkaBroker("kafka:9092")
     by_topic: dict[str, list[type[Event]]] = {}
     for model in EVENT_TYPES.values():
-        if model.__module__ != "shared.events":
+        if model.__module__ != "shared.contracts.events":
             continue  # the published contract only; tests may define events of their own
         by_topic.setdefault(model.topic, []).append(model)
     for topic in sorted(by_topic):
@@ -87,7 +87,7 @@ def openapi(service: str) -> dict[str, Any]:
         value for name, value in vars(settings_module).items()
         if name.endswith("Settings") and name != "ServiceSettings" and isinstance(value, type)
     )
-    from shared.service import build_app
+    from shared.runtime.service import build_app
 
     # Development settings: intake refuses to build without portal secrets otherwise.
     settings = settings_class(MOT_CUA_ENV="development")

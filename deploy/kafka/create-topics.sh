@@ -12,7 +12,7 @@ REPLICATION="${TOPIC_REPLICATION_FACTOR:-1}"
 KAFKA_BIN="${KAFKA_BIN:-/opt/kafka/bin}"
 
 # Every topic of the system, dead-letter topics included: what
-# shared.topics.system_topics(<the catalog's department codes>) returns.
+# shared.contracts.topics.system_topics(<the catalog's department codes>) returns.
 # tests/unit/test_compose.py fails when this list and the code disagree: a new department in
 # the catalog needs its department.<code>.work and department.<code>.work.dlq here.
 TOPICS=(
@@ -38,7 +38,7 @@ TOPICS=(
   postal.events.dlq
 )
 
-# Each portal that reads its receipts over Kafka has its own topic (shared.topics.portal_receipts).
+# Each portal that reads its receipts over Kafka has its own topic (shared.contracts.topics.portal_receipts).
 # PORTAL_IDS: the portal ids, separated by spaces or commas.
 portal_ids="${PORTAL_IDS:-}"
 set -f # no globbing of the ids

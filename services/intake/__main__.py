@@ -1,5 +1,5 @@
 from services.intake.bootstrap import SPEC
 from services.intake.settings import IntakeSettings
-from shared.service import run
+from shared.runtime.service import run
 
 run(SPEC, IntakeSettings())

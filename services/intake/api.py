@@ -21,7 +21,7 @@ from services.intake.views import (
     TimelineEntry,
     WithdrawalAnswer,
 )
-from shared.status import DossierStatus
+from shared.contracts.status import DossierStatus
 
 router = APIRouter(prefix="/v1", tags=["dossiers"])
 

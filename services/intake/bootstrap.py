@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,16 +12,16 @@ from services.intake.catalog_api import router as catalog
 from services.intake.documents import DocumentStore, LocalDocumentStore
 from services.intake.handlers import IntakeDeps
 from services.intake.ingress import PortalIngress
+from services.intake.limiter import TrackingLimiter
 from services.intake.settings import IntakeSettings
 from services.intake.timeline import record_in_timeline
-from services.intake.tracking_api import TrackingLimiter
 from services.intake.tracking_api import router as tracking
 from services.intake.validation import Limits
-from shared.catalog import load_catalog
-from shared.events import Event
-from shared.service import Runtime, ServiceSpec, default_topics
-from shared.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, portal_receipts
-from shared.workdays import WorkingCalendar
+from shared.contracts.events import Event
+from shared.contracts.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, portal_receipts
+from shared.reference.catalog import load_catalog
+from shared.reference.workdays import WorkingCalendar
+from shared.runtime.service import Platform, ServiceSpec, default_topics
 
 
 def document_store(settings: IntakeSettings) -> DocumentStore:
@@ -40,18 +42,18 @@ def build_deps(settings: IntakeSettings, pool: Any) -> IntakeDeps:
         limits=Limits(settings.max_document_bytes, settings.max_dossier_bytes),
         portal_keys=settings.portal_keys(),
         clock_skew_s=settings.portal_clock_skew_s,
+        tracking_limiter=TrackingLimiter(settings.tracking_rate_limit, settings.client_ip_header),
     )
 
 
-async def wire(runtime: Runtime) -> None:
-    settings: IntakeSettings = runtime.settings
-    deps = build_deps(settings, runtime.pool)
-    runtime.state["deps"] = deps
-    runtime.state["tracking_limiter"] = TrackingLimiter(settings.tracking_rate_limit,
-                                                        settings.client_ip_header)
-    PortalIngress(deps, runtime.broker, max_attempts=settings.consumer_max_attempts,
+@asynccontextmanager
+async def assemble(platform: Platform) -> AsyncIterator[IntakeDeps]:
+    settings: IntakeSettings = platform.settings
+    deps = build_deps(settings, platform.pool)
+    PortalIngress(deps, platform.broker, max_attempts=settings.consumer_max_attempts,
                   backoff_s=settings.consumer_retry_backoff_s,
                   fetch_wait_ms=settings.consumer_fetch_wait_ms).subscribe()
+    yield deps
 
 
 def topics(settings: IntakeSettings) -> list[str]:
@@ -59,7 +61,7 @@ def topics(settings: IntakeSettings) -> list[str]:
     return [*default_topics(settings), *(portal_receipts(p) for p in settings.portal_keys())]
 
 
-def subscriptions(runtime: Runtime) -> dict:
+def subscriptions(deps: IntakeDeps) -> dict:
     """Every event about a dossier, whoever produced it, joins the dossier's timeline."""
     everything = {Event: record_in_timeline}
     return {DOSSIER_EVENTS: everything, PAYMENT_EVENTS: everything, POSTAL_EVENTS: everything}
@@ -70,8 +72,8 @@ SPEC = ServiceSpec(
     title="Một Cửa — intake",
     description="Portals submit dossiers here (HTTP, signed; or Kafka); citizens track them.",
     migrations=Path(__file__).parent / "migrations",
+    assemble=assemble,
     subscriptions=subscriptions,
     routers=[dossiers, catalog, tracking],
-    on_start=[wire],
     topics=topics,
 )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel
 
 from services.intake.dependencies import Deps
-from shared.catalog import CatalogError, CatalogVersion, Procedure
+from shared.reference.catalog import CatalogError, CatalogVersion, Procedure
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from services.intake.handlers import IntakeDeps
-from shared.service import Runtime, get_runtime
+from shared.runtime.service import deps_of
 
 
-async def get_deps(runtime: Annotated[Runtime, Depends(get_runtime)]) -> IntakeDeps:
-    deps: IntakeDeps = runtime.state["deps"]
+async def get_deps(request: Request) -> IntakeDeps:
+    deps: IntakeDeps = deps_of(request)
     return deps
 
 

@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any
 
 from services.intake.contracts import SubmitDossier
-from shared.events import EVENT_TYPES
-from shared.status import DossierStatus
+from shared.contracts.events import EVENT_TYPES
+from shared.contracts.status import DossierStatus
 
 # A dossier may be withdrawn until it is decided (DOMAIN.md statuses 1, 2, 4, 5, 6).
 WITHDRAWABLE = frozenset({

@@ -15,14 +15,15 @@ from services.intake import repository
 from services.intake.contracts import SubmitDossier
 from services.intake.documents import DocumentStore
 from services.intake.domain import Conflict, DecodedDocument, fingerprint
+from services.intake.limiter import TrackingLimiter
 from services.intake.validation import Limits, check_submission, procedure_for
 from services.intake.views import DossierReceipt
-from shared.catalog import Catalog
-from shared.events import Applicant, DocumentRef, DossierSubmitted, Envelope, SubmittedBy
-from shared.outbox import UnitOfWork
-from shared.portal_auth import PortalKeys
-from shared.topics import DOSSIER_EVENTS
-from shared.workdays import BUSINESS_TZ, WorkingCalendar
+from shared.contracts.events import Applicant, DocumentRef, DossierSubmitted, Envelope, SubmittedBy
+from shared.contracts.topics import DOSSIER_EVENTS
+from shared.portal.auth import PortalKeys
+from shared.reference.catalog import Catalog
+from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar
+from shared.runtime.outbox import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +36,7 @@ class IntakeDeps:
     documents: DocumentStore
     limits: Limits
     portal_keys: PortalKeys
+    tracking_limiter: TrackingLimiter
     clock_skew_s: int = 300
 
 
@@ -126,7 +128,7 @@ async def register(registrations: Sequence[Registration], deps: IntakeDeps
     instead of 200 (issue 6: the lock, not the CPU, capped acceptance at ~100/s). A rollback
     gives the numbers back. Raises what PostgreSQL raised (UniqueViolationError when one of
     them was registered meanwhile): nothing is written then."""
-    async with UnitOfWork(deps.pool) as uow:
+    async with UnitOfWork(deps.pool, producer="intake") as uow:
         await repository.insert_dossiers(
             uow.conn, [(r.event, r.envelope, r.request_sha256) for r in registrations])
         await repository.add_registrations_to_timeline(

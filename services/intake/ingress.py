@@ -43,9 +43,9 @@ from services.intake.handlers import (
 )
 from services.intake.parsing import Unreadable, parse_json
 from services.intake.views import DossierReceipt, PortalReceipt
-from shared.messaging import PermanentError, dead_letter_message
-from shared.portal_auth import PORTAL_ID_HEADER, SignatureRefused, verify
-from shared.topics import PORTAL_SUBMISSIONS, portal_receipts
+from shared.contracts.topics import PORTAL_SUBMISSIONS, portal_receipts
+from shared.portal.auth import PORTAL_ID_HEADER, SignatureRefused, verify
+from shared.runtime.messaging import PermanentError, dead_letter_message
 
 log = structlog.get_logger(__name__)
 CONSUMER = "intake.portal.submissions"

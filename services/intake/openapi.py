@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.portal_auth import PORTAL_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from shared.portal.auth import PORTAL_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 SIGNATURE_PARAMETERS = [
     {"name": PORTAL_ID_HEADER, "in": "header", "required": True, "schema": {"type": "string"},

@@ -17,7 +17,7 @@ from starlette.types import Message
 from services.intake.dependencies import Deps
 from services.intake.domain import DecodedDocument
 from services.intake.parsing import JSON_PART, Part, parse_form, parse_json
-from shared.portal_auth import SignatureRefused, verify
+from shared.portal.auth import SignatureRefused, verify
 
 M = TypeVar("M", bound=BaseModel)
 MAX_PARTS = 60

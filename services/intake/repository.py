@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.events import DossierSubmitted, Envelope
+from shared.contracts.events import DossierSubmitted, Envelope
 
 _RECEIPT = "code, status, received_at, due_date, statutory_due_date, catalog_version"
 

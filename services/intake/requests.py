@@ -18,10 +18,10 @@ from services.intake.domain import WITHDRAWABLE, Conflict, DecodedDocument, time
 from services.intake.handlers import IntakeDeps, store_documents
 from services.intake.validation import check_supplement
 from services.intake.views import SupplementAnswer, WithdrawalAnswer
-from shared.events import Envelope, SupplementProvided, WithdrawalRequested
-from shared.outbox import UnitOfWork
-from shared.status import DossierStatus
-from shared.topics import DOSSIER_EVENTS
+from shared.contracts.events import Envelope, SupplementProvided, WithdrawalRequested
+from shared.contracts.status import DossierStatus
+from shared.contracts.topics import DOSSIER_EVENTS
+from shared.runtime.outbox import UnitOfWork
 
 
 class DossierNotFound(LookupError):
@@ -42,7 +42,7 @@ async def provide_supplement(portal: str, code: str, command: ProvideSupplement,
     request_sha256 = hashlib.sha256(
         repr((command.note, [(d.kind, d.filename, d.content_type, d.sha256) for d in documents]))
         .encode()).hexdigest()
-    async with UnitOfWork(deps.pool) as uow:
+    async with UnitOfWork(deps.pool, producer="intake") as uow:
         row = await _dossier(uow, portal, code)
         request = await sql.open_supplement_request(uow.conn, row["id"])
         answered = request and await sql.supplement_answering(uow.conn, request["event_id"])
@@ -80,7 +80,7 @@ async def provide_supplement(portal: str, code: str, command: ProvideSupplement,
 
 async def request_withdrawal(portal: str, code: str, command: RequestWithdrawal,
                              deps: IntakeDeps) -> WithdrawalAnswer:
-    async with UnitOfWork(deps.pool) as uow:
+    async with UnitOfWork(deps.pool, producer="intake") as uow:
         row = await _dossier(uow, portal, code)
         if row["withdrawal_requested_at"] is not None:
             return WithdrawalAnswer(dossier_code=code, status=row["status"], replay=True,

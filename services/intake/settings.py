@@ -6,8 +6,8 @@ from typing import Literal, Self
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.portal_auth import MAX_CLOCK_SKEW_S, PortalKeys, parse_portal_secrets
-from shared.settings import SERVICE_PORTS, ServiceSettings, settings_config
+from shared.portal.auth import MAX_CLOCK_SKEW_S, PortalKeys, parse_portal_secrets
+from shared.runtime.settings import SERVICE_PORTS, ServiceSettings, settings_config
 
 DEV_PORTAL = ("dev-portal", "dev-portal-secret")
 

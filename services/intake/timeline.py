@@ -7,9 +7,9 @@ from typing import Any
 
 from services.intake import repository
 from services.intake.domain import timeline_detail
-from shared.events import Envelope, Event
-from shared.outbox import UnitOfWork
-from shared.status import DossierStatus
+from shared.contracts.events import Envelope, Event
+from shared.contracts.status import DossierStatus
+from shared.runtime.outbox import UnitOfWork
 
 _KNOWN_STATUSES = {s.value for s in DossierStatus}
 

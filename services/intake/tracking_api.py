@@ -6,58 +6,20 @@ window, in this process's memory: each replica counts on its own).
 
 from __future__ import annotations
 
-import time
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, Request, status
-from limits import parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from services.intake import repository
 from services.intake.dependencies import Deps
 from services.intake.domain import public_description, public_detail
 from services.intake.views import PublicTimelineEntry, TrackingView
-from shared.catalog import CatalogError
-from shared.service import Runtime, get_runtime
-from shared.status import DossierStatus
+from shared.contracts.status import DossierStatus
+from shared.reference.catalog import CatalogError
 
 router = APIRouter(prefix="/v1", tags=["tracking"])
 
 
-class TrackingLimiter:
-    def __init__(self, rate: str, client_ip_header: str | None = None) -> None:
-        self._rate = parse(rate)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._header = client_ip_header
-
-    def client_of(self, request: Request) -> str:
-        if self._header and (forwarded := request.headers.get(self._header)):
-            return forwarded.split(",")[0].strip()  # the first hop is the client
-        return request.client.host if request.client else "unknown"
-
-    async def __call__(self, request: Request) -> None:
-        """FastAPI dependency: 429 with Retry-After once a client exceeds the rate."""
-        client = self.client_of(request)
-        if await self._limiter.hit(self._rate, "track", client):
-            return
-        stats = await self._limiter.get_window_stats(self._rate, "track", client)
-        wait = max(1, int(stats.reset_time - time.time()))
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            f"Tra cứu quá nhiều lần, vui lòng thử lại sau {wait} giây.",
-            headers={"Retry-After": str(wait)},
-        )
-
-
-async def get_limiter(runtime: Annotated[Runtime, Depends(get_runtime)]) -> TrackingLimiter:
-    limiter: TrackingLimiter = runtime.state["tracking_limiter"]
-    return limiter
-
-
-async def rate_limited(request: Request,
-                       limiter: Annotated[TrackingLimiter, Depends(get_limiter)]) -> None:
-    await limiter(request)
+async def rate_limited(request: Request, deps: Deps) -> None:
+    await deps.tracking_limiter(request)
 
 
 @router.get("/track/{code}", response_model=TrackingView,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from services.intake.contracts import SubmitDossier
 from services.intake.domain import DecodedDocument, SubmissionRefused
-from shared.catalog import CatalogVersion, DocumentRequirement, Procedure
+from shared.reference.catalog import CatalogVersion, DocumentRequirement, Procedure
 
 
 @dataclass(frozen=True)

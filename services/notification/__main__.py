@@ -1,5 +1,5 @@
 from services.notification.bootstrap import SPEC
 from services.notification.settings import NotificationSettings
-from shared.service import run
+from shared.runtime.service import run
 
 run(SPEC, NotificationSettings())

@@ -9,17 +9,17 @@ import structlog
 
 from services.notification import templates
 from services.notification.mailer import Email, Mailer
-from shared.events import (
+from shared.contracts.events import (
     DossierAccepted,
     DossierDecided,
     DossierSubmitted,
     Envelope,
     NotificationSent,
 )
-from shared.logging import mask_email
-from shared.outbox import UnitOfWork
-from shared.topics import NOTIFICATION_EVENTS
-from shared.worker import retry_later
+from shared.contracts.topics import NOTIFICATION_EVENTS
+from shared.runtime.logging import mask_email
+from shared.runtime.outbox import UnitOfWork
+from shared.runtime.worker import retry_later
 
 log = structlog.get_logger(__name__)
 
@@ -79,7 +79,7 @@ async def send_pending_emails(pool: asyncpg.Pool, mailer: Mailer, *, batch_size:
     """Send one batch of due emails: all in one trip to the SMTP thread, then each row marked
     by its own outcome (sent, or retried later / given up), in the transaction that claimed
     the rows."""
-    async with UnitOfWork(pool) as uow:
+    async with UnitOfWork(pool, producer="notification") as uow:
         rows = await uow.conn.fetch(
             """SELECT id, dossier_id, dossier_code, template, to_address, subject, body,
                       attempts, causation_event_id, correlation_id FROM email_message

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.notification import templates
 from services.notification.handlers import contact_of, queue_email
-from shared.events import (
+from shared.contracts.events import (
     DossierApologyIssued,
     DossierProcessingStopped,
     DossierRefusedAtIntake,
@@ -13,7 +13,7 @@ from shared.events import (
     Envelope,
     SupplementRequested,
 )
-from shared.outbox import UnitOfWork
+from shared.runtime.outbox import UnitOfWork
 
 
 async def on_supplement_requested(event: SupplementRequested, envelope: Envelope,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from services.notification import templates
 from services.notification.handlers import contact_of, queue_email
-from shared.events import Envelope, PaymentRefunded
-from shared.outbox import UnitOfWork
+from shared.contracts.events import Envelope, PaymentRefunded
+from shared.runtime.outbox import UnitOfWork
 
 
 async def on_payment_refunded(event: PaymentRefunded, envelope: Envelope,

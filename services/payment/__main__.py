@@ -1,5 +1,5 @@
 from services.payment.bootstrap import SPEC
 from services.payment.settings import PaymentSettings
-from shared.service import run
+from shared.runtime.service import run
 
 run(SPEC, PaymentSettings())

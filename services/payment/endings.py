@@ -8,10 +8,7 @@ import uuid
 import asyncpg
 import structlog
 
-from shared.catalog import Catalog
-from shared.catalog.errors import UnknownVersionError
-from shared.catalog.model import Procedure, RefundCause
-from shared.events import (
+from shared.contracts.events import (
     DossierProcessingStopped,
     DossierRefusedAtIntake,
     DossierSubmitted,
@@ -19,9 +16,12 @@ from shared.events import (
     Envelope,
     PaymentCancelled,
 )
-from shared.messaging import PermanentError
-from shared.outbox import UnitOfWork
-from shared.topics import PAYMENT_EVENTS
+from shared.contracts.topics import PAYMENT_EVENTS
+from shared.reference.catalog import Catalog
+from shared.reference.catalog.errors import UnknownVersionError
+from shared.reference.catalog.model import Procedure, RefundCause
+from shared.runtime.messaging import PermanentError
+from shared.runtime.outbox import UnitOfWork
 
 log = structlog.get_logger(__name__)
 

@@ -8,10 +8,10 @@ import asyncpg
 import structlog
 
 from services.payment.gateway import PaymentGateway
-from shared.events import DossierAccepted, Envelope, PaymentCompleted, PaymentRequested
-from shared.outbox import UnitOfWork
-from shared.topics import PAYMENT_EVENTS
-from shared.worker import retry_later
+from shared.contracts.events import DossierAccepted, Envelope, PaymentCompleted, PaymentRequested
+from shared.contracts.topics import PAYMENT_EVENTS
+from shared.runtime.outbox import UnitOfWork
+from shared.runtime.worker import retry_later
 
 log = structlog.get_logger(__name__)
 
@@ -42,7 +42,7 @@ async def collect_due_payments(
     pool: asyncpg.Pool, gateway: PaymentGateway, *, batch_size: int, max_attempts: int
 ) -> int:
     """Charge the requested payments that are due; return how many were tried."""
-    async with UnitOfWork(pool) as uow:
+    async with UnitOfWork(pool, producer="payment") as uow:
         rows = await uow.conn.fetch(
             """SELECT id, dossier_id, dossier_code, amount, attempts, causation_event_id,
                       correlation_id FROM payment

@@ -8,10 +8,10 @@ import httpx
 import structlog
 
 from services.payment.gateway import PaymentGateway
-from shared.events import Envelope, PaymentRefunded
-from shared.outbox import UnitOfWork
-from shared.topics import PAYMENT_EVENTS
-from shared.worker import retry_later
+from shared.contracts.events import Envelope, PaymentRefunded
+from shared.contracts.topics import PAYMENT_EVENTS
+from shared.runtime.outbox import UnitOfWork
+from shared.runtime.worker import retry_later
 
 log = structlog.get_logger(__name__)
 
@@ -20,7 +20,7 @@ async def collect_due_refunds(
     pool: asyncpg.Pool, gateway: PaymentGateway, *, batch_size: int, max_attempts: int
 ) -> int:
     """Refund the requested refunds that are due; return how many were tried."""
-    async with UnitOfWork(pool) as uow:
+    async with UnitOfWork(pool, producer="payment") as uow:
         rows = await uow.conn.fetch(
             """SELECT r.id, r.payment_id, r.dossier_id, r.dossier_code, r.amount, r.cause,
                       r.attempts, r.causation_event_id, r.correlation_id,

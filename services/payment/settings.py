@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import SERVICE_PORTS, ServiceSettings, settings_config
+from shared.runtime.settings import SERVICE_PORTS, ServiceSettings, settings_config
 
 
 class PaymentSettings(ServiceSettings):

@@ -1,5 +1,5 @@
 from services.postal.bootstrap import SPEC
 from services.postal.settings import PostalSettings
-from shared.service import run
+from shared.runtime.service import run
 
 run(SPEC, PostalSettings())

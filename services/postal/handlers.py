@@ -8,7 +8,7 @@ import asyncpg
 import structlog
 
 from services.postal.carrier import Carrier
-from shared.events import (
+from shared.contracts.events import (
     DossierDecided,
     DossierSubmitted,
     Envelope,
@@ -16,9 +16,9 @@ from shared.events import (
     ShipmentCreated,
     ShipmentDelivered,
 )
-from shared.outbox import UnitOfWork
-from shared.topics import POSTAL_EVENTS
-from shared.worker import retry_later
+from shared.contracts.topics import POSTAL_EVENTS
+from shared.runtime.outbox import UnitOfWork
+from shared.runtime.worker import retry_later
 
 log = structlog.get_logger(__name__)
 
@@ -53,7 +53,7 @@ async def on_dossier_decided(event: DossierDecided, envelope: Envelope, uow: Uni
 
 async def ship_pending_results(pool: asyncpg.Pool, carrier: Carrier, carrier_name: str, *,
                                batch_size: int, max_attempts: int) -> int:
-    async with UnitOfWork(pool) as uow:
+    async with UnitOfWork(pool, producer="postal") as uow:
         rows = await uow.conn.fetch(
             """SELECT s.id, s.dossier_id, s.dossier_code, s.attempts, s.causation_event_id,
                       s.correlation_id, r.full_name, r.phone, r.address

@@ -1,5 +1,5 @@
 from services.processing.bootstrap import SPEC
 from services.processing.settings import ProcessingSettings
-from shared.service import run
+from shared.runtime.service import run
 
 run(SPEC, ProcessingSettings())

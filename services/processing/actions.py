@@ -40,7 +40,7 @@ from services.processing.domain import Case
 from services.processing.officers import Officer
 from services.processing.trail import Actor
 from services.processing.workflow import Action, InvalidAction
-from shared.events import DocumentRef
+from shared.contracts.events import DocumentRef
 
 log = structlog.get_logger(__name__)
 

@@ -20,13 +20,13 @@ from services.processing.deps import Deps
 from services.processing.domain import Case
 from services.processing.officers import Officer
 from services.processing.workflow import ActionNotAllowed, InvalidAction, allowed_actions
-from shared.service import runtime_of
+from shared.runtime.service import deps_of
 
 router = APIRouter(prefix="/v1", tags=["dossiers"])
 
 
 async def get_deps(request: Request) -> Deps:
-    deps: Deps = runtime_of(request).state["deps"]
+    deps: Deps = deps_of(request)
     return deps
 
 

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.processing.officers import InvalidToken, Officer, OfficerDirectory, TokenService
-from shared.service import runtime_of
+from shared.runtime.service import deps_of
 
 router = APIRouter(prefix="/v1/auth", tags=["officers"])
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/auth/token")
@@ -43,9 +43,9 @@ def _unauthorized(reason: str) -> HTTPException:
 @router.post("/token", response_model=TokenGranted,
              responses={401: {"description": "Unknown username or wrong password"}})
 async def issue_token(body: Credentials, request: Request) -> TokenGranted:
-    runtime = runtime_of(request)
-    directory: OfficerDirectory = runtime.state["officers"]
-    tokens: TokenService = runtime.state["tokens"]
+    deps = deps_of(request)
+    directory: OfficerDirectory = deps.officers
+    tokens: TokenService = deps.tokens
     # Argon2 is slow and memory-hard on purpose: keep it off the event loop, on one thread of
     # its own, so that a burst of sign-ins cannot multiply its memory (each thread that ran
     # it would keep a malloc arena holding its 19 MiB).
@@ -67,13 +67,13 @@ async def current_officer(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("sign in first: POST /v1/auth/token, then send "
                             "'Authorization: Bearer <token>'")
-    runtime = runtime_of(request)
-    tokens: TokenService = runtime.state["tokens"]
+    deps = deps_of(request)
+    tokens: TokenService = deps.tokens
     try:
         claims = tokens.verify(credentials.credentials)
     except InvalidToken as invalid:
         raise _unauthorized(str(invalid)) from invalid
-    officer = runtime.state["officers"].get(claims["sub"])
+    officer = deps.officers.get(claims["sub"])
     if officer is None or (officer.department_code, officer.role.value) != (
             claims.get("dept"), claims.get("role")):
         raise _unauthorized("this account no longer exists or changed; sign in again")

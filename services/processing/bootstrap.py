@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,18 +19,18 @@ from services.processing.deps import Deps
 from services.processing.officers import OfficerDirectory, TokenService
 from services.processing.queue_api import router as queue_router
 from services.processing.settings import ProcessingSettings
-from shared.catalog import load_catalog
-from shared.events import (
+from shared.contracts.events import (
     DossierSubmitted,
     PaymentCompleted,
     ShipmentDelivered,
     SupplementProvided,
     WithdrawalRequested,
 )
-from shared.service import Runtime, ServiceSpec
-from shared.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS
-from shared.workdays import WorkingCalendar
-from shared.worker import drain_forever
+from shared.contracts.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS
+from shared.reference.catalog import load_catalog
+from shared.reference.workdays import WorkingCalendar
+from shared.runtime.service import Platform, ServiceSpec
+from shared.runtime.worker import drain_forever
 
 log = structlog.get_logger(__name__)
 SCAN_BATCH = 100
@@ -43,26 +45,26 @@ def officer_directory(settings: ProcessingSettings, department_codes: set[str]
     return OfficerDirectory([])
 
 
-async def assemble(runtime: Runtime) -> None:
-    settings: ProcessingSettings = runtime.settings
+@asynccontextmanager
+async def assemble(platform: Platform) -> AsyncIterator[Deps]:
+    settings: ProcessingSettings = platform.settings
     catalog = load_catalog()
-    runtime.state["deps"] = Deps(pool=runtime.pool, calendar=WorkingCalendar.default(),
-                                 catalog=catalog,
-                                 at_risk_working_days=settings.at_risk_working_days)
     departments = {code for version in catalog.versions for code in version.department_codes}
-    runtime.state["officers"] = directory = officer_directory(settings, departments)
+    directory = officer_directory(settings, departments)
     if settings.token_secret is None and settings.environment != "development":
         log.warning("PROCESSING_TOKEN_SECRET is not set: tokens are signed with a random key "
                     "and are valid on this process only")
     secret = (settings.token_secret.get_secret_value() if settings.token_secret
               else secrets.token_urlsafe(32))
-    runtime.state["tokens"] = TokenService(secret, settings.token_ttl_s)
     log.info("officer accounts loaded", officers=len(directory),
              source=str(settings.officers_file or settings.environment))
+    yield Deps(pool=platform.pool, calendar=WorkingCalendar.default(), catalog=catalog,
+               officers=directory, tokens=TokenService(secret, settings.token_ttl_s),
+               at_risk_working_days=settings.at_risk_working_days,
+               deadline_scan_interval_s=settings.deadline_scan_interval_s)
 
 
-def subscriptions(runtime: Runtime) -> dict[str, dict[Any, Any]]:
-    deps: Deps = runtime.state["deps"]
+def subscriptions(deps: Deps) -> dict[str, dict[Any, Any]]:
     return {
         DOSSIER_EVENTS: {
             DossierSubmitted: partial(handlers.on_dossier_submitted, deps),
@@ -74,11 +76,10 @@ def subscriptions(runtime: Runtime) -> dict[str, dict[Any, Any]]:
     }
 
 
-async def watch_deadlines(runtime: Runtime) -> None:
-    settings: ProcessingSettings = runtime.settings
-    step = partial(scan_deadlines, runtime.state["deps"], SCAN_BATCH)
-    await drain_forever(runtime.pool, step, channel="processing_deadlines",
-                        interval_s=settings.deadline_scan_interval_s, batch_size=SCAN_BATCH)
+async def watch_deadlines(deps: Deps) -> None:
+    step = partial(scan_deadlines, deps, SCAN_BATCH)
+    await drain_forever(deps.pool, step, channel="processing_deadlines",
+                        interval_s=deps.deadline_scan_interval_s, batch_size=SCAN_BATCH)
 
 
 SPEC = ServiceSpec(
@@ -87,8 +88,8 @@ SPEC = ServiceSpec(
     description="Departments' work queues and the officers' workflow. Officers sign in at "
                 "POST /v1/auth/token and send the token as 'Authorization: Bearer <token>'.",
     migrations=Path(__file__).parent / "migrations",
+    assemble=assemble,
     subscriptions=subscriptions,
     routers=[auth_router, queue_router, dossiers_router],
-    on_start=[assemble],
     background=[watch_deadlines],
 )

@@ -16,14 +16,14 @@ from services.processing import repository
 from services.processing.clock import SlaState, sla_state
 from services.processing.deps import Deps
 from services.processing.domain import Case
-from shared.events import (
+from shared.contracts.events import (
     Envelope,
     Event,
     WorkItemQueued,
     WorkItemStatusChanged,
     WorkItemTransferred,
 )
-from shared.topics import DOSSIER_EVENTS, department_work
+from shared.contracts.topics import DOSSIER_EVENTS, department_work
 
 
 class ConcurrentChange(Exception):

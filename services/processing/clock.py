@@ -13,9 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from services.processing.workflow import CLOCK_PAUSED, OPEN
-from shared.catalog import Procedure
-from shared.status import DossierStatus
-from shared.workdays import BUSINESS_TZ, WorkingCalendar
+from shared.contracts.status import DossierStatus
+from shared.reference.catalog import Procedure
+from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar
 
 SlaState = Literal["on_track", "at_risk", "overdue", "paused"]
 SLA_STATES: tuple[SlaState, ...] = ("on_track", "at_risk", "overdue", "paused")

@@ -16,9 +16,9 @@ from services.processing.deps import Deps
 from services.processing.domain import Case
 from services.processing.trail import SYSTEM
 from services.processing.workflow import CLOCK_RUNNING
-from shared.events import DossierAtRisk, DossierOverdue
-from shared.outbox import UnitOfWork
-from shared.workdays import WorkingCalendar
+from shared.contracts.events import DossierAtRisk, DossierOverdue
+from shared.reference.workdays import WorkingCalendar
+from shared.runtime.outbox import UnitOfWork
 
 
 def flag_deadline(case: Case, today: date, near: date, calendar: WorkingCalendar) -> bool:
@@ -49,7 +49,7 @@ async def scan_deadlines(deps: Deps, batch_size: int = 100) -> int:
     at = deps.now()
     today, near = deps.sla_dates(at)
     flagged = 0
-    async with UnitOfWork(deps.pool) as uow:
+    async with UnitOfWork(deps.pool, producer="processing") as uow:
         cases = await repository.lock_due_for_scan(
             uow.conn, [s.value for s in CLOCK_RUNNING], near, today, batch_size)
         for case in cases:

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 import asyncpg
 
 from services.processing.clock import Terms, at_risk_until, business_date
-from shared.catalog import Catalog, CatalogError
-from shared.messaging import PermanentError
-from shared.workdays import WorkingCalendar
+from services.processing.officers import OfficerDirectory, TokenService
+from shared.reference.catalog import Catalog, CatalogError
+from shared.reference.workdays import WorkingCalendar
+from shared.runtime.messaging import PermanentError
 
 
 def _utc_now() -> datetime:
@@ -23,7 +24,10 @@ class Deps:
     pool: asyncpg.Pool
     calendar: WorkingCalendar
     catalog: Catalog
+    officers: OfficerDirectory = field(default_factory=lambda: OfficerDirectory([]))
+    tokens: TokenService | None = None
     at_risk_working_days: int = 1
+    deadline_scan_interval_s: float = 60.0
     now: Callable[[], datetime] = field(default=_utc_now)
     # A catalog version never changes once published: its terms are built once per procedure.
     _terms: dict[tuple[str, str], Terms] = field(default_factory=dict, init=False, repr=False,

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from services.processing.clock import Terms, resumed_due
 from services.processing.trail import SYSTEM, Actor, AuditEntry
 from services.processing.workflow import WITHDRAWABLE, Situation
-from shared.events import (
+from shared.contracts.events import (
     DossierAccepted,
     DossierProcessingResumed,
     DossierResultReturned,
@@ -27,8 +27,8 @@ from shared.events import (
     Event,
     WithdrawalRefused,
 )
-from shared.status import DossierStatus as S
-from shared.workdays import WorkingCalendar
+from shared.contracts.status import DossierStatus as S
+from shared.reference.workdays import WorkingCalendar
 
 Outcome = Literal["approved", "refused"]
 

@@ -7,7 +7,7 @@ from services.processing import repository
 from services.processing.changes import save
 from services.processing.deps import Deps
 from services.processing.domain import Case
-from shared.events import (
+from shared.contracts.events import (
     DossierSubmitted,
     Envelope,
     PaymentCompleted,
@@ -15,8 +15,8 @@ from shared.events import (
     SupplementProvided,
     WithdrawalRequested,
 )
-from shared.messaging import PermanentError
-from shared.outbox import UnitOfWork
+from shared.runtime.messaging import PermanentError
+from shared.runtime.outbox import UnitOfWork
 
 
 async def on_dossier_submitted(deps: Deps, event: DossierSubmitted, envelope: Envelope,

@@ -18,7 +18,7 @@ from services.processing.workflow import (
     Role,
     is_allowed,
 )
-from shared.events import (
+from shared.contracts.events import (
     DocumentRef,
     DossierApologyIssued,
     DossierDecided,
@@ -29,8 +29,8 @@ from shared.events import (
     DossierTransferred,
     SupplementRequested,
 )
-from shared.status import DossierStatus as S
-from shared.workdays import WorkingCalendar, classify
+from shared.contracts.status import DossierStatus as S
+from shared.reference.workdays import WorkingCalendar, classify
 
 
 def check(case: Case, action: Action, actor: Actor) -> Role:

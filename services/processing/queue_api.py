@@ -13,7 +13,7 @@ from services.processing.api import DepsDep
 from services.processing.auth_api import CurrentOfficer
 from services.processing.clock import SlaState
 from services.processing.work_queue import QueueQuery, Sort, list_queue
-from shared.status import DossierStatus
+from shared.contracts.status import DossierStatus
 
 router = APIRouter(prefix="/v1", tags=["queue"])
 

@@ -12,10 +12,10 @@ from services.processing.clock import Terms
 from services.processing.domain import Case
 from services.processing.trail import AuditEntry
 from services.processing.work_queue import fold
-from shared.events import Envelope
-from shared.messaging import PermanentError
-from shared.outbox import outbox_row
-from shared.status import DossierStatus
+from shared.contracts.events import Envelope
+from shared.contracts.status import DossierStatus
+from shared.runtime.messaging import PermanentError
+from shared.runtime.outbox import outbox_row
 
 _STATE = ("department_code", "due_date", "received_at", "original_due_date",
           "statutory_due_date", "status", "paused_at", "fee_paid", "proposal", "outcome",

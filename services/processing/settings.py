@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import SERVICE_PORTS, ServiceSettings, settings_config
+from shared.runtime.settings import SERVICE_PORTS, ServiceSettings, settings_config
 
 
 class ProcessingSettings(ServiceSettings):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.processing.workflow import Role
-from shared.status import DossierStatus
+from shared.contracts.status import DossierStatus
 
 
 @dataclass(frozen=True)

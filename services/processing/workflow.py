@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.status import DossierStatus as S
+from shared.contracts.status import DossierStatus as S
 
 
 class Role(StrEnum):

@@ -12,8 +12,8 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from shared.db import ensure_database
-from shared.settings import with_database
+from shared.runtime.db import ensure_database
+from shared.runtime.settings import with_database
 
 PARTITIONS = 6  # as the system's topics
 MESSAGE = b"x" * 1024  # about one envelope

@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from shared.portal_client import kafka_record, signed_request
-from shared.topics import PORTAL_SUBMISSIONS
+from shared.contracts.topics import PORTAL_SUBMISSIONS
+from shared.portal.client import kafka_record, signed_request
 from tests.bench.submissions import SubmissionFactory
 
 Record = list[Any]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from shared.settings import with_database
+from shared.runtime.settings import with_database
 from tests.bench.stack import SERVICES
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.topics import DOSSIER_EVENTS, portal_receipts
+from shared.contracts.topics import DOSSIER_EVENTS, portal_receipts
 from tests.bench.department import DepartmentClient
 
 

@@ -19,8 +19,8 @@ import psutil
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from shared.events import Envelope
-from shared.portal_client import signed_request
+from shared.contracts.events import Envelope
+from shared.portal.client import signed_request
 from tests.support import wait_until
 
 pytestmark = pytest.mark.e2e

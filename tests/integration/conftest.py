@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from shared.db import ensure_database
-from shared.settings import with_database
+from shared.runtime.db import ensure_database
+from shared.runtime.settings import with_database
 
 
 @pytest.fixture

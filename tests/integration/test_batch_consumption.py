@@ -19,13 +19,13 @@ from services.intake.bootstrap import SPEC as INTAKE
 from services.intake.bootstrap import build_deps
 from services.intake.ingress import PortalIngress
 from services.intake.settings import IntakeSettings
-from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
-from shared.events import DossierProcessingStarted, Envelope
-from shared.messaging import EventConsumer, provision_topics
-from shared.portal_auth import signed_headers
-from shared.portal_client import kafka_record
-from shared.settings import ServiceSettings
-from shared.topics import PORTAL_SUBMISSIONS, dead_letter, portal_receipts
+from shared.contracts.events import DossierProcessingStarted, Envelope
+from shared.contracts.topics import PORTAL_SUBMISSIONS, dead_letter, portal_receipts
+from shared.portal.auth import signed_headers
+from shared.portal.client import kafka_record
+from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
+from shared.runtime.messaging import EventConsumer, provision_topics
+from shared.runtime.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration
 

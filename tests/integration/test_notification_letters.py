@@ -16,8 +16,7 @@ from deploy.local.smtp_sink import SmtpSink
 from services.notification.handlers import on_dossier_submitted, send_pending_emails
 from services.notification.letters import LETTERS
 from services.notification.mailer import Mailer
-from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
-from shared.events import (
+from shared.contracts.events import (
     Applicant,
     DossierApologyIssued,
     DossierSubmitted,
@@ -26,7 +25,8 @@ from shared.events import (
     Event,
     SupplementRequested,
 )
-from shared.outbox import UnitOfWork
+from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
+from shared.runtime.outbox import UnitOfWork
 from tests.support import RecordingSmtpServer, free_port, smtp_server
 
 pytestmark = pytest.mark.integration
@@ -49,7 +49,7 @@ def sink(tmp_path: Path):
 
 
 async def _handle(pool, handler, event: Event, envelope: Envelope) -> None:
-    async with UnitOfWork(pool) as uow:
+    async with UnitOfWork(pool, producer="test") as uow:
         await handler(event, envelope, uow)
         await uow.commit()
 

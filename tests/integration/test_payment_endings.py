@@ -21,9 +21,7 @@ from services.payment.endings import CAUSES, on_dossier_ended, on_dossier_submit
 from services.payment.gateway import PaymentGateway
 from services.payment.handlers import collect_due_payments, on_dossier_accepted
 from services.payment.refunds import collect_due_refunds
-from shared.catalog import Catalog, load_catalog
-from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
-from shared.events import (
+from shared.contracts.events import (
     Applicant,
     DossierAccepted,
     DossierProcessingStopped,
@@ -33,9 +31,11 @@ from shared.events import (
     Event,
     PaymentRefunded,
 )
-from shared.messaging import EventConsumer
-from shared.status import DossierStatus
-from shared.topics import DOSSIER_EVENTS
+from shared.contracts.status import DossierStatus
+from shared.contracts.topics import DOSSIER_EVENTS
+from shared.reference.catalog import Catalog, load_catalog
+from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
+from shared.runtime.messaging import EventConsumer
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).parents[2] / "services" / "payment" / "migrations"

@@ -14,9 +14,9 @@ from deploy.local.smtp_sink import SmtpSink
 from services.notification.handlers import send_pending_emails
 from services.notification.mailer import Mailer
 from services.notification.refunds import on_payment_refunded
-from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
-from shared.events import Envelope, PaymentRefunded
-from shared.outbox import UnitOfWork
+from shared.contracts.events import Envelope, PaymentRefunded
+from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
+from shared.runtime.outbox import UnitOfWork
 from tests.support import free_port
 
 pytestmark = pytest.mark.integration
@@ -46,7 +46,7 @@ async def test_a_refund_is_told_to_the_citizen_once(pool, tmp_path: Path) -> Non
     envelope = Envelope.wrap(refunded, dossier_id=dossier_id, producer="payment",
                              dossier_code=CODE)
     for _ in range(2):  # redelivered: still one email
-        async with UnitOfWork(pool) as uow:
+        async with UnitOfWork(pool, producer="test") as uow:
             await on_payment_refunded(refunded, envelope, uow)
             await uow.commit()
 

@@ -10,11 +10,17 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
 
-from shared.db import SHARED_MIGRATIONS, MigrationError, create_pool, migrate, migration_files
-from shared.events import DossierProcessingStarted, Envelope
-from shared.messaging import EventConsumer, PermanentError, provision_topics, publisher
-from shared.outbox import OutboxRelay, UnitOfWork
-from shared.settings import ServiceSettings
+from shared.contracts.events import DossierProcessingStarted, Envelope
+from shared.runtime.db import (
+    SHARED_MIGRATIONS,
+    MigrationError,
+    create_pool,
+    migrate,
+    migration_files,
+)
+from shared.runtime.messaging import EventConsumer, PermanentError, provision_topics, publisher
+from shared.runtime.outbox import OutboxRelay, UnitOfWork
+from shared.runtime.settings import ServiceSettings
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -95,7 +101,7 @@ async def test_a_changed_migration_is_refused(database_url: str, tmp_path) -> No
 
 async def test_events_are_not_recorded_when_the_transaction_rolls_back(pool) -> None:
     with pytest.raises(RuntimeError):
-        async with UnitOfWork(pool) as uow:
+        async with UnitOfWork(pool, producer="test") as uow:
             await uow.record("anything", _envelope(uuid.uuid4(), 1))
             raise RuntimeError("the use case failed")
     assert await pool.fetchval("SELECT count(*) FROM outbox_message") == 0
@@ -112,7 +118,7 @@ async def test_relay_survives_a_crash_between_publish_and_mark_and_inbox_dedups(
     topic = await _new_topic(kafka_bootstrap)
     dossier_id = uuid.uuid4()
     envelopes = [_envelope(dossier_id, n) for n in range(3)]
-    async with UnitOfWork(pool) as uow:
+    async with UnitOfWork(pool, producer="test") as uow:
         for envelope in envelopes:
             await uow.record(topic, envelope)
         await uow.commit()
@@ -212,10 +218,10 @@ async def test_failing_and_malformed_messages_are_dead_lettered_and_the_stream_f
 
 async def test_inbox_ignores_a_redelivered_event(pool) -> None:
     event_id = uuid.uuid4()
-    async with UnitOfWork(pool) as uow:
+    async with UnitOfWork(pool, producer="test") as uow:
         assert await uow.claim("c", event_id)
         await uow.commit()
-    async with UnitOfWork(pool) as uow:
+    async with UnitOfWork(pool, producer="test") as uow:
         assert not await uow.claim("c", event_id)
         assert await uow.claim("another consumer", event_id)
 
@@ -227,7 +233,7 @@ async def test_migrations_make_the_outbox_notify(database_url: str) -> None:
     await conn.add_listener("outbox_message", lambda *_: got.set())
     pool = await create_pool(database_url)
     try:
-        async with UnitOfWork(pool) as uow:
+        async with UnitOfWork(pool, producer="test") as uow:
             await uow.record("t", _envelope(uuid.uuid4(), 1))
             await uow.commit()
         async with asyncio.timeout(5):

@@ -17,10 +17,10 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from services.intake.bootstrap import SPEC
 from services.intake.settings import IntakeSettings
-from shared.portal_auth import signed_headers
-from shared.portal_client import kafka_record
-from shared.service import build_app
-from shared.topics import PORTAL_SUBMISSIONS, dead_letter, portal_receipts
+from shared.contracts.topics import PORTAL_SUBMISSIONS, dead_letter, portal_receipts
+from shared.portal.auth import signed_headers
+from shared.portal.client import kafka_record
+from shared.runtime.service import build_app
 
 pytestmark = pytest.mark.integration
 SECRET = "kafka-portal-secret-0001"  # noqa: S105 - a test portal's key
@@ -41,7 +41,7 @@ async def portal(postgres_url: str, kafka_bootstrap: str, tmp_path_factory
     # This intake publishes real events on the session's broker, where the end-to-end stack
     # later reads from the start: a catalog of its own agency code keeps its dossier codes
     # from colliding with that stack's.
-    pilot = files("shared.data.catalog").joinpath("vinh-thanh-2024.yaml").read_text("utf-8")
+    pilot = (files("shared.reference.data.catalog") / "vinh-thanh-2024.yaml").read_text("utf-8")
     catalog = tmp_path_factory.mktemp("catalog") / "test-agency.yaml"
     catalog.write_text(pilot.replace("\n  code: VTH\n", "\n  code: TST\n", 1), "utf-8")
     app = build_app(SPEC, settings)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from shared.catalog import (
+from shared.reference.catalog import (
     Catalog,
     CatalogError,
     CatalogVersion,
@@ -21,7 +21,7 @@ from shared.catalog import (
     load_catalog,
     parse_catalog,
 )
-from shared.workdays import BUSINESS_TZ
+from shared.reference.workdays import BUSINESS_TZ
 
 # Every national code the reference list marks ✅ or ◐ (copied from
 # district-procedures.md); a code outside this list would be an invented one.
@@ -54,7 +54,7 @@ def pilot() -> Catalog:
 
 @pytest.fixture(scope="module")
 def pilot_text() -> str:
-    return (files("shared.data.catalog") / f"{PILOT}.yaml").read_text(encoding="utf-8")
+    return (files("shared.reference.data.catalog") / f"{PILOT}.yaml").read_text(encoding="utf-8")
 
 
 def all_versions() -> list[CatalogVersion]:
@@ -73,7 +73,8 @@ def test_environment_selects_the_data_set(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("CATALOG_PATH", raising=False)
     monkeypatch.setenv("CATALOG_DATASET", "ninh-kieu-2025")
     assert load_catalog().dataset == "ninh-kieu-2025"
-    monkeypatch.setenv("CATALOG_PATH", str(files("shared.data.catalog") / f"{PILOT}.yaml"))
+    monkeypatch.setenv("CATALOG_PATH",
+                       str(files("shared.reference.data.catalog") / f"{PILOT}.yaml"))
     assert load_catalog().dataset == PILOT
     with pytest.raises(CatalogError, match="unknown catalog data set"):
         load_catalog("no-such-agency")
@@ -252,7 +253,7 @@ def test_the_shipped_text_parses(pilot_text: str, pilot: Catalog) -> None:
 
 
 def test_a_procedure_may_do_without_a_separate_approver() -> None:
-    from shared.catalog import load_catalog
+    from shared.reference.catalog import load_catalog
 
     ward = load_catalog("ninh-kieu-2025").active(datetime(2025, 8, 1, tzinfo=UTC))
     school_transfer = ward.procedure("2.002481")

@@ -25,8 +25,8 @@ import jsonschema
 import pytest
 import yaml
 
-from shared.settings import SERVICE_PORTS
-from shared.topics import portal_receipts, system_topics
+from shared.contracts.topics import portal_receipts, system_topics
+from shared.runtime.settings import SERVICE_PORTS
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -202,7 +202,7 @@ def test_processing_can_be_scaled(services):
 
 
 def test_every_system_topic_is_provisioned_explicitly():
-    from shared.catalog import load_catalog
+    from shared.reference.catalog import load_catalog
 
     catalog = load_catalog()
     provisioned = provisioned_topics()

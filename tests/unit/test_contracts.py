@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from deploy.contracts import asyncapi, documents
-from shared.events import EVENT_TYPES
+from shared.contracts.events import EVENT_TYPES
 
 
 def test_the_committed_contracts_match_the_code() -> None:
@@ -18,7 +18,7 @@ def test_every_event_is_published_on_a_channel_of_the_asyncapi_document() -> Non
     document = asyncapi()
     messages = json.dumps(document["components"]["schemas"])
     for name, model in EVENT_TYPES.items():
-        if model.__module__ != "shared.events":
+        if model.__module__ != "shared.contracts.events":
             continue
         assert f"{name}Envelope" in messages, name
         assert model.topic in document["channels"], (name, model.topic)

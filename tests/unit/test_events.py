@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from shared.events import DossierProcessingStarted, Envelope, PaymentRequested
-from shared.status import DossierStatus
+from shared.contracts.events import DossierProcessingStarted, Envelope, PaymentRequested
+from shared.contracts.status import DossierStatus
 
 
 def test_an_envelope_round_trips_through_json_and_gives_back_the_typed_event() -> None:

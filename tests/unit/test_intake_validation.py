@@ -12,7 +12,7 @@ from services.intake.contracts import SubmitDossier
 from services.intake.domain import SubmissionRefused, fingerprint
 from services.intake.parsing import Part, Unreadable, parse_form, parse_json
 from services.intake.validation import Limits, check_submission, procedure_for
-from shared.catalog import load_catalog
+from shared.reference.catalog import load_catalog
 
 PDF = b"%PDF-1.4\n% test\n"
 PILOT = load_catalog("vinh-thanh-2024").versions[-1]

@@ -3,7 +3,7 @@ import logging
 
 import structlog
 
-from shared.logging import configure_logging, mask_email, mask_identity_numbers
+from shared.runtime.logging import configure_logging, mask_email, mask_identity_numbers
 
 
 def test_identity_numbers_are_masked_wherever_they_appear() -> None:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from deploy.sandbox import payment as sandbox
-from shared.catalog import load_catalog
+from shared.reference.catalog import load_catalog
 
 VERSION = load_catalog("vinh-thanh-2024").version("vinh-thanh-2024.1")
 

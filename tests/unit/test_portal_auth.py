@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.portal_auth import (
+from shared.portal.auth import (
     SignatureRefused,
     parse_portal_secrets,
     sign,

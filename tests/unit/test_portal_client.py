@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from shared.portal_auth import verify
-from shared.portal_client import kafka_record, main, signed_request
+from shared.portal.auth import verify
+from shared.portal.client import kafka_record, main, signed_request
 
 KEYS = {"dev-portal": ("dev-portal-secret",)}
 DOSSIER = {"portal_submission_id": "c-1", "applicant": {"full_name": "Nguyễn Thị Hoa"}}

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.processing.clock import resumed_due, sla_state
-from shared.status import DossierStatus as S
+from shared.contracts.status import DossierStatus as S
 from tests.unit.test_processing_domain import CAL, terms, vn
 
 moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 11, 30)).map(

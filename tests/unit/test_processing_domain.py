@@ -13,9 +13,9 @@ from services.processing.clock import Terms
 from services.processing.domain import Case
 from services.processing.trail import Actor
 from services.processing.workflow import ActionNotAllowed, InvalidAction, Role
-from shared.events import Applicant, DocumentRef, DossierSubmitted
-from shared.status import DossierStatus as S
-from shared.workdays import BUSINESS_TZ, WorkingCalendar
+from shared.contracts.events import Applicant, DocumentRef, DossierSubmitted
+from shared.contracts.status import DossierStatus as S
+from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar
 
 CAL = WorkingCalendar.default()
 INTAKE = Actor("tp.intake", Role.INTAKE)

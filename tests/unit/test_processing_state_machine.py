@@ -25,7 +25,7 @@ from services.processing.workflow import (
     Role,
     allowed_actions,
 )
-from shared.status import DossierStatus as S
+from shared.contracts.status import DossierStatus as S
 from tests.unit.test_processing_domain import CAL, RESULT, submitted, terms, vn
 
 DECIDED_OR_RETURNED = {S.DECIDED, S.RESULT_RETURNED}

@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from services.processing.workflow import Action, Role, Situation, allowed_actions, is_allowed
-from shared.status import DossierStatus as S
+from shared.contracts.status import DossierStatus as S
 
 IN, SP, AP = Role.INTAKE, Role.SPECIALIST, Role.APPROVER
 ANY = None  # the row holds whatever the value

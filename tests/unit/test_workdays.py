@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.workdays import BUSINESS_TZ, SlaClass, WorkingCalendar, classify
+from shared.reference.workdays import BUSINESS_TZ, SlaClass, WorkingCalendar, classify
 
 
 @pytest.fixture(scope="module")

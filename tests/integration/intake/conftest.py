@@ -13,10 +13,14 @@ from fastapi import FastAPI
 
 from services.intake.bootstrap import SPEC, build_deps
 from services.intake.settings import IntakeSettings
-from services.intake.tracking_api import TrackingLimiter
-from shared.db import SHARED_MIGRATIONS, create_pool, ensure_database, migrate, migration_files
-from shared.service import Runtime
-from shared.settings import with_database
+from shared.runtime.db import (
+    SHARED_MIGRATIONS,
+    create_pool,
+    ensure_database,
+    migrate,
+    migration_files,
+)
+from shared.runtime.settings import with_database
 from tests.integration.intake.support import SECRETS, Intake
 
 
@@ -33,14 +37,11 @@ async def intake(postgres_url: str, tmp_path_factory) -> AsyncIterator[Intake]:
         tracking_rate_limit="1000/minute", client_ip_header="X-Forwarded-For",
     )
     deps = build_deps(settings, pool)
-    runtime = Runtime(settings=settings, pool=pool, broker=None,  # type: ignore[arg-type]
-                      state={"deps": deps, "tracking_limiter": TrackingLimiter(
-                          settings.tracking_rate_limit, settings.client_ip_header)})
     app = FastAPI()
     for router in SPEC.routers:
         app.include_router(router)
-    app.state.runtime = runtime
+    app.state.deps = deps
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://intake") as http:
-        yield Intake(http, pool, deps, runtime)
+        yield Intake(http, pool, deps, app)
     await pool.close()

@@ -10,10 +10,10 @@ from typing import Any
 
 import asyncpg
 import httpx
+from fastapi import FastAPI
 
 from services.intake.handlers import IntakeDeps
-from shared.portal_client import signed_request
-from shared.service import Runtime
+from shared.portal.client import signed_request
 
 SECRETS = {"portal-a": "portal-a-secret-0001", "portal-b": "portal-b-secret-0001"}
 PDF = b"%PDF-1.4\n% Mot Cua test\n"
@@ -24,7 +24,7 @@ class Intake:
     http: httpx.AsyncClient
     pool: asyncpg.Pool
     deps: IntakeDeps
-    runtime: Runtime
+    app: FastAPI
 
     async def send(self, method: str, path: str, body: Any = None, *, portal: str = "portal-a",
                    files: dict[str, Path] | None = None) -> httpx.Response:

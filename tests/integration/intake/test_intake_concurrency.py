@@ -14,7 +14,7 @@ from services.intake.contracts import SubmitDossier
 from services.intake.handlers import submit_dossier
 from services.intake.parsing import parse_json
 from services.intake.settings import IntakeSettings
-from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
+from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
 
 pytestmark = pytest.mark.integration
 PDF = base64.b64encode(b"%PDF-1.4\n").decode()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from shared.portal_auth import signed_headers
+from shared.portal.auth import signed_headers
 from tests.integration.intake.support import (
     PDF,
     SECRETS,

@@ -6,14 +6,15 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from services.intake.timeline import record_in_timeline
-from shared.events import DossierAccepted, DossierDecided, Envelope, SupplementRequested
-from shared.outbox import UnitOfWork
-from shared.status import DossierStatus
+from shared.contracts.events import DossierAccepted, DossierDecided, Envelope, SupplementRequested
+from shared.contracts.status import DossierStatus
+from shared.runtime.outbox import UnitOfWork
 from tests.integration.intake.support import PDF, Intake, submission
 
 pytestmark = pytest.mark.integration
@@ -33,7 +34,7 @@ async def _registered(intake: Intake, **changes) -> tuple[str, uuid.UUID]:
 async def _processing_says(intake: Intake, dossier_id: uuid.UUID, event) -> None:
     envelope = Envelope.wrap(event, dossier_id=dossier_id, producer="processing",
                              dossier_code=event.dossier_code)
-    async with UnitOfWork(intake.pool) as uow:
+    async with UnitOfWork(intake.pool, producer="test") as uow:
         await record_in_timeline(event, envelope, uow)
         await uow.commit()
 
@@ -141,10 +142,10 @@ async def test_tracking_shows_status_dates_and_timeline_and_nothing_personal(
 
 
 async def test_tracking_is_rate_limited_per_client(intake: Intake) -> None:
-    limiter = intake.runtime.state["tracking_limiter"]
-    from services.intake.tracking_api import TrackingLimiter
+    from services.intake.limiter import TrackingLimiter
 
-    intake.runtime.state["tracking_limiter"] = TrackingLimiter("5/minute", "X-Forwarded-For")
+    intake.app.state.deps = replace(intake.deps, tracking_limiter=TrackingLimiter(
+        "5/minute", "X-Forwarded-For"))
     try:
         client_a = {"X-Forwarded-For": "203.0.113.7"}
         answers = [(await intake.http.get(f"/v1/track/VTH-000101-{n:04d}", headers=client_a))
@@ -156,4 +157,4 @@ async def test_tracking_is_rate_limited_per_client(intake: Intake) -> None:
                                       headers={"X-Forwarded-For": "198.51.100.2"})
         assert other.status_code == 404
     finally:
-        intake.runtime.state["tracking_limiter"] = limiter
+        intake.app.state.deps = intake.deps

@@ -5,6 +5,7 @@ write the outbox."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -16,8 +17,7 @@ from services.processing.bootstrap import SPEC
 from services.processing.deps import Deps
 from services.processing.officers import OfficerDirectory, TokenService
 from services.processing.queue_api import router as queue_router
-from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
-from shared.service import Runtime
+from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
 from tests.integration.processing.support import CALENDAR, CATALOG, SECRET, Clock
 
 
@@ -51,9 +51,7 @@ async def http(deps: Deps, officers: OfficerDirectory) -> AsyncIterator[httpx.As
     app = FastAPI()
     for router in (auth_router, queue_router, dossiers_router):
         app.include_router(router)
-    app.state.runtime = Runtime(settings=None, pool=deps.pool, broker=None,  # type: ignore[arg-type]
-                                state={"deps": deps, "officers": officers,
-                                       "tokens": TokenService(SECRET, 900)})
+    app.state.deps = replace(deps, officers=officers, tokens=TokenService(SECRET, 900))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://processing") as client:
         yield client

@@ -15,10 +15,10 @@ from services.processing.deps import Deps
 from services.processing.handlers import on_dossier_submitted
 from services.processing.officers import Officer, TokenService
 from services.processing.workflow import Role
-from shared.catalog import load_catalog
-from shared.events import Applicant, DossierSubmitted, Envelope
-from shared.outbox import UnitOfWork
-from shared.workdays import BUSINESS_TZ, WorkingCalendar
+from shared.contracts.events import Applicant, DossierSubmitted, Envelope
+from shared.reference.catalog import load_catalog
+from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar
+from shared.runtime.outbox import UnitOfWork
 
 CATALOG = load_catalog("vinh-thanh-2024")
 CALENDAR = WorkingCalendar.default()
@@ -73,7 +73,7 @@ def submission(procedure_code: str, received_at: datetime, *, name: str = "Nguyá
 async def submit(deps: Deps, procedure_code: str, **kwargs) -> str:
     """A dossier reaches processing as the consumer would deliver it; returns its code."""
     event, envelope = submission(procedure_code, deps.now(), **kwargs)
-    async with UnitOfWork(deps.pool) as uow:
+    async with UnitOfWork(deps.pool, producer="test") as uow:
         await on_dossier_submitted(deps, event, envelope, uow)
         await uow.commit()
     return event.dossier_code

@@ -13,7 +13,7 @@ import pytest
 
 from services.processing.officers import DEV_PASSWORD, Officer, TokenService
 from services.processing.workflow import Action, Role, Situation
-from shared.status import DossierStatus as S
+from shared.contracts.status import DossierStatus as S
 from tests.integration.processing.support import (
     BODIES,
     OTHER,

@@ -10,8 +10,8 @@ import pytest
 
 from services.processing import actions
 from services.processing.handlers import on_withdrawal_requested
-from shared.events import WithdrawalRequested
-from shared.outbox import UnitOfWork
+from shared.contracts.events import WithdrawalRequested
+from shared.runtime.outbox import UnitOfWork
 from tests.integration.processing.support import (
     OWN,
     act,
@@ -36,7 +36,7 @@ async def test_an_action_waits_for_a_transaction_holding_the_dossier_then_sees_i
     dossier_id = await pool.fetchval("SELECT id FROM dossier_case WHERE code = $1", code)
     _, envelope = submission("1.009995", deps.now())
     envelope = envelope.model_copy(update={"dossier_id": dossier_id, "dossier_code": code})
-    async with UnitOfWork(pool) as uow:  # the citizen's withdrawal, being handled
+    async with UnitOfWork(pool, producer="test") as uow:  # the citizen's withdrawal, being handled
         await on_withdrawal_requested(deps, WithdrawalRequested(
             dossier_code=code, reason="Thôi", requested_at=deps.now()),
                                       envelope, uow)

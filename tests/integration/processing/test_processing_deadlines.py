@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from services.processing.deadlines import scan_deadlines
-from shared.workdays import BUSINESS_TZ
+from shared.reference.workdays import BUSINESS_TZ
 from tests.integration.processing.support import (
     MONDAY,
     act,

@@ -17,15 +17,15 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from services.processing.bootstrap import SPEC
 from services.processing.settings import ProcessingSettings
-from shared.events import (
+from shared.contracts.events import (
     DocumentRef,
     Envelope,
     Event,
     SupplementProvided,
     WithdrawalRequested,
 )
-from shared.service import build_app
-from shared.topics import DOSSIER_EVENTS, dead_letter, department_work
+from shared.contracts.topics import DOSSIER_EVENTS, dead_letter, department_work
+from shared.runtime.service import build_app
 from tests.integration.processing.support import CALENDAR, submission
 from tests.support import wait_until
 

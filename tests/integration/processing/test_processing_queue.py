@@ -7,7 +7,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from shared.workdays import BUSINESS_TZ
+from shared.reference.workdays import BUSINESS_TZ
 from tests.integration.processing.support import (
     BODIES,
     MONDAY,

@@ -11,7 +11,7 @@ from services.processing import officer_work, repository
 from services.processing.changes import ConcurrentChange, save
 from services.processing.trail import Actor
 from services.processing.workflow import Role
-from shared.events import DocumentRef
+from shared.contracts.events import DocumentRef
 from tests.integration.processing.support import (
     OWN,
     PDF,

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import structlog
 
-from shared.settings import with_database
+from shared.runtime.settings import with_database
 
 log = structlog.get_logger(__name__)
 

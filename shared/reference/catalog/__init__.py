@@ -1,12 +1,12 @@
 """The procedure catalog: agencies, departments and procedures as versioned data.
 
-The data lives in YAML under ``shared/data/catalog/``; a new organisation (for example a
+The data lives in YAML under ``shared/reference/data/catalog/``; a new organisation (for example a
 commune after the July 2025 reform) is a new data file, never new code.
 """
 
 from __future__ import annotations
 
-from shared.catalog.catalog import (
+from shared.reference.catalog.catalog import (
     DEFAULT_DATASET,
     Catalog,
     available_datasets,
@@ -14,8 +14,8 @@ from shared.catalog.catalog import (
     load_catalog_file,
     parse_catalog,
 )
-from shared.catalog.errors import CatalogError, UnknownVersionError
-from shared.catalog.model import (
+from shared.reference.catalog.errors import CatalogError, UnknownVersionError
+from shared.reference.catalog.model import (
     Agency,
     CatalogVersion,
     Department,

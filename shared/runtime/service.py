@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,21 @@ import asyncpg
 import structlog
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared.db import SHARED_MIGRATIONS, create_pool, ensure_database, migrate, migration_files
-from shared.events import Event
-from shared.logging import configure_logging
-from shared.messaging import (
+from shared.contracts.events import Event
+from shared.contracts.topics import system_topics
+from shared.runtime.db import (
+    SHARED_MIGRATIONS,
+    create_pool,
+    ensure_database,
+    migrate,
+    migration_files,
+)
+from shared.runtime.logging import configure_logging
+from shared.runtime.messaging import (
     EventConsumer,
     Handler,
     make_broker,
@@ -34,39 +43,53 @@ from shared.messaging import (
     provision_topics,
     start_subscribers_together,
 )
-from shared.outbox import OutboxRelay
-from shared.settings import ServiceSettings
-from shared.topics import system_topics
+from shared.runtime.outbox import OutboxRelay, Transactions
+from shared.runtime.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
 
-@dataclass
-class Runtime:
-    """The live parts of a running service, handed to routes and start-up hooks."""
+@dataclass(frozen=True)
+class Platform:
+    """What the runtime hands a service's composition root: its settings, its database pool,
+    the broker, and its way into a unit of work (with the service's producer name bound)."""
 
     settings: Any
     pool: asyncpg.Pool
     broker: KafkaBroker
-    state: dict[str, Any] = field(default_factory=dict)
+    transactions: Transactions
 
 
-@dataclass
+Assemble = Callable[[Platform], AbstractAsyncContextManager[Any]]
+"""A composition root: builds the service's typed, frozen dependencies, holding any client
+it opens (an HTTP client, a mailer) for the life of the service."""
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
+    """A service as data: what it subscribes to, serves and runs, given its dependencies.
+
+    ``subscriptions``, ``background`` jobs and the HTTP routes all receive the one
+    dependencies object ``assemble`` built (routes through the service's own typed
+    dependency on :func:`deps_of`). ``errors`` maps each domain exception to its HTTP status,
+    once for the whole app; the response carries the exception's message as ``detail``."""
+
     name: str
     title: str
     migrations: Path
-    subscriptions: Callable[[Runtime], Mapping[str, Mapping[type[Event], Handler]]]
+    assemble: Assemble
+    subscriptions: Callable[[Any], Mapping[str, Mapping[type[Event], Handler]]] = (
+        lambda deps: {})
     routers: Sequence[APIRouter] = ()
-    on_start: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
-    background: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    background: Sequence[Callable[[Any], Awaitable[None]]] = ()
+    errors: Mapping[type[Exception], int] = field(default_factory=dict)
     description: str = ""
     topics: Callable[[Any], list[str]] | None = None
 
 
 def default_topics(settings: Any) -> list[str]:
     """Every topic of the system: any service may be the first to start."""
-    from shared.catalog import load_catalog
+    from shared.reference.catalog import load_catalog
 
     departments = {code for v in load_catalog().versions for code in v.department_codes}
     return system_topics(sorted(departments))
@@ -80,12 +103,14 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         await migrate(url, migration_files(SHARED_MIGRATIONS, spec.migrations))
         pool = await create_pool(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         broker = make_broker(settings)
-        runtime = Runtime(settings=settings, pool=pool, broker=broker)
-        app.state.runtime = runtime
+        platform = Platform(settings=settings, pool=pool, broker=broker,
+                            transactions=Transactions(pool, spec.name))
+        app.state.platform = platform
         await provision_topics(settings, (spec.topics or default_topics)(settings))
-        for hook in spec.on_start:
-            await hook(runtime)
-        routes = spec.subscriptions(runtime)
+        assembled = spec.assemble(platform)
+        deps = await assembled.__aenter__()
+        app.state.deps = deps
+        routes = spec.subscriptions(deps)
         if routes:  # one group per service for all its topics; see EventConsumer
             EventConsumer(
                 group=spec.name,
@@ -106,7 +131,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             poll_interval_s=settings.outbox_poll_interval_s,
         )
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
-        tasks += [asyncio.create_task(job(runtime)) for job in spec.background]
+        tasks += [asyncio.create_task(job(deps)) for job in spec.background]
         log.info("service started", http_port=settings.http_port)
         try:
             yield
@@ -117,28 +142,31 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await relay_producer.stop()  # sends what the relay queued before it stopped
+            await assembled.__aexit__(None, None, None)
             await pool.close()
             log.info("service stopped")
 
     app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan)
+    for error_type, status in spec.errors.items():
+        app.add_exception_handler(error_type, _answer_with(status))
     app.include_router(health_router())
     for router in spec.routers:
         app.include_router(router)
     return app
 
 
-def runtime_of(request: Request) -> Runtime:
-    """The running service's parts, read from a request (inside a dependency of one's own:
-    each dependency FastAPI resolves costs a resolution)."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+def _answer_with(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def answer(request: Request, error: Exception) -> JSONResponse:
+        return JSONResponse(status_code=status, content={"detail": str(error)})
+
+    return answer
 
 
-async def get_runtime(request: Request) -> Runtime:
-    """FastAPI dependency: the running service's parts. A coroutine, as every dependency built
-    on it must be: FastAPI runs a plain ``def`` dependency on a worker thread, a thread hop
-    per request for a dictionary lookup."""
-    return runtime_of(request)
+def deps_of(request: Request) -> Any:
+    """The dependencies the composition root built; each service wraps this in a typed
+    FastAPI dependency of its own (a coroutine: FastAPI runs a plain ``def`` dependency on a
+    worker thread, a thread hop per request for an attribute lookup)."""
+    return request.app.state.deps
 
 
 def health_router() -> APIRouter:
@@ -150,8 +178,8 @@ def health_router() -> APIRouter:
 
     @router.get("/readyz", summary="Readiness: database and broker reachable")
     async def readyz(request: Request, response: Response) -> dict[str, Any]:
-        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
-        checks = await readiness(runtime)
+        platform: Platform | None = getattr(request.app.state, "platform", None)
+        checks = await readiness(platform)
         if not all(checks.values()):
             response.status_code = 503
         return {"status": "ready" if all(checks.values()) else "not ready", "checks": checks}
@@ -163,7 +191,7 @@ def health_router() -> APIRouter:
     return router
 
 
-async def readiness(runtime: Runtime | None) -> dict[str, bool]:
+async def readiness(runtime: Platform | None) -> dict[str, bool]:
     if runtime is None:
         return {"database": False, "broker": False}
     checks = {"database": False, "broker": False}

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.status import DossierStatus
+from shared.contracts.status import DossierStatus
 
 E = TypeVar("E", bound="Event")
 
@@ -37,6 +37,10 @@ class Event(BaseModel):
     @classmethod
     def type_name(cls) -> str:
         return cls.__name__
+
+    def topic_name(self) -> str:
+        """The topic this event is published on: ``topic`` with its fields filled in."""
+        return self.topic.format_map(self.__dict__) if "{" in self.topic else self.topic
 
 
 class Envelope(BaseModel):

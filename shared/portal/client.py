@@ -1,6 +1,6 @@
 """A portal's client for intake, and the ``mot-cua-portal`` command that wraps it.
 
-Every request is signed (``shared.portal_auth``). The defaults are the development portal of
+Every request is signed (``shared.portal.auth``). The defaults are the development portal of
 ``make run``; set ``MOT_CUA_INTAKE_URL``, ``MOT_CUA_PORTAL_ID`` and ``MOT_CUA_PORTAL_SECRET``
 (or the options) for another one. Examples::
 
@@ -26,8 +26,8 @@ from typing import Any
 
 import httpx
 
-from shared.portal_auth import signed_headers
-from shared.topics import PORTAL_SUBMISSIONS, portal_receipts
+from shared.contracts.topics import PORTAL_SUBMISSIONS, portal_receipts
+from shared.portal.auth import signed_headers
 
 
 def signed_request(method: str, url: str | httpx.URL, portal_id: str, secret: str, *,

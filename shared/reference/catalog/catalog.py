@@ -8,10 +8,10 @@ from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
-from shared.catalog.errors import CatalogError, UnknownVersionError
-from shared.catalog.loader import DatasetFile, parse_dataset, read_dataset
-from shared.catalog.model import CatalogVersion
-from shared.workdays import BUSINESS_TZ
+from shared.reference.catalog.errors import CatalogError, UnknownVersionError
+from shared.reference.catalog.loader import DatasetFile, parse_dataset, read_dataset
+from shared.reference.catalog.model import CatalogVersion
+from shared.reference.workdays import BUSINESS_TZ
 
 DEFAULT_DATASET = "vinh-thanh-2024"
 
@@ -54,10 +54,11 @@ class Catalog:
 
 
 def available_datasets() -> list[str]:
-    """Names of the data sets shipped with the code (``shared/data/catalog/<name>.yaml``)."""
+    """Names of the data sets shipped with the code
+    (``shared/reference/data/catalog/<name>.yaml``)."""
     return sorted(
         entry.name.removesuffix(".yaml")
-        for entry in files("shared.data.catalog").iterdir()
+        for entry in files("shared.reference.data.catalog").iterdir()
         if entry.name.endswith(".yaml")
     )
 
@@ -75,7 +76,7 @@ def load_catalog(dataset: str | None = None) -> Catalog:
     if dataset not in available_datasets():
         known = ", ".join(available_datasets())
         raise CatalogError(f"unknown catalog data set {dataset!r} (shipped: {known})")
-    return load_catalog_file(Path(str(files("shared.data.catalog") / f"{dataset}.yaml")))
+    return load_catalog_file(Path(str(files("shared.reference.data.catalog") / f"{dataset}.yaml")))
 
 
 def load_catalog_file(path: Path) -> Catalog:

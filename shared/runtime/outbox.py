@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from shared.events import Envelope
+from shared.contracts.events import Envelope, Event
 
 log = structlog.get_logger(__name__)
 
@@ -30,11 +30,13 @@ Publish = Callable[[str, bytes, bytes, dict[str, str]], Awaitable["asyncio.Futur
 """``publish(topic, key, value, headers)`` → a future settled when the broker acknowledges."""
 
 
-def outbox_row(topic: str, envelope: Envelope, *, key: uuid.UUID | None = None
-               ) -> tuple[uuid.UUID, str, str, bytes, dict[str, str]]:
+OutboxRow = tuple[uuid.UUID, str, str, bytes, dict[str, str]]
+
+
+def outbox_row(topic: str, envelope: Envelope, *, key: uuid.UUID | None = None) -> OutboxRow:
     """``(event_id, topic, key, payload, headers)`` of the outbox row of an event, as the
     relay reads it: keyed by the dossier unless told otherwise, the envelope as JSON, its
-    type in the headers. For a writer that inserts its rows in a statement of its own."""
+    type in the headers."""
     return (
         envelope.event_id,
         topic,
@@ -45,12 +47,21 @@ def outbox_row(topic: str, envelope: Envelope, *, key: uuid.UUID | None = None
 
 
 class UnitOfWork:
-    """``async with UnitOfWork(pool) as uow:`` … ``await uow.commit()``; rolls back otherwise."""
+    """``async with UnitOfWork(pool, producer=...) as uow:`` … ``await uow.commit()``; rolls
+    back otherwise.
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    Events leave through :meth:`emit`: the topic comes from the event's class, the producer is
+    the service's (bound once, by :class:`Transactions`), and correlation and causation come
+    from the message being handled (``cause``), which the shared consumer sets per message.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, producer: str,
+                 cause: Envelope | None = None) -> None:
         self._pool = pool
+        self.producer = producer
+        self.cause = cause
         self._committed = False
-        self._recorded: list[tuple[Any, ...]] = []
+        self._recorded: list[OutboxRow] = []
 
     async def __aenter__(self) -> UnitOfWork:
         self._conn_cm = self._pool.acquire()
@@ -73,17 +84,54 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         if self._recorded:
-            # Written in one round trip, in the order recorded, inside the transaction.
+            # Written in one round trip, in the order emitted, inside the transaction.
             await self.conn.executemany(_INSERT_OUTBOX, self._recorded)
             self._recorded.clear()
         await self._tx.commit()
         self._committed = True
 
-    async def record(self, topic: str, envelope: Envelope, *, key: uuid.UUID | None = None) -> None:
-        """Add an event to the outbox, in this transaction. Key defaults to the dossier id.
+    def emit(
+        self,
+        event: Event,
+        *,
+        dossier_id: uuid.UUID | None = None,
+        dossier_code: str | None = None,
+        correlation_id: uuid.UUID | None = None,
+        causation_id: uuid.UUID | None = None,
+        key: uuid.UUID | None = None,
+    ) -> Envelope:
+        """Add ``event`` to the outbox of this transaction, on its class's topic, keyed by its
+        dossier. Without a message being handled (a drain, an HTTP request), name the dossier
+        and, where the effect was caused by an event, its correlation and causation ids.
 
-        The row is written at :meth:`commit`, with every other event of the transaction."""
+        The row is written at :meth:`commit` (or by :meth:`take_rows`' caller)."""
+        cause = self.cause
+        if dossier_id is None:
+            if cause is None:
+                raise ValueError(f"{event.type_name()} needs a dossier_id: nothing is handled")
+            dossier_id = cause.dossier_id
+        envelope = Envelope.wrap(
+            event,
+            dossier_id=dossier_id,
+            producer=self.producer,
+            dossier_code=dossier_code or getattr(event, "dossier_code", None),
+            caused_by=cause if correlation_id is None and causation_id is None else None,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
+        self._recorded.append(outbox_row(event.topic_name(), envelope, key=key))
+        return envelope
+
+    async def record(self, topic: str, envelope: Envelope, *, key: uuid.UUID | None = None) -> None:
+        """Transitional: add a hand-built envelope to the outbox (being replaced by emit)."""
         self._recorded.append(outbox_row(topic, envelope, key=key))
+
+    def take_rows(self) -> list[OutboxRow]:
+        """The rows emitted and not yet written, handed to a writer that inserts them in a
+        statement of its own (processing's single-statement transition); they are then not
+        written again at commit."""
+        rows, self._recorded = self._recorded, []
+        return rows
 
     async def claim(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Record ``event_id`` as processed by ``consumer``; False when it already was."""
@@ -98,6 +146,18 @@ class UnitOfWork:
             list(dict.fromkeys(event_ids)),
         )
         return {row["event_id"] for row in rows}
+
+
+class Transactions:
+    """The service's way into a unit of work, with its producer name bound once:
+    ``async with deps.transactions() as uow``."""
+
+    def __init__(self, pool: asyncpg.Pool, producer: str) -> None:
+        self.pool = pool
+        self.producer = producer
+
+    def __call__(self, cause: Envelope | None = None) -> UnitOfWork:
+        return UnitOfWork(self.pool, producer=self.producer, cause=cause)
 
 
 class OutboxRelay:

@@ -31,10 +31,10 @@ from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
 from pydantic import ValidationError
 
-from shared.events import Envelope, Event
-from shared.outbox import UnitOfWork
-from shared.settings import ServiceSettings
-from shared.topics import dead_letter
+from shared.contracts.events import Envelope, Event
+from shared.contracts.topics import dead_letter
+from shared.runtime.outbox import UnitOfWork
+from shared.runtime.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -249,7 +249,7 @@ class EventConsumer:
             await self.process(record.value, record)
 
     async def _handle_together(self, batch: list[tuple[Any, Envelope, Handler]]) -> None:
-        async with UnitOfWork(self._pool) as uow:
+        async with UnitOfWork(self._pool, producer=self.group) as uow:
             by_topic: dict[str, list[uuid.UUID]] = {}
             for record, envelope, _ in batch:
                 by_topic.setdefault(record.topic, []).append(envelope.event_id)
@@ -263,6 +263,7 @@ class EventConsumer:
                     EVENTS_DUPLICATE.labels(name).inc()
                     continue
                 fresh.discard((record.topic, envelope.event_id))  # twice in a batch: once
+                uow.cause = envelope
                 with _logging_context(envelope):
                     await handler(_typed(envelope), envelope, uow)
                 handled.append((name, envelope))
@@ -298,7 +299,7 @@ class EventConsumer:
 
     async def _handle_once(self, name: str, handler: Handler, envelope: Envelope) -> None:
         event = _typed(envelope)
-        async with UnitOfWork(self._pool) as uow:
+        async with UnitOfWork(self._pool, producer=self.group, cause=envelope) as uow:
             if not await uow.claim(name, envelope.event_id):
                 EVENTS_DUPLICATE.labels(name).inc()
                 return

@@ -60,7 +60,7 @@ class WorkingCalendar:
     @classmethod
     def default(cls) -> WorkingCalendar:
         """The shipped override file, or the one ``CALENDAR_OVERRIDES`` names (cached)."""
-        shipped = files("shared.data.calendar") / "overrides.yaml"
+        shipped = files("shared.reference.data.calendar") / "overrides.yaml"
         return _calendar_for(os.environ.get("CALENDAR_OVERRIDES") or str(shipped))
 
     @classmethod

@@ -14,8 +14,8 @@ from typing import Any, Self
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from shared.catalog.errors import CatalogError
-from shared.catalog.model import CatalogVersion, FrozenModel
+from shared.reference.catalog.errors import CatalogError
+from shared.reference.catalog.model import CatalogVersion, FrozenModel
 
 Raw = dict[str, Any]
 

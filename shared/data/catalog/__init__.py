@@ -1,1 +1,0 @@
-"""Package data: shared/data/catalog (a package so that wheels ship its YAML files)."""

@@ -1,0 +1,1 @@
+"""The portal SDK: how a portal signs its requests and records, and a client that does it."""
