@@ -421,6 +421,32 @@ class PaymentRefunded(Event):
     cause: Literal["withdrawn", "refused_at_intake", "stopped"]
 
 
+class PaymentFailed(Event):
+    """The fee could not be collected: the gateway refused it for good, or every attempt was
+    used up. The dossier stays paused (awaiting its fee) until an officer or the citizen acts."""
+
+    topic: ClassVar[str] = "payment.events"
+    description_vi: ClassVar[str] = "Thanh toán phí, lệ phí không thành công"
+    dossier_code: str
+    payment_id: uuid.UUID
+    amount: Decimal
+    reason: str = Field(max_length=500)
+    attempts: int = Field(ge=1)
+
+
+class RefundFailed(Event):
+    """A refund could not be made: the payment's staff must refund by hand."""
+
+    topic: ClassVar[str] = "payment.events"
+    description_vi: ClassVar[str] = "Hoàn trả phí, lệ phí không thành công"
+    dossier_code: str
+    payment_id: uuid.UUID
+    refund_id: uuid.UUID
+    amount: Decimal
+    reason: str = Field(max_length=500)
+    attempts: int = Field(ge=1)
+
+
 # --- Postal return (topic postal.events) ------------------------------------------------------
 
 
@@ -442,6 +468,17 @@ class ShipmentDelivered(Event):
     delivered_at: AwareDatetime
 
 
+class ShipmentFailed(Event):
+    """The carrier did not take the result (refused, or every attempt used up)."""
+
+    topic: ClassVar[str] = "postal.events"
+    description_vi: ClassVar[str] = "Không gửi được kết quả qua dịch vụ bưu chính"
+    dossier_code: str
+    shipment_id: uuid.UUID
+    reason: str = Field(max_length=500)
+    attempts: int = Field(ge=1)
+
+
 # --- Notifications (topic notification.events) ------------------------------------------------
 
 
@@ -452,6 +489,16 @@ class NotificationSent(Event):
     channel: Literal["email", "sms"]
     template: str
     recipient: str = Field(description="Masked address, never the full one.")
+
+
+class NotificationFailed(Event):
+    topic: ClassVar[str] = "notification.events"
+    description_vi: ClassVar[str] = "Không gửi được thông báo cho công dân"
+    dossier_code: str
+    channel: Literal["email", "sms"]
+    template: str
+    reason: str = Field(max_length=500)
+    attempts: int = Field(ge=1)
 
 
 def event_type_of(model: type[Event]) -> str:
