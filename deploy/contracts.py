@@ -20,8 +20,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from pydantic import BaseModel, Field, create_model
 
-from services.intake.contracts import SubmitDossier
-from services.intake.views import PortalReceipt
+from services.intake.schemas import PortalReceipt, SubmitDossier
 from shared.contracts.events import EVENT_TYPES, Envelope, Event
 from shared.contracts.topics import PORTAL_SUBMISSIONS, portal_receipts
 

@@ -5,55 +5,65 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-from services.intake.api import router as dossiers
-from services.intake.catalog_api import router as catalog
-from services.intake.documents import DocumentStore, LocalDocumentStore
-from services.intake.handlers import IntakeDeps
-from services.intake.ingress import PortalIngress
-from services.intake.limiter import TrackingLimiter
+import asyncpg
+from faststream.kafka import KafkaBroker
+
+from services.intake import consumers
+from services.intake.adapters.documents import DocumentNotFound, DocumentStore, LocalDocumentStore
+from services.intake.adapters.receipts import Receipts
+from services.intake.api.catalog import router as catalog
+from services.intake.api.dossiers import router as dossiers
+from services.intake.api.limiter import TrackingLimiter
+from services.intake.api.tracking import router as tracking
+from services.intake.deps import IntakeDeps
+from services.intake.domain import Conflict, DossierNotFound, SubmissionRefused
 from services.intake.settings import IntakeSettings
-from services.intake.timeline import record_in_timeline
-from services.intake.tracking_api import router as tracking
 from services.intake.validation import Limits
-from shared.contracts.events import Event
-from shared.contracts.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, portal_receipts
+from shared.contracts.topics import portal_receipts
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
+from shared.runtime.outbox import Transactions
 from shared.runtime.service import Platform, ServiceSpec, default_topics
+
+SERVICE = "intake"
+ERRORS: dict[type[Exception], int] = {
+    SubmissionRefused: 422,
+    Conflict: 409,
+    DossierNotFound: 404,
+    DocumentNotFound: 404,
+}
 
 
 def document_store(settings: IntakeSettings) -> DocumentStore:
     if settings.document_store == "s3":
-        from services.intake.document_s3 import S3DocumentStore  # boto3 loads only when used
+        from services.intake.adapters.document_s3 import (
+            S3DocumentStore,  # boto3 loads only when used
+        )
 
         return S3DocumentStore(settings.s3_bucket, prefix=settings.s3_prefix,
                                endpoint_url=settings.s3_endpoint_url, region=settings.s3_region)
     return LocalDocumentStore(settings.document_dir)
 
 
-def build_deps(settings: IntakeSettings, pool: Any) -> IntakeDeps:
+def build_deps(settings: IntakeSettings, pool: asyncpg.Pool, broker: KafkaBroker) -> IntakeDeps:
     return IntakeDeps(
         pool=pool,
+        transactions=Transactions(pool, SERVICE),
         catalog=load_catalog(),
         calendar=WorkingCalendar.default(),
         documents=document_store(settings),
         limits=Limits(settings.max_document_bytes, settings.max_dossier_bytes),
         portal_keys=settings.portal_keys(),
-        clock_skew_s=settings.portal_clock_skew_s,
         tracking_limiter=TrackingLimiter(settings.tracking_rate_limit, settings.client_ip_header),
+        receipts=Receipts(broker),
+        clock_skew_s=settings.portal_clock_skew_s,
     )
 
 
 @asynccontextmanager
 async def assemble(platform: Platform) -> AsyncIterator[IntakeDeps]:
-    settings: IntakeSettings = platform.settings
-    deps = build_deps(settings, platform.pool)
-    PortalIngress(deps, platform.broker, max_attempts=settings.consumer_max_attempts,
-                  backoff_s=settings.consumer_retry_backoff_s,
-                  fetch_wait_ms=settings.consumer_fetch_wait_ms).subscribe()
-    yield deps
+    yield build_deps(platform.settings, platform.pool, platform.broker)
 
 
 def topics(settings: IntakeSettings) -> list[str]:
@@ -61,19 +71,15 @@ def topics(settings: IntakeSettings) -> list[str]:
     return [*default_topics(settings), *(portal_receipts(p) for p in settings.portal_keys())]
 
 
-def subscriptions(deps: IntakeDeps) -> dict:
-    """Every event about a dossier, whoever produced it, joins the dossier's timeline."""
-    everything = {Event: record_in_timeline}
-    return {DOSSIER_EVENTS: everything, PAYMENT_EVENTS: everything, POSTAL_EVENTS: everything}
-
-
 SPEC = ServiceSpec(
-    name="intake",
+    name=SERVICE,
     title="Một Cửa — intake",
     description="Portals submit dossiers here (HTTP, signed; or Kafka); citizens track them.",
     migrations=Path(__file__).parent / "migrations",
     assemble=assemble,
-    subscriptions=subscriptions,
+    subscriptions=consumers.subscriptions,
+    consumers=consumers.consumers,
     routers=[dossiers, catalog, tracking],
+    errors=ERRORS,
     topics=topics,
 )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.intake.contracts import SubmitDossier
+from services.intake.schemas import SubmitDossier
 from shared.contracts.events import EVENT_TYPES
 from shared.contracts.status import DossierStatus
 
@@ -39,6 +39,10 @@ class SubmissionRefused(Exception):
         super().__init__("; ".join(reasons))
         self.reasons = reasons
 
+    @property
+    def detail(self) -> list[str]:
+        return self.reasons
+
 
 class Conflict(Exception):
     """The dossier's state, or an earlier request, does not allow this one (HTTP 409)."""
@@ -46,6 +50,20 @@ class Conflict(Exception):
     def __init__(self, message: str, status: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The dossier's status, when it is what refused the request."""
+        if not self.status:
+            return {}
+        return {"status": self.status, "status_label": DossierStatus(self.status).label_vi}
+
+
+class DossierNotFound(LookupError):
+    """No dossier of that code from this portal (another portal's does not exist for it)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no dossier {code!r} from this portal")
 
 
 def dossier_code(agency_code: str, business_date: date, number: int) -> str:

@@ -16,8 +16,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from services.intake.contracts import DocumentIn
 from services.intake.domain import DecodedDocument, SubmissionRefused
+from services.intake.schemas import DocumentIn
 
 M = TypeVar("M", bound=BaseModel)
 JSON_PART = "json"  # multipart: the part holding the JSON body (documents name their part)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -62,42 +62,43 @@ async def find_by_submission(
 
 
 async def insert_dossiers(
-    conn: asyncpg.Connection, dossiers: Sequence[tuple[DossierSubmitted, Envelope, str]]
+    conn: asyncpg.Connection, dossiers: Sequence[tuple[DossierSubmitted, uuid.UUID, str]]
 ) -> None:
-    """Insert ``(event, envelope, request fingerprint)`` dossiers with their documents."""
+    """Insert ``(event, dossier id, request fingerprint)`` dossiers with their documents."""
     await conn.executemany(
         """INSERT INTO dossier (id, code, portal, portal_submission_id, request_sha256,
                procedure_code, department_code, catalog_version, applicant, return_method,
                postal_address, fee, status, received_at, due_date, statutory_due_date,
                channel, submitted_by)
            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)""",
-        [(envelope.dossier_id, event.dossier_code, event.portal, event.portal_submission_id,
+        [(dossier_id, event.dossier_code, event.portal, event.portal_submission_id,
           request_sha256, event.procedure_code, event.department_code, event.catalog_version,
           event.applicant.model_dump(), event.return_method, event.postal_address, event.fee,
           event.status.value, event.received_at, event.due_date, event.statutory_due_date,
           event.channel,
           event.submitted_by.model_dump() if event.submitted_by else {"kind": "citizen"})
-         for event, envelope, request_sha256 in dossiers],
+         for event, dossier_id, request_sha256 in dossiers],
     )
     await conn.executemany(
         """INSERT INTO dossier_document
                (dossier_id, position, kind, filename, content_type, size, sha256)
            VALUES ($1,$2,$3,$4,$5,$6,$7)""",
-        [(envelope.dossier_id, i, d.kind, d.filename, d.content_type, d.size, d.sha256)
-         for event, envelope, _ in dossiers for i, d in enumerate(event.documents)],
+        [(dossier_id, i, d.kind, d.filename, d.content_type, d.size, d.sha256)
+         for event, dossier_id, _ in dossiers for i, d in enumerate(event.documents)],
     )
 
 
 async def add_registrations_to_timeline(
-    conn: asyncpg.Connection, entries: Sequence[tuple[Envelope, str, dict[str, Any]]]
+    conn: asyncpg.Connection,
+    entries: Sequence[tuple[uuid.UUID, uuid.UUID, datetime, str, str, str, dict[str, Any]]],
 ) -> None:
-    """The first timeline entry of dossiers just inserted (with that status already)."""
+    """The first timeline entry of dossiers just inserted (with that status already):
+    ``(event_id, dossier_id, occurred_at, event_type, producer, status, detail)``."""
     await conn.executemany(
         """INSERT INTO dossier_timeline
                (event_id, dossier_id, occurred_at, event_type, producer, status, detail)
            VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-        [(envelope.event_id, envelope.dossier_id, envelope.occurred_at, envelope.event_type,
-          envelope.producer, status, detail) for envelope, status, detail in entries],
+        entries,
     )
 
 
@@ -162,3 +163,47 @@ async def has_document(conn: asyncpg.Connection, dossier_id: uuid.UUID, sha256: 
         sha256,
     )
     return bool(found)
+
+
+# --- The portal's requests on a registered dossier: supplements and withdrawal ----------------
+
+
+async def open_supplement_request(conn: asyncpg.Connection,
+                                  dossier_id: uuid.UUID) -> asyncpg.Record | None:
+    """The latest supplement request in the dossier's timeline (event id and detail)."""
+    return await conn.fetchrow(
+        """SELECT event_id, detail FROM dossier_timeline
+           WHERE dossier_id = $1 AND event_type = 'SupplementRequested'
+           ORDER BY occurred_at DESC, event_id DESC LIMIT 1""",
+        dossier_id,
+    )
+
+
+async def supplement_answering(conn: asyncpg.Connection,
+                               request_event_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT request_sha256, provided_at, documents FROM dossier_supplement
+           WHERE answers_event_id = $1""",
+        request_event_id,
+    )
+
+
+async def insert_supplement(conn: asyncpg.Connection, *, dossier_id: uuid.UUID,
+                            answers_event_id: uuid.UUID, event_id: uuid.UUID,
+                            request_sha256: str, provided_at: datetime,
+                            documents: list[dict[str, Any]]) -> None:
+    await conn.execute(
+        """INSERT INTO dossier_supplement
+               (answers_event_id, dossier_id, event_id, request_sha256, provided_at, documents)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        answers_event_id, dossier_id, event_id, request_sha256, provided_at, documents,
+    )
+
+
+async def mark_withdrawal_requested(conn: asyncpg.Connection, dossier_id: uuid.UUID,
+                                    requested_at: datetime, event_id: uuid.UUID) -> None:
+    await conn.execute(
+        """UPDATE dossier SET withdrawal_requested_at = $2, withdrawal_event_id = $3,
+               updated_at = now() WHERE id = $1""",
+        dossier_id, requested_at, event_id,
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from services.intake.contracts import SubmitDossier
 from services.intake.domain import DecodedDocument, SubmissionRefused
+from services.intake.schemas import SubmitDossier
 from shared.reference.catalog import CatalogVersion, DocumentRequirement, Procedure
 
 

@@ -20,7 +20,7 @@ from services.payment.settings import PaymentSettings
 from shared.contracts.events import DossierAccepted, DossierSubmitted, Event
 from shared.contracts.topics import DOSSIER_EVENTS
 from shared.reference.catalog import Catalog, load_catalog
-from shared.runtime.messaging import Handler
+from shared.runtime.dispatch import Handler
 from shared.runtime.service import Platform, ServiceSpec
 from shared.runtime.worker import drain_forever
 

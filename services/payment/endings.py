@@ -20,7 +20,7 @@ from shared.contracts.topics import PAYMENT_EVENTS
 from shared.reference.catalog import Catalog
 from shared.reference.catalog.errors import UnknownVersionError
 from shared.reference.catalog.model import Procedure, RefundCause
-from shared.runtime.messaging import PermanentError
+from shared.runtime.consumer import PermanentError
 from shared.runtime.outbox import UnitOfWork
 
 log = structlog.get_logger(__name__)

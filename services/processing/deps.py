@@ -12,7 +12,7 @@ from services.processing.clock import Terms, at_risk_until, business_date
 from services.processing.officers import OfficerDirectory, TokenService
 from shared.reference.catalog import Catalog, CatalogError
 from shared.reference.workdays import WorkingCalendar
-from shared.runtime.messaging import PermanentError
+from shared.runtime.consumer import PermanentError
 
 
 def _utc_now() -> datetime:

@@ -15,7 +15,7 @@ from shared.contracts.events import (
     SupplementProvided,
     WithdrawalRequested,
 )
-from shared.runtime.messaging import PermanentError
+from shared.runtime.consumer import PermanentError
 from shared.runtime.outbox import UnitOfWork
 
 

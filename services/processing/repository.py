@@ -14,7 +14,7 @@ from services.processing.trail import AuditEntry
 from services.processing.work_queue import fold
 from shared.contracts.events import Envelope
 from shared.contracts.status import DossierStatus
-from shared.runtime.messaging import PermanentError
+from shared.runtime.consumer import PermanentError
 from shared.runtime.outbox import outbox_row
 
 _STATE = ("department_code", "due_date", "received_at", "original_due_date",

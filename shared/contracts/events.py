@@ -69,9 +69,10 @@ class Envelope(BaseModel):
         occurred_at: datetime | None = None,
         correlation_id: uuid.UUID | None = None,
         causation_id: uuid.UUID | None = None,
+        event_id: uuid.UUID | None = None,
     ) -> Envelope:
         """Wrap ``event``; when it was caused by another event, keep its correlation."""
-        event_id = uuid.uuid4()
+        event_id = event_id or uuid.uuid4()
         if caused_by is not None:
             correlation_id = caused_by.correlation_id
             causation_id = caused_by.event_id

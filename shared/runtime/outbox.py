@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -99,10 +100,14 @@ class UnitOfWork:
         correlation_id: uuid.UUID | None = None,
         causation_id: uuid.UUID | None = None,
         key: uuid.UUID | None = None,
+        event_id: uuid.UUID | None = None,
+        occurred_at: datetime | None = None,
     ) -> Envelope:
         """Add ``event`` to the outbox of this transaction, on its class's topic, keyed by its
         dossier. Without a message being handled (a drain, an HTTP request), name the dossier
         and, where the effect was caused by an event, its correlation and causation ids.
+        ``event_id`` and ``occurred_at`` are for an event whose identity was fixed before
+        (intake writes a dossier's first timeline entry before the dossier is numbered).
 
         The row is written at :meth:`commit` (or by :meth:`take_rows`' caller)."""
         cause = self.cause
@@ -118,6 +123,8 @@ class UnitOfWork:
             caused_by=cause if correlation_id is None and causation_id is None else None,
             correlation_id=correlation_id,
             causation_id=causation_id,
+            event_id=event_id,
+            occurred_at=occurred_at,
         )
         self._recorded.append(outbox_row(event.topic_name(), envelope, key=key))
         return envelope

@@ -26,6 +26,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.contracts.events import Event
 from shared.contracts.topics import system_topics
+from shared.runtime.broker import (
+    make_broker,
+    make_relay_producer,
+    producer_publisher,
+    provision_topics,
+    start_subscribers_together,
+)
+from shared.runtime.consumer import Consumer, Subscription
 from shared.runtime.db import (
     SHARED_MIGRATIONS,
     create_pool,
@@ -33,16 +41,8 @@ from shared.runtime.db import (
     migrate,
     migration_files,
 )
+from shared.runtime.dispatch import EventDispatch, Handler
 from shared.runtime.logging import configure_logging
-from shared.runtime.messaging import (
-    EventConsumer,
-    Handler,
-    make_broker,
-    make_relay_producer,
-    producer_publisher,
-    provision_topics,
-    start_subscribers_together,
-)
 from shared.runtime.outbox import OutboxRelay, Transactions
 from shared.runtime.settings import ServiceSettings
 
@@ -69,10 +69,14 @@ it opens (an HTTP client, a mailer) for the life of the service."""
 class ServiceSpec:
     """A service as data: what it subscribes to, serves and runs, given its dependencies.
 
-    ``subscriptions``, ``background`` jobs and the HTTP routes all receive the one
+    ``subscriptions`` is the table topic -> event type -> handler; ``consumers`` adds
+    subscriptions with batch hooks of their own (intake's portal ingress).
+    ``subscriptions``, ``consumers``, ``background`` jobs and the HTTP routes all receive the one
     dependencies object ``assemble`` built (routes through the service's own typed
     dependency on :func:`deps_of`). ``errors`` maps each domain exception to its HTTP status,
-    once for the whole app; the response carries the exception's message as ``detail``."""
+    once for the whole app: the response's ``detail`` is the exception's ``detail`` attribute
+    (a list of reasons, say) or else its message, and an exception's ``fields`` mapping, if it
+    has one, adds to the body."""
 
     name: str
     title: str
@@ -80,11 +84,21 @@ class ServiceSpec:
     assemble: Assemble
     subscriptions: Callable[[Any], Mapping[str, Mapping[type[Event], Handler]]] = (
         lambda deps: {})
+    consumers: Callable[[Any], Sequence[Subscription[Any]]] = lambda deps: ()
     routers: Sequence[APIRouter] = ()
     background: Sequence[Callable[[Any], Awaitable[None]]] = ()
     errors: Mapping[type[Exception], int] = field(default_factory=dict)
     description: str = ""
     topics: Callable[[Any], list[str]] | None = None
+
+
+def subscriptions_of(spec: ServiceSpec, platform: Platform, deps: Any) -> list[Subscription[Any]]:
+    """The service's consumers: one group for all its event topics (see EventDispatch), named
+    after the service, and the subscriptions it declares with hooks of its own."""
+    routes = spec.subscriptions(deps)
+    events = ([Subscription(spec.name, EventDispatch(spec.name, routes, platform.transactions))]
+              if routes else [])
+    return [*events, *spec.consumers(deps)]
 
 
 def default_topics(settings: Any) -> list[str]:
@@ -110,17 +124,10 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         assembled = spec.assemble(platform)
         deps = await assembled.__aenter__()
         app.state.deps = deps
-        routes = spec.subscriptions(deps)
-        if routes:  # one group per service for all its topics; see EventConsumer
-            EventConsumer(
-                group=spec.name,
-                routes=routes,
-                pool=pool,
-                broker=broker,
-                max_attempts=settings.consumer_max_attempts,
-                backoff_s=settings.consumer_retry_backoff_s,
-                fetch_wait_ms=settings.consumer_fetch_wait_ms,
-            ).subscribe()
+        for subscription in subscriptions_of(spec, platform, deps):
+            Consumer(subscription, broker, max_attempts=settings.consumer_max_attempts,
+                     backoff_s=settings.consumer_retry_backoff_s,
+                     fetch_wait_ms=settings.consumer_fetch_wait_ms).subscribe()
         await start_subscribers_together(broker)
         relay_producer = make_relay_producer(settings)
         await relay_producer.start()
@@ -147,8 +154,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             log.info("service stopped")
 
     app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan)
-    for error_type, status in spec.errors.items():
-        app.add_exception_handler(error_type, _answer_with(status))
+    install_errors(app, spec.errors)
     app.include_router(health_router())
     for router in spec.routers:
         app.include_router(router)
@@ -157,9 +163,17 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
 def _answer_with(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def answer(request: Request, error: Exception) -> JSONResponse:
-        return JSONResponse(status_code=status, content={"detail": str(error)})
+        detail = getattr(error, "detail", None) or str(error)
+        return JSONResponse(status_code=status,
+                            content={"detail": detail, **getattr(error, "fields", {})})
 
     return answer
+
+
+def install_errors(app: FastAPI, errors: Mapping[type[Exception], int]) -> None:
+    """Answer each domain exception with its HTTP status, the same way on every route."""
+    for error_type, status in errors.items():
+        app.add_exception_handler(error_type, _answer_with(status))
 
 
 def deps_of(request: Request) -> Any:

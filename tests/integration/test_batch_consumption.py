@@ -17,15 +17,17 @@ from prometheus_client import REGISTRY
 
 from services.intake.bootstrap import SPEC as INTAKE
 from services.intake.bootstrap import build_deps
-from services.intake.ingress import PortalIngress
+from services.intake.ingress import ingress
 from services.intake.settings import IntakeSettings
 from shared.contracts.events import DossierProcessingStarted, Envelope
-from shared.contracts.topics import PORTAL_SUBMISSIONS, dead_letter, portal_receipts
+from shared.contracts.topics import dead_letter, portal_receipts
 from shared.portal.auth import signed_headers
 from shared.portal.client import kafka_record
+from shared.runtime.broker import provision_topics
+from shared.runtime.consumer import Consumer
 from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
-from shared.runtime.messaging import EventConsumer, provision_topics
 from shared.runtime.settings import ServiceSettings
+from tests.messaging import event_consumer
 
 pytestmark = pytest.mark.integration
 
@@ -88,16 +90,15 @@ async def test_a_batch_is_one_transaction_and_a_redelivered_batch_changes_nothin
         transactions.add(id(uow))
         await uow.conn.execute("INSERT INTO effect VALUES ($1)", event.dossier_code)
 
-    consumer = EventConsumer(group="batch", routes={topic: {DossierProcessingStarted: handler}},
-                             pool=pool, broker=broker)
-    handled, duplicates = _counted(consumer.consumer_name(topic))
+    consumer = event_consumer("batch", {topic: {DossierProcessingStarted: handler}}, pool, broker)
+    handled, duplicates = _counted(consumer.hook.consumer_name(topic))
     await consumer.process_batch(records)
     await consumer.process_batch(records)  # the offsets were not committed: it comes again
 
     assert len(transactions) == 1
     assert [r["code"] for r in await pool.fetch("SELECT code FROM effect")] == codes
     # the metrics tell the redelivery apart from the work: 5 handled, then 5 duplicates
-    assert _counted(consumer.consumer_name(topic)) == (handled + 5, duplicates + 5)
+    assert _counted(consumer.hook.consumer_name(topic)) == (handled + 5, duplicates + 5)
 
 
 def _counted(consumer: str) -> tuple[float, float]:
@@ -119,8 +120,9 @@ async def test_a_poison_event_is_dead_lettered_and_its_neighbours_are_handled_on
         if event.dossier_code == "POISON":
             raise ValueError("cannot handle this one")
 
-    consumer = EventConsumer(group="batch", routes={topic: {DossierProcessingStarted: handler}},
-                             pool=pool, broker=broker, max_attempts=2, backoff_s=0.01)
+    consumer = event_consumer("batch", {topic: {DossierProcessingStarted: handler}}, pool, broker,
+                              max_attempts=2,
+                              backoff_s=0.01)
     await consumer.process_batch(records)
 
     assert [r["code"] for r in await pool.fetch("SELECT code FROM effect")] == ["GOOD-1", "GOOD-2"]
@@ -156,7 +158,7 @@ async def _submissions_topic(broker: KafkaBroker, kafka_bootstrap: str,
     them as the ingress receives them, and make sure the answer topics exist."""
     topic = f"test.portal.{uuid.uuid4().hex[:10]}"
     await provision_topics(ServiceSettings(kafka_bootstrap_servers=kafka_bootstrap),
-                           [topic, portal_receipts(PORTAL), dead_letter(PORTAL_SUBMISSIONS)])
+                           [topic, portal_receipts(PORTAL), dead_letter(topic)])
     for key, value, headers in records:
         await broker.publish(value, topic, key=key, headers={k: v.decode() for k, v in headers})
     return await _read(kafka_bootstrap, topic, len(records))
@@ -175,8 +177,8 @@ async def _answers(kafka_bootstrap: str, topic: str, keys: set[bytes], count: in
                 for batch in (await consumer.getmany(timeout_ms=500)).values():
                     for record in (r for r in batch if r.key in keys):
                         found.setdefault(record.key, []).append(
-                            json.loads(record.value) if topic != dead_letter(PORTAL_SUBMISSIONS)
-                            else dict(record.headers))
+                            dict(record.headers) if topic.endswith(".dlq")
+                            else json.loads(record.value))
     finally:
         await consumer.stop()
     return found
@@ -201,10 +203,10 @@ async def test_a_burst_of_portal_submissions_is_answered_once_each_bad_ones_alon
     ])
     pool = await create_pool(database_url, min_size=2, max_size=10)
     try:
-        ingress = PortalIngress(build_deps(settings, pool), broker, max_attempts=2,
-                                backoff_s=0.01)
-        await ingress.process_batch(records)
-        await ingress.process_batch(records)  # the offsets were not committed: it comes again
+        portal_ingress = Consumer(ingress(build_deps(settings, pool, broker)), broker,
+                                  max_attempts=2, backoff_s=0.01)
+        await portal_ingress.process_batch(records)
+        await portal_ingress.process_batch(records)  # no offsets were committed: it comes again
         dossiers = await pool.fetchval("SELECT count(DISTINCT code) FROM dossier")
         submitted = await pool.fetchval("SELECT count(*) FROM outbox_message")
     finally:
@@ -224,7 +226,7 @@ async def test_a_burst_of_portal_submissions_is_answered_once_each_bad_ones_alon
     assert [r["outcome"] for r in refusals] == ["refused", "refused"]
     assert refusals[0]["reasons"][0].startswith("applicant.id_number")
     assert (dossiers, submitted) == (20, 20)
-    dead = await _answers(kafka_bootstrap, dead_letter(PORTAL_SUBMISSIONS), {garbage_key}, 2)
+    dead = await _answers(kafka_bootstrap, dead_letter(records[0].topic), {garbage_key}, 2)
     assert all(b"not valid JSON" in h["x-dlq-error"] for h in dead[garbage_key])
 
 
@@ -253,10 +255,10 @@ async def test_a_batch_is_numbered_as_one_lot_and_a_row_the_database_refuses_goe
             END $$;
             CREATE TRIGGER refuse_poison BEFORE INSERT ON dossier
                 FOR EACH ROW EXECUTE FUNCTION refuse_poison()""")
-        ingress = PortalIngress(build_deps(settings, pool), broker, max_attempts=2,
-                                backoff_s=0.01)
-        await ingress.process_batch(records)  # the lot fails on one row: each goes alone
-        await ingress.process_batch(later)  # a lot of ten, numbered in the records' order
+        portal_ingress = Consumer(ingress(build_deps(settings, pool, broker)), broker,
+                                  max_attempts=2, backoff_s=0.01)
+        await portal_ingress.process_batch(records)  # the lot fails on one row: each goes alone
+        await portal_ingress.process_batch(later)  # a lot of ten, numbered in the records' order
         codes = {r["portal_submission_id"]: r["code"]
                  for r in await pool.fetch("SELECT portal_submission_id, code FROM dossier")}
         submitted = await pool.fetchval("SELECT count(*) FROM outbox_message")
@@ -270,7 +272,7 @@ async def test_a_batch_is_numbered_as_one_lot_and_a_row_the_database_refuses_goe
     receipts = await _answers(kafka_bootstrap, portal_receipts(PORTAL),
                               {d["portal_submission_id"].encode() for d in first}, 12)
     assert all([r["outcome"] for r in answers] == ["accepted"] for answers in receipts.values())
-    dead = await _answers(kafka_bootstrap, dead_letter(PORTAL_SUBMISSIONS),
+    dead = await _answers(kafka_bootstrap, dead_letter(records[0].topic),
                           {poison["portal_submission_id"].encode()}, 1)
     (headers,) = dead[poison["portal_submission_id"].encode()]
     assert b"the database refuses" in headers["x-dlq-error"]

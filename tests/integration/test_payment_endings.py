@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -34,8 +33,9 @@ from shared.contracts.events import (
 from shared.contracts.status import DossierStatus
 from shared.contracts.topics import DOSSIER_EVENTS
 from shared.reference.catalog import Catalog, load_catalog
+from shared.runtime.consumer import Consumer
 from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
-from shared.runtime.messaging import EventConsumer
+from tests.messaging import event_consumer, record
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).parents[2] / "services" / "payment" / "migrations"
@@ -75,13 +75,13 @@ def gateway(transport: FlakyTransport) -> PaymentGateway:
     return PaymentGateway(httpx.AsyncClient(transport=transport, base_url="http://sbx/payment"))
 
 
-def consumer(pool, catalog: Catalog = CATALOG) -> EventConsumer:
+def consumer(pool, catalog: Catalog = CATALOG) -> Consumer:
     """Payment's real consumer on dossier.events (inbox included); never subscribed here."""
     handlers = {DossierSubmitted: on_dossier_submitted, DossierAccepted: on_dossier_accepted,
                 **dict.fromkeys(CAUSES, lambda e, env, uow: on_dossier_ended(catalog, e, env,
                                                                                uow))}
-    return EventConsumer(group="payment", routes={DOSSIER_EVENTS: handlers}, pool=pool,
-                         broker=KafkaBroker("127.0.0.1:1"))
+    return event_consumer("payment", {DOSSIER_EVENTS: handlers}, pool,
+                          KafkaBroker("127.0.0.1:1"))
 
 
 class Dossier:
@@ -98,8 +98,7 @@ class Dossier:
         return envelope
 
     async def redeliver(self, envelope: Envelope) -> None:
-        await self.consumer.process(envelope.model_dump_json().encode(),
-                                    SimpleNamespace(topic=DOSSIER_EVENTS))
+        await self.consumer.process(record(DOSSIER_EVENTS, envelope.model_dump_json().encode()))
 
     async def submit_and_accept(self) -> None:
         await self.deliver(DossierSubmitted(

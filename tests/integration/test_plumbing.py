@@ -11,6 +11,8 @@ from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
 
 from shared.contracts.events import DossierProcessingStarted, Envelope
+from shared.runtime.broker import provision_topics, publisher
+from shared.runtime.consumer import PermanentError
 from shared.runtime.db import (
     SHARED_MIGRATIONS,
     MigrationError,
@@ -18,9 +20,9 @@ from shared.runtime.db import (
     migrate,
     migration_files,
 )
-from shared.runtime.messaging import EventConsumer, PermanentError, provision_topics, publisher
 from shared.runtime.outbox import OutboxRelay, UnitOfWork
 from shared.runtime.settings import ServiceSettings
+from tests.messaging import event_consumer
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -141,11 +143,10 @@ async def test_relay_survives_a_crash_between_publish_and_mark_and_inbox_dedups(
     async def handler(event, envelope, uow) -> None:
         await uow.conn.execute("INSERT INTO effect VALUES ($1)", envelope.event_id)
 
-    consumer = EventConsumer(group="test-consumer",
-                             routes={topic: {DossierProcessingStarted: handler}},
-                             pool=pool, broker=broker)
+    consumer = event_consumer("test-consumer", {topic: {DossierProcessingStarted: handler}},
+                              pool, broker)
     for record in records:
-        await consumer.process(record.value, record)
+        await consumer.process(record)
     effects = await pool.fetch("SELECT event_id FROM effect")
     assert sorted(r["event_id"] for r in effects) == sorted(expected)
 
@@ -184,8 +185,8 @@ async def test_failing_and_malformed_messages_are_dead_lettered_and_the_stream_f
         await uow.conn.execute("INSERT INTO handled VALUES ($1)", event.dossier_code)
 
     broker = KafkaBroker(kafka_bootstrap, acks="all")
-    EventConsumer(group="dlq-test", routes={topic: {DossierProcessingStarted: handler}}, pool=pool,
-                  broker=broker, max_attempts=3, backoff_s=0.01).subscribe()
+    event_consumer("dlq-test", {topic: {DossierProcessingStarted: handler}}, pool, broker,
+                   max_attempts=3, backoff_s=0.01).subscribe()
     await broker.start()
     try:
         dossier_id = uuid.uuid4()
@@ -213,7 +214,8 @@ async def test_failing_and_malformed_messages_are_dead_lettered_and_the_stream_f
     assert headers[1]["x-dlq-error-type"] == b"PermanentError"
     assert headers[2]["x-dlq-error-type"] == b"ValidationError"
     assert all(h["x-original-topic"] == topic.encode() for h in headers)
-    assert attempts.count("POISON") == 3 and attempts.count("BAD-DATA") == 1
+    # three tries alone, after at most one with its batch (fetches may split the records)
+    assert attempts.count("POISON") in (3, 4) and attempts.count("BAD-DATA") == 1
 
 
 async def test_inbox_ignores_a_redelivered_event(pool) -> None:
@@ -259,10 +261,10 @@ async def test_one_group_reads_several_topics_each_with_its_own_handlers_and_inb
         return handler
 
     broker = KafkaBroker(kafka_bootstrap, acks="all")
-    consumer = EventConsumer(
-        group="multi", pool=pool, broker=broker, max_attempts=1,
-        routes={first: {DossierProcessingStarted: recording(first)},
-                second: {DossierProcessingStarted: recording(second)}})
+    consumer = event_consumer(
+        "multi", {first: {DossierProcessingStarted: recording(first)},
+                  second: {DossierProcessingStarted: recording(second)}},
+        pool, broker, max_attempts=1)
     consumer.subscribe()
     await broker.start()
     try:

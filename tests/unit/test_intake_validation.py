@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from services.intake.contracts import SubmitDossier
 from services.intake.domain import SubmissionRefused, fingerprint
 from services.intake.parsing import Part, Unreadable, parse_form, parse_json
+from services.intake.schemas import SubmitDossier
 from services.intake.validation import Limits, check_submission, procedure_for
 from shared.reference.catalog import load_catalog
 

@@ -20,6 +20,7 @@ from shared.runtime.db import (
     migrate,
     migration_files,
 )
+from shared.runtime.service import install_errors
 from shared.runtime.settings import with_database
 from tests.integration.intake.support import SECRETS, Intake
 
@@ -36,10 +37,11 @@ async def intake(postgres_url: str, tmp_path_factory) -> AsyncIterator[Intake]:
         max_document_bytes=64 * 1024, max_dossier_bytes=160 * 1024,
         tracking_rate_limit="1000/minute", client_ip_header="X-Forwarded-For",
     )
-    deps = build_deps(settings, pool)
+    deps = build_deps(settings, pool, None)  # HTTP only: no receipts
     app = FastAPI()
     for router in SPEC.routers:
         app.include_router(router)
+    install_errors(app, SPEC.errors)
     app.state.deps = deps
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://intake") as http:

@@ -12,7 +12,7 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
-from services.intake.handlers import IntakeDeps
+from services.intake.deps import IntakeDeps
 from shared.portal.client import signed_request
 
 SECRETS = {"portal-a": "portal-a-secret-0001", "portal-b": "portal-b-secret-0001"}

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from services.intake.bootstrap import SPEC, build_deps
-from services.intake.contracts import SubmitDossier
-from services.intake.handlers import submit_dossier
+from services.intake.handlers.submission import submit_dossier
 from services.intake.parsing import parse_json
+from services.intake.schemas import SubmitDossier
 from services.intake.settings import IntakeSettings
 from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
 
@@ -41,7 +41,7 @@ async def test_fifty_simultaneous_intakes_on_two_replicas_get_fifty_distinct_cod
     # Two pools stand for two intake replicas: they share nothing but the database.
     pools = [await create_pool(database_url, min_size=5, max_size=10) for _ in range(2)]
     try:
-        replicas = [build_deps(settings, pool) for pool in pools]
+        replicas = [build_deps(settings, pool, None) for pool in pools]
         commands = [parse_json(SubmitDossier, _submission(n)) for n in range(50)]
         results = await asyncio.gather(*(
             submit_dossier("p", command, documents, replicas[n % 2], now=RECEIVED)
@@ -65,7 +65,7 @@ async def test_simultaneous_replays_of_one_submission_make_one_dossier(
     settings = IntakeSettings(portal_secrets="p:0123456789abcdef", document_dir=tmp_path)
     pool = await create_pool(database_url, min_size=5, max_size=10)
     try:
-        deps = build_deps(settings, pool)
+        deps = build_deps(settings, pool, None)  # HTTP only: no receipts
         command, documents = parse_json(SubmitDossier, _submission(7))
         results = await asyncio.gather(*(
             submit_dossier("p", command, documents, deps, now=RECEIVED) for _ in range(10)))

@@ -14,8 +14,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from services.intake.adapters.documents import DocumentNotFound, DocumentStore
 from services.intake.bootstrap import document_store
-from services.intake.documents import DocumentNotFound, DocumentStore
 from services.intake.settings import IntakeSettings
 from tests.support import free_port
 

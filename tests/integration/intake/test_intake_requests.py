@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from services.intake.timeline import record_in_timeline
+from services.intake.handlers.timeline import record_in_timeline
 from shared.contracts.events import DossierAccepted, DossierDecided, Envelope, SupplementRequested
 from shared.contracts.status import DossierStatus
 from shared.runtime.outbox import UnitOfWork
@@ -142,7 +142,7 @@ async def test_tracking_shows_status_dates_and_timeline_and_nothing_personal(
 
 
 async def test_tracking_is_rate_limited_per_client(intake: Intake) -> None:
-    from services.intake.limiter import TrackingLimiter
+    from services.intake.api.limiter import TrackingLimiter
 
     intake.app.state.deps = replace(intake.deps, tracking_limiter=TrackingLimiter(
         "5/minute", "X-Forwarded-For"))

@@ -15,7 +15,8 @@ from typing import Protocol
 
 
 class DocumentNotFound(LookupError):
-    pass
+    def __init__(self, sha256: str) -> None:
+        super().__init__(f"document {sha256} is not in the store")
 
 
 class DocumentStore(Protocol):

@@ -12,32 +12,14 @@ import asyncpg
 import structlog
 
 from services.intake import repository
-from services.intake.contracts import SubmitDossier
-from services.intake.documents import DocumentStore
+from services.intake.deps import IntakeDeps
 from services.intake.domain import Conflict, DecodedDocument, fingerprint
-from services.intake.limiter import TrackingLimiter
-from services.intake.validation import Limits, check_submission, procedure_for
-from services.intake.views import DossierReceipt
-from shared.contracts.events import Applicant, DocumentRef, DossierSubmitted, Envelope, SubmittedBy
-from shared.contracts.topics import DOSSIER_EVENTS
-from shared.portal.auth import PortalKeys
-from shared.reference.catalog import Catalog
-from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar
-from shared.runtime.outbox import UnitOfWork
+from services.intake.schemas import DossierReceipt, SubmitDossier
+from services.intake.validation import check_submission, procedure_for
+from shared.contracts.events import Applicant, DocumentRef, DossierSubmitted, SubmittedBy
+from shared.reference.workdays import BUSINESS_TZ
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class IntakeDeps:
-    pool: asyncpg.Pool
-    catalog: Catalog
-    calendar: WorkingCalendar
-    documents: DocumentStore
-    limits: Limits
-    portal_keys: PortalKeys
-    tracking_limiter: TrackingLimiter
-    clock_skew_s: int = 300
 
 
 async def store_documents(documents: list[DecodedDocument], deps: IntakeDeps) -> list[DocumentRef]:
@@ -56,7 +38,8 @@ class Registration:
     dossier needs but its code, which :func:`register` gives it."""
 
     event: DossierSubmitted  # dossier_code is provisional (the dossier id) until registered
-    envelope: Envelope
+    dossier_id: uuid.UUID
+    event_id: uuid.UUID  # fixed before the event is emitted: its timeline entry comes first
     request_sha256: str
     timeline_detail: dict[str, Any]
     business_day: date
@@ -109,7 +92,8 @@ async def prepare_submission(
     )
     return Registration(
         event=event,
-        envelope=Envelope.wrap(event, dossier_id=dossier_id, producer="intake"),
+        dossier_id=dossier_id,
+        event_id=uuid.uuid4(),
         request_sha256=request_sha256,
         timeline_detail={"channel": event.channel,
                          "submitted_by": command.submitted_by.model_dump(exclude_none=True)},
@@ -128,22 +112,20 @@ async def register(registrations: Sequence[Registration], deps: IntakeDeps
     instead of 200 (issue 6: the lock, not the CPU, capped acceptance at ~100/s). A rollback
     gives the numbers back. Raises what PostgreSQL raised (UniqueViolationError when one of
     them was registered meanwhile): nothing is written then."""
-    async with UnitOfWork(deps.pool, producer="intake") as uow:
+    async with deps.transactions() as uow:
         await repository.insert_dossiers(
-            uow.conn, [(r.event, r.envelope, r.request_sha256) for r in registrations])
-        await repository.add_registrations_to_timeline(
-            uow.conn, [(r.envelope, r.event.status.value, r.timeline_detail)
-                       for r in registrations])
+            uow.conn, [(r.event, r.dossier_id, r.request_sha256) for r in registrations])
+        await repository.add_registrations_to_timeline(uow.conn, [
+            (r.event_id, r.dossier_id, r.event.received_at, r.event.type_name(), uow.producer,
+             r.event.status.value, r.timeline_detail) for r in registrations])
         codes = await repository.take_dossier_codes(
-            uow.conn, [(r.envelope.dossier_id, r.event.agency_code, r.business_day)
+            uow.conn, [(r.dossier_id, r.event.agency_code, r.business_day)
                        for r in registrations])
         numbered = []
         for r in registrations:
-            code = codes[r.envelope.dossier_id]
-            event = r.event.model_copy(update={"dossier_code": code})
-            envelope = r.envelope.model_copy(update={
-                "dossier_code": code, "payload": event.model_dump(mode="json")})
-            await uow.record(DOSSIER_EVENTS, envelope)
+            event = r.event.model_copy(update={"dossier_code": codes[r.dossier_id]})
+            envelope = uow.emit(event, dossier_id=r.dossier_id, event_id=r.event_id,
+                                occurred_at=event.received_at)
             numbered.append((event, envelope, r.version_id))
         await uow.commit()
     receipts = []

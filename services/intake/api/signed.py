@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
-from services.intake.dependencies import Deps
+from services.intake.api.deps import Deps
 from services.intake.domain import DecodedDocument
 from services.intake.parsing import JSON_PART, Part, parse_form, parse_json
 from shared.portal.auth import SignatureRefused, verify

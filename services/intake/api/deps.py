@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.intake.handlers import IntakeDeps
+from services.intake.deps import IntakeDeps
 from shared.runtime.service import deps_of
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from services.intake import repository
-from services.intake.dependencies import Deps
+from services.intake.api.deps import Deps
 from services.intake.domain import public_description, public_detail
-from services.intake.views import PublicTimelineEntry, TrackingView
+from services.intake.schemas import PublicTimelineEntry, TrackingView
 from shared.contracts.status import DossierStatus
 from shared.reference.catalog import CatalogError
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response, status
-from fastapi.responses import JSONResponse
 
 from services.intake import repository
-from services.intake.contracts import ProvideSupplement, RequestWithdrawal, SubmitDossier
-from services.intake.dependencies import Deps
-from services.intake.documents import DocumentNotFound
-from services.intake.domain import Conflict, SubmissionRefused, describe
-from services.intake.handlers import submit_dossier
-from services.intake.openapi import signed
-from services.intake.portal_http import Signed, parse_signed
-from services.intake.requests import DossierNotFound, provide_supplement, request_withdrawal
-from services.intake.views import (
+from services.intake.api.deps import Deps
+from services.intake.api.openapi import signed
+from services.intake.api.signed import Signed, parse_signed
+from services.intake.domain import DossierNotFound, describe
+from services.intake.handlers.requests import provide_supplement, request_withdrawal
+from services.intake.handlers.submission import submit_dossier
+from services.intake.schemas import (
     DossierReceipt,
     DossierView,
+    ProvideSupplement,
+    RequestWithdrawal,
+    SubmitDossier,
     SupplementAnswer,
     TimelineEntry,
     WithdrawalAnswer,
@@ -33,35 +33,13 @@ _ERRORS = {
 }
 
 
-def _refused(refused: SubmissionRefused) -> HTTPException:
-    return HTTPException(422, refused.reasons)
-
-
-def _conflict(conflict: Conflict) -> JSONResponse:
-    body: dict[str, str] = {"detail": str(conflict)}
-    if conflict.status:  # the dossier's status is what refused the request: say which
-        body |= {"status": conflict.status,
-                 "status_label": DossierStatus(conflict.status).label_vi}
-    return JSONResponse(body, status.HTTP_409_CONFLICT)
-
-
-def _not_found(code: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"no dossier {code!r} from this portal")
-
-
 @router.post("/dossiers", status_code=201, response_model=DossierReceipt,
              responses={200: {"description": "A replay of a submission already registered"},
                         **_ERRORS}, openapi_extra=signed(SubmitDossier))
-async def post_dossier(request: Signed, deps: Deps, response: Response
-                       ) -> DossierReceipt | JSONResponse:
+async def post_dossier(request: Signed, deps: Deps, response: Response) -> DossierReceipt:
     """Submit a dossier (JSON with base64 documents, or multipart with files)."""
-    try:
-        command, documents = await parse_signed(SubmitDossier, request)
-        receipt, created = await submit_dossier(request.portal, command, documents, deps)
-    except SubmissionRefused as refused:
-        raise _refused(refused) from refused
-    except Conflict as conflict:
-        return _conflict(conflict)
+    command, documents = await parse_signed(SubmitDossier, request)
+    receipt, created = await submit_dossier(request.portal, command, documents, deps)
     if not created:
         response.status_code = status.HTTP_200_OK
     return receipt
@@ -74,7 +52,7 @@ async def get_dossier(code: str, request: Signed, deps: Deps) -> DossierView:
     async with deps.pool.acquire() as conn:
         row = await repository.get_dossier(conn, code)
         if row is None or row["portal"] != request.portal:
-            raise _not_found(code)
+            raise DossierNotFound(code)
         timeline = await repository.get_timeline(conn, row["id"])
     current = DossierStatus(row["status"])
     return DossierView(
@@ -100,45 +78,26 @@ async def get_document(code: str, sha256: str, request: Signed, deps: Deps) -> R
     async with deps.pool.acquire() as conn:
         row = await repository.get_dossier(conn, code)
         if row is None or row["portal"] != request.portal:
-            raise _not_found(code)
+            raise DossierNotFound(code)
         if not await repository.has_document(conn, row["id"], sha256.lower()):
             raise HTTPException(404, f"dossier {code} has no document {sha256}")
-    try:
-        content = await deps.documents.get(sha256.lower())
-    except DocumentNotFound as missing:
-        raise HTTPException(404, f"document {sha256} is not in the store") from missing
+    content = await deps.documents.get(sha256.lower())
     return Response(content, media_type="application/octet-stream",
                     headers={"X-Content-SHA256": sha256.lower()})
 
 
 @router.post("/dossiers/{code}/supplements", status_code=202, response_model=SupplementAnswer,
              responses=_ERRORS, openapi_extra=signed(ProvideSupplement))
-async def post_supplement(code: str, request: Signed, deps: Deps
-                          ) -> SupplementAnswer | JSONResponse:
+async def post_supplement(code: str, request: Signed, deps: Deps) -> SupplementAnswer:
     """Answer a supplement request with documents; processing resumes the clock."""
-    try:
-        command, documents = await parse_signed(ProvideSupplement, request)
-        return await provide_supplement(request.portal, code, command, documents, deps)
-    except SubmissionRefused as refused:
-        raise _refused(refused) from refused
-    except Conflict as conflict:
-        return _conflict(conflict)
-    except DossierNotFound as missing:
-        raise _not_found(code) from missing
+    command, documents = await parse_signed(ProvideSupplement, request)
+    return await provide_supplement(request.portal, code, command, documents, deps)
 
 
 @router.post("/dossiers/{code}/withdraw", status_code=202, response_model=WithdrawalAnswer,
              responses=_ERRORS, openapi_extra=signed(RequestWithdrawal))
-async def post_withdrawal(code: str, request: Signed, deps: Deps
-                          ) -> WithdrawalAnswer | JSONResponse:
+async def post_withdrawal(code: str, request: Signed, deps: Deps) -> WithdrawalAnswer:
     """Ask to withdraw a dossier not yet decided; processing confirms it (status withdrawn)."""
-    try:
-        command, _ = await parse_signed(RequestWithdrawal, request) if request.body else (
-            RequestWithdrawal(), [])
-        return await request_withdrawal(request.portal, code, command, deps)
-    except SubmissionRefused as refused:
-        raise _refused(refused) from refused
-    except Conflict as conflict:
-        return _conflict(conflict)
-    except DossierNotFound as missing:
-        raise _not_found(code) from missing
+    command, _ = await parse_signed(RequestWithdrawal, request) if request.body else (
+        RequestWithdrawal(), [])
+    return await request_withdrawal(request.portal, code, command, deps)

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from services.intake.documents import DocumentNotFound
+from services.intake.adapters.documents import DocumentNotFound
 
 
 class S3DocumentStore:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel
 
-from services.intake.dependencies import Deps
+from services.intake.api.deps import Deps
 from shared.reference.catalog import CatalogError, CatalogVersion, Procedure
 
 router = APIRouter(prefix="/v1", tags=["catalog"])

@@ -12,20 +12,25 @@ from datetime import UTC, datetime
 import asyncpg
 
 from services.intake import repository
-from services.intake import requests_repository as sql
-from services.intake.contracts import ProvideSupplement, RequestWithdrawal
-from services.intake.domain import WITHDRAWABLE, Conflict, DecodedDocument, timeline_detail
-from services.intake.handlers import IntakeDeps, store_documents
+from services.intake.deps import IntakeDeps
+from services.intake.domain import (
+    WITHDRAWABLE,
+    Conflict,
+    DecodedDocument,
+    DossierNotFound,
+    timeline_detail,
+)
+from services.intake.handlers.submission import store_documents
+from services.intake.schemas import (
+    ProvideSupplement,
+    RequestWithdrawal,
+    SupplementAnswer,
+    WithdrawalAnswer,
+)
 from services.intake.validation import check_supplement
-from services.intake.views import SupplementAnswer, WithdrawalAnswer
-from shared.contracts.events import Envelope, SupplementProvided, WithdrawalRequested
+from shared.contracts.events import SupplementProvided, WithdrawalRequested
 from shared.contracts.status import DossierStatus
-from shared.contracts.topics import DOSSIER_EVENTS
 from shared.runtime.outbox import UnitOfWork
-
-
-class DossierNotFound(LookupError):
-    pass
 
 
 async def _dossier(uow: UnitOfWork, portal: str, code: str) -> asyncpg.Record:
@@ -42,10 +47,10 @@ async def provide_supplement(portal: str, code: str, command: ProvideSupplement,
     request_sha256 = hashlib.sha256(
         repr((command.note, [(d.kind, d.filename, d.content_type, d.sha256) for d in documents]))
         .encode()).hexdigest()
-    async with UnitOfWork(deps.pool, producer="intake") as uow:
+    async with deps.transactions() as uow:
         row = await _dossier(uow, portal, code)
-        request = await sql.open_supplement_request(uow.conn, row["id"])
-        answered = request and await sql.supplement_answering(uow.conn, request["event_id"])
+        request = await repository.open_supplement_request(uow.conn, row["id"])
+        answered = request and await repository.supplement_answering(uow.conn, request["event_id"])
         if answered:
             if answered["request_sha256"] == request_sha256:
                 return SupplementAnswer(dossier_code=code, status=row["status"], replay=True,
@@ -61,18 +66,17 @@ async def provide_supplement(portal: str, code: str, command: ProvideSupplement,
         check_supplement(documents, procedure, deps.limits, request["detail"].get("missing", []))
         refs = await store_documents(documents, deps)
         provided_at = datetime.now(UTC)
-        envelope = Envelope.wrap(
+        envelope = uow.emit(
             SupplementProvided(dossier_code=code, documents=tuple(refs), provided_at=provided_at,
                                note=command.note),
-            dossier_id=row["id"], producer="intake", dossier_code=code,
-        )
+            dossier_id=row["id"])
         listed = [r.model_dump(mode="json") for r in refs]
-        await sql.insert_supplement(uow.conn, dossier_id=row["id"], event_id=envelope.event_id,
-                                    answers_event_id=request["event_id"], documents=listed,
-                                    request_sha256=request_sha256, provided_at=provided_at)
+        await repository.insert_supplement(
+            uow.conn, dossier_id=row["id"], event_id=envelope.event_id,
+            answers_event_id=request["event_id"], documents=listed,
+            request_sha256=request_sha256, provided_at=provided_at)
         await repository.add_to_timeline(uow.conn, envelope, None,
                                           timeline_detail(envelope.payload))
-        await uow.record(DOSSIER_EVENTS, envelope)
         await uow.commit()
     return SupplementAnswer(dossier_code=code, status=row["status"], provided_at=provided_at,
                             documents=listed)
@@ -80,7 +84,7 @@ async def provide_supplement(portal: str, code: str, command: ProvideSupplement,
 
 async def request_withdrawal(portal: str, code: str, command: RequestWithdrawal,
                              deps: IntakeDeps) -> WithdrawalAnswer:
-    async with UnitOfWork(deps.pool, producer="intake") as uow:
+    async with deps.transactions() as uow:
         row = await _dossier(uow, portal, code)
         if row["withdrawal_requested_at"] is not None:
             return WithdrawalAnswer(dossier_code=code, status=row["status"], replay=True,
@@ -89,15 +93,14 @@ async def request_withdrawal(portal: str, code: str, command: RequestWithdrawal,
             raise Conflict(f"a dossier in status {row['status']!r} can no longer be withdrawn",
                            row["status"])
         requested_at = datetime.now(UTC)
-        envelope = Envelope.wrap(
+        envelope = uow.emit(
             WithdrawalRequested(dossier_code=code, reason=command.reason,
                                 requested_at=requested_at),
-            dossier_id=row["id"], producer="intake", dossier_code=code,
-        )
-        await sql.mark_withdrawal_requested(uow.conn, row["id"], requested_at, envelope.event_id)
+            dossier_id=row["id"])
+        await repository.mark_withdrawal_requested(uow.conn, row["id"], requested_at,
+                                                   envelope.event_id)
         await repository.add_to_timeline(uow.conn, envelope, None,
                                           timeline_detail(envelope.payload))
-        await uow.record(DOSSIER_EVENTS, envelope)
         await uow.commit()
     return WithdrawalAnswer(dossier_code=code, status=row["status"],
                             withdrawal_requested_at=requested_at)

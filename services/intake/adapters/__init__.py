@@ -1,0 +1,1 @@
+"""Intake's outside world: the document store and the portals' receipt topics."""

@@ -1,0 +1,1 @@
+"""Intake's HTTP edge: portals' signed requests, the catalog, and public tracking."""

@@ -1,0 +1,30 @@
+"""What intake's use cases need, assembled once by the composition root (bootstrap.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from services.intake.adapters.documents import DocumentStore
+from services.intake.adapters.receipts import Receipts
+from services.intake.api.limiter import TrackingLimiter
+from services.intake.validation import Limits
+from shared.portal.auth import PortalKeys
+from shared.reference.catalog import Catalog
+from shared.reference.workdays import WorkingCalendar
+from shared.runtime.outbox import Transactions
+
+
+@dataclass(frozen=True)
+class IntakeDeps:
+    pool: asyncpg.Pool
+    catalog: Catalog
+    calendar: WorkingCalendar
+    documents: DocumentStore
+    limits: Limits
+    transactions: Transactions
+    portal_keys: PortalKeys
+    tracking_limiter: TrackingLimiter
+    receipts: Receipts
+    clock_skew_s: int = 300

@@ -1,0 +1,27 @@
+"""Helpers for tests of consumers: a service's event consumer built as the runtime builds it,
+and a consumer record made by hand for a use case driven without a broker."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import asyncpg
+from faststream.kafka import KafkaBroker
+
+from shared.runtime.consumer import Consumer, Subscription
+from shared.runtime.dispatch import EventDispatch, Routes
+from shared.runtime.outbox import Transactions
+
+
+def event_consumer(group: str, routes: Routes, pool: asyncpg.Pool, broker: KafkaBroker,
+                   **options: Any) -> Consumer[Any]:
+    """The consumer the runtime gives a service named ``group`` with these routes."""
+    hook = EventDispatch(group, routes, Transactions(pool, group))
+    return Consumer(Subscription(group, hook), broker, **options)
+
+
+def record(topic: str, value: bytes, key: bytes | None = None) -> Any:
+    """A consumer record as aiokafka hands it over, for a consumer called without a broker."""
+    return SimpleNamespace(topic=topic, value=value, key=key, partition=0, offset=0,
+                           timestamp=None, headers=())
