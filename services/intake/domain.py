@@ -12,12 +12,6 @@ from services.intake.schemas import SubmitDossier
 from shared.contracts.events import EVENT_TYPES
 from shared.contracts.status import DossierStatus
 
-# A dossier may be withdrawn until it is decided (DOMAIN.md statuses 1, 2, 4, 5, 6).
-WITHDRAWABLE = frozenset({
-    DossierStatus.REGISTERED, DossierStatus.ACCEPTED, DossierStatus.IN_PROGRESS,
-    DossierStatus.AWAITING_SUPPLEMENT, DossierStatus.AWAITING_FEE,
-})
-
 
 @dataclass(frozen=True)
 class DecodedDocument:

@@ -14,6 +14,14 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.contracts.status import DossierStatus
+from shared.contracts.types import (
+    EndCause,
+    NotificationChannel,
+    Outcome,
+    ReturnMethod,
+    SlaResult,
+    SlaState,
+)
 
 E = TypeVar("E", bound="Event")
 
@@ -139,7 +147,7 @@ class DossierSubmitted(Event):
     department_code: str
     catalog_version: str
     applicant: Applicant
-    return_method: Literal["online", "postal"]
+    return_method: ReturnMethod
     postal_address: str | None = None
     documents: tuple[DocumentRef, ...] = ()
     fee: Decimal = Decimal(0)
@@ -161,7 +169,7 @@ class DossierAccepted(Event):
     department_code: str
     fee: Decimal
     due_date: date
-    return_method: Literal["online", "postal"]
+    return_method: ReturnMethod
     status: DossierStatus
     statutory_due_date: date | None = None
     actor_role: str | None = None
@@ -179,24 +187,24 @@ class DossierProcessingStarted(Event):
 class DossierDecided(Event):
     description_vi: ClassVar[str] = "Hồ sơ đã được giải quyết"
     dossier_code: str
-    outcome: Literal["approved", "refused"]
+    outcome: Outcome
     reason: str | None = None
     decided_by: str
-    return_method: Literal["online", "postal"]
+    return_method: ReturnMethod
     status: DossierStatus = DossierStatus.DECIDED
     result_document: DocumentRef | None = None
-    sla_result: Literal["early", "on_time", "late"] | None = None
+    sla_result: SlaResult | None = None
     """Decision date against the committed due date in force (after any apology letter)."""
 
 
 class DossierResultReturned(Event):
     description_vi: ClassVar[str] = "Đã trả kết quả"
     dossier_code: str
-    method: Literal["online", "postal"]
-    outcome: Literal["approved", "refused"]
+    method: ReturnMethod
+    outcome: Outcome
     status: DossierStatus = DossierStatus.RESULT_RETURNED
     finished_on_time: bool | None = None
-    sla_result: Literal["early", "on_time", "late"] | None = None
+    sla_result: SlaResult | None = None
     """The decision (the department's finish) against ``committed_due_date``; postal transit
     after the decision is not the department's time."""
     committed_due_date: date | None = None
@@ -268,7 +276,7 @@ class DossierDecisionProposed(Event):
 
     description_vi: ClassVar[str] = "Chuyên viên đã trình lãnh đạo kết quả giải quyết"
     dossier_code: str
-    proposed_outcome: Literal["approved", "refused"]
+    proposed_outcome: Outcome
     actor_role: str
 
 
@@ -353,7 +361,7 @@ class WorkItemQueued(Event):
     received_at: AwareDatetime
     due_date: date
     status: DossierStatus
-    sla_state: Literal["on_track", "at_risk", "overdue", "paused"] = "on_track"
+    sla_state: SlaState = "on_track"
 
 
 class WorkItemStatusChanged(Event):
@@ -362,7 +370,7 @@ class WorkItemStatusChanged(Event):
     dossier_code: str
     department_code: str
     status: DossierStatus
-    sla_state: Literal["on_track", "at_risk", "overdue", "paused"] = "on_track"
+    sla_state: SlaState = "on_track"
     due_date: date | None = None
     awaiting_approval: bool | None = None
 
@@ -406,7 +414,7 @@ class PaymentCancelled(Event):
     dossier_code: str
     payment_id: uuid.UUID
     amount: Decimal
-    cause: Literal["withdrawn", "refused_at_intake", "stopped"]
+    cause: EndCause
 
 
 class PaymentRefunded(Event):
@@ -419,7 +427,7 @@ class PaymentRefunded(Event):
     refund_id: uuid.UUID
     amount: Decimal
     gateway_refund_id: str
-    cause: Literal["withdrawn", "refused_at_intake", "stopped"]
+    cause: EndCause
 
 
 class PaymentFailed(Event):
@@ -487,7 +495,7 @@ class NotificationSent(Event):
     topic: ClassVar[str] = "notification.events"
     description_vi: ClassVar[str] = "Đã gửi thông báo cho công dân"
     dossier_code: str
-    channel: Literal["email", "sms"]
+    channel: NotificationChannel
     template: str
     recipient: str = Field(description="Masked address, never the full one.")
 
@@ -496,7 +504,7 @@ class NotificationFailed(Event):
     topic: ClassVar[str] = "notification.events"
     description_vi: ClassVar[str] = "Không gửi được thông báo cho công dân"
     dossier_code: str
-    channel: Literal["email", "sms"]
+    channel: NotificationChannel
     template: str
     reason: str = Field(max_length=500)
     attempts: int = Field(ge=1)

@@ -53,3 +53,14 @@ FINAL_STATUSES = frozenset(
         DossierStatus.RESULT_RETURNED,
     }
 )
+
+WITHDRAWABLE_STATUSES = frozenset(
+    {
+        DossierStatus.REGISTERED,
+        DossierStatus.ACCEPTED,
+        DossierStatus.IN_PROGRESS,
+        DossierStatus.AWAITING_SUPPLEMENT,
+        DossierStatus.AWAITING_FEE,
+    }
+)
+"""A citizen may withdraw a dossier until it is decided or closed (DOMAIN.md: 1, 2, 4, 5, 6)."""

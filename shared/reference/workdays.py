@@ -119,6 +119,8 @@ class WorkingCalendar:
         return day
 
     def due_date(self, received_at: datetime, days: int, cutoff: time = OFFICE_CUTOFF) -> date:
+        """The date ``days`` working days after the day a receipt at ``received_at`` counts
+        on: the one due-date formula of the system."""
         return self.add_working_days(self.counted_from(received_at, cutoff), days)
 
     def working_days_between(self, start: date, end: date) -> int:

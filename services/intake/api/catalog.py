@@ -103,9 +103,9 @@ async def get_due_date(
     counted_from = deps.calendar.counted_from(moment, procedure.cutoff)
     return DueDate(
         procedure_code=procedure.code, catalog_version=version.id, counted_from=counted_from,
-        due_date=deps.calendar.add_working_days(counted_from, procedure.committed_days),
-        statutory_due_date=deps.calendar.add_working_days(counted_from,
-                                                          procedure.statutory_days),
+        due_date=deps.calendar.due_date(moment, procedure.committed_days, procedure.cutoff),
+        statutory_due_date=deps.calendar.due_date(moment, procedure.statutory_days,
+                                                  procedure.cutoff),
     )
 
 

@@ -14,7 +14,6 @@ import asyncpg
 from services.intake import repository
 from services.intake.deps import IntakeDeps
 from services.intake.domain import (
-    WITHDRAWABLE,
     Conflict,
     DecodedDocument,
     DossierNotFound,
@@ -29,7 +28,7 @@ from services.intake.schemas import (
 )
 from services.intake.validation import check_supplement
 from shared.contracts.events import SupplementProvided, WithdrawalRequested
-from shared.contracts.status import DossierStatus
+from shared.contracts.status import WITHDRAWABLE_STATUSES, DossierStatus
 from shared.runtime.outbox import UnitOfWork
 
 
@@ -89,7 +88,7 @@ async def request_withdrawal(portal: str, code: str, command: RequestWithdrawal,
         if row["withdrawal_requested_at"] is not None:
             return WithdrawalAnswer(dossier_code=code, status=row["status"], replay=True,
                                     withdrawal_requested_at=row["withdrawal_requested_at"])
-        if row["status"] not in WITHDRAWABLE:
+        if row["status"] not in WITHDRAWABLE_STATUSES:
             raise Conflict(f"a dossier in status {row['status']!r} can no longer be withdrawn",
                            row["status"])
         requested_at = datetime.now(UTC)

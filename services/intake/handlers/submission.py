@@ -65,7 +65,6 @@ async def prepare_submission(
     procedure = procedure_for(command, version, known_elsewhere)
     check_submission(command, documents, procedure, deps.limits)
     refs = await store_documents(documents, deps)
-    counted_from = deps.calendar.counted_from(received_at, procedure.cutoff)
     dossier_id = uuid.uuid4()
     event = DossierSubmitted(
         dossier_code=str(dossier_id),  # provisional: numbered just before COMMIT
@@ -86,9 +85,10 @@ async def prepare_submission(
         committed_days=procedure.committed_days,
         statutory_days=procedure.statutory_days,
         received_at=received_at,
-        due_date=deps.calendar.add_working_days(counted_from, procedure.committed_days),
-        statutory_due_date=deps.calendar.add_working_days(
-            counted_from, procedure.statutory_days),
+        due_date=deps.calendar.due_date(received_at, procedure.committed_days,
+                                        procedure.cutoff),
+        statutory_due_date=deps.calendar.due_date(received_at, procedure.statutory_days,
+                                                  procedure.cutoff),
     )
     return Registration(
         event=event,

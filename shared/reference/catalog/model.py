@@ -13,10 +13,12 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from shared.contracts.types import EndCause
+
 Channel = Literal["online", "counter", "postal"]
 OnlineLevel = Literal["partial", "full"]
 SupplementPolicy = Literal["resume", "restart"]
-RefundCause = Literal["withdrawn", "refused_at_intake", "stopped"]
+RefundCause = EndCause  # a refund is decided by why the dossier ended
 
 TEN_MB = 10 * 1024 * 1024
 DEFAULT_TYPES = ("application/pdf", "image/jpeg", "image/png")
