@@ -8,6 +8,8 @@ import uuid
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer
+from confluent_kafka import Consumer as ConfluentConsumer
+from confluent_kafka import TopicPartition
 from faststream.kafka import KafkaBroker
 
 from shared.contracts.events import DossierProcessingStarted, Envelope
@@ -292,3 +294,59 @@ async def test_one_group_reads_several_topics_each_with_its_own_handlers_and_inb
                              "WHERE consumer LIKE 'multi.%' GROUP BY consumer ORDER BY consumer")
     assert {r["consumer"]: r["n"] for r in inbox} == {f"multi.{first}": 2, f"multi.{second}": 2}
     assert dict(dead[0].headers)["x-dlq-consumer"] == f"multi.{first}".encode()
+
+
+async def _committed(kafka_bootstrap: str, group: str, topic: str) -> int:
+    """How many records of ``topic`` the group has committed, over all partitions (asked
+    through confluent-kafka: Tansu answers aiokafka's admin OffsetFetch in a form it misreads)."""
+
+    def ask() -> int:
+        consumer = ConfluentConsumer({"bootstrap.servers": kafka_bootstrap, "group.id": group,
+                                      "enable.auto.commit": False})
+        try:
+            partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+            committed = consumer.committed(
+                [TopicPartition(topic, p) for p in partitions], timeout=10)
+        finally:
+            consumer.close()
+        return sum(max(tp.offset, 0) for tp in committed)
+
+    return await asyncio.to_thread(ask)
+
+
+async def test_offsets_are_committed_only_after_the_handlers_transaction(
+    pool, kafka_bootstrap: str
+) -> None:
+    topic = await _new_topic(kafka_bootstrap)
+    await pool.execute("CREATE TABLE committed_effect (code text)")
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def handler(event, envelope, uow) -> None:
+        await uow.conn.execute("INSERT INTO committed_effect VALUES ($1)", event.dossier_code)
+        entered.set()
+        await release.wait()
+
+    group = f"offsets-{uuid.uuid4().hex[:6]}"
+    broker = KafkaBroker(kafka_bootstrap, acks="all")
+    event_consumer(group, {topic: {DossierProcessingStarted: handler}}, pool, broker).subscribe()
+    await broker.start()
+    try:
+        envelope = _envelope(uuid.uuid4(), 1)
+        await broker.publish(envelope.model_dump_json().encode(), topic,
+                             key=str(envelope.dossier_id).encode())
+        async with asyncio.timeout(30):
+            await entered.wait()
+        # The handler is inside its transaction: nothing is committed, neither the effect
+        # nor the offset (a crash now would hand the record over again).
+        assert await pool.fetchval("SELECT count(*) FROM committed_effect") == 0
+        assert await _committed(kafka_bootstrap, group, topic) == 0
+        release.set()
+
+        async def offset_committed() -> bool:
+            return await _committed(kafka_bootstrap, group, topic) == 1
+
+        await wait_until(offset_committed, timeout=30, description="the offset is committed")
+        assert await pool.fetchval("SELECT count(*) FROM committed_effect") == 1
+    finally:
+        release.set()
+        await broker.stop()
