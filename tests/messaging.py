@@ -15,10 +15,12 @@ from shared.runtime.outbox import Transactions
 
 
 def event_consumer(group: str, routes: Routes, pool: asyncpg.Pool, broker: KafkaBroker,
-                   **options: Any) -> Consumer[Any]:
-    """The consumer the runtime gives a service named ``group`` with these routes."""
+                   *, alone_concurrency: int = 4, **options: Any) -> Consumer[Any]:
+    """The consumer the runtime gives a service named ``group`` with these routes (with the
+    runtime's default of keys handled alone at once)."""
     hook = EventDispatch(group, routes, Transactions(pool, group))
-    return Consumer(Subscription(group, hook), broker, **options)
+    return Consumer(Subscription(group, hook, alone_concurrency=alone_concurrency), broker,
+                    **options)
 
 
 def record(topic: str, value: bytes, key: bytes | None = None) -> Any:

@@ -58,6 +58,7 @@ def build_deps(settings: IntakeSettings, pool: asyncpg.Pool, broker: KafkaBroker
         tracking_limiter=TrackingLimiter(settings.tracking_rate_limit, settings.client_ip_header),
         receipts=Receipts(broker),
         clock_skew_s=settings.portal_clock_skew_s,
+        record_max_age_s=settings.portal_record_max_age_s,
     )
 
 

@@ -28,3 +28,4 @@ class IntakeDeps:
     tracking_limiter: TrackingLimiter
     receipts: Receipts
     clock_skew_s: int = 300
+    record_max_age_s: int = 86_400

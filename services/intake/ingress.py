@@ -2,10 +2,14 @@
 
 A record is keyed by the portal's submission id, carries the same JSON body as HTTP and the
 signature headers. The outcome goes to ``portal.<portal_id>.receipts``, keyed alike: accepted
-(with the dossier code and due date) or refused (with reasons). A record that names no known
-portal, or is not JSON, cannot be answered: it is dead-lettered. The signature's age is
-measured against the record's timestamp, not the clock, so records waiting out an intake
-outage are not refused as stale.
+(with the dossier code and due date) or refused (with reasons). A record that is not
+authenticated (no known portal, a bad or malformed signature) is never answered, not even on
+the claimed portal's topic, where a stranger could otherwise forge "refused" receipts: it is
+dead-lettered, as is a record that is not JSON or too large to dead-letter whole. The
+signature's age is measured against intake's own clock (the record's timestamp is the
+producer's to choose): at most the clock skew ahead, and at most
+``INTAKE_PORTAL_RECORD_MAX_AGE_S`` behind, so records waiting out an intake outage are not
+refused as stale while an old signed body cannot be replayed for ever.
 
 This module is the ingress's :class:`shared.runtime.consumer.BatchHook`: the shared consumer
 owns batching, the fall-back to one record at a time, retries and dead letters. A batch (a
@@ -40,9 +44,12 @@ from services.intake.schemas import DossierReceipt, PortalReceipt, SubmitDossier
 from shared.contracts.topics import PORTAL_SUBMISSIONS
 from shared.portal.auth import PORTAL_ID_HEADER, SignatureRefused, verify
 from shared.runtime.consumer import PermanentError, Subscription
+from shared.runtime.dlq import HEADER_BUDGET, MAX_REQUEST_BYTES
 
 log = structlog.get_logger(__name__)
 CONSUMER = "intake.portal.submissions"
+MAX_RECORD_BYTES = MAX_REQUEST_BYTES - HEADER_BUDGET
+"""A larger record could not be dead-lettered whole: it is refused up front."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,13 @@ class PortalIngress:
         portal = lowered.get(PORTAL_ID_HEADER.lower(), "")
         if portal not in self._deps.portal_keys:
             raise PermanentError(f"{PORTAL_ID_HEADER} {portal[:64]!r}: no such portal to answer")
+        if len(record.value or b"") > MAX_RECORD_BYTES:
+            raise PermanentError(f"the record exceeds {MAX_RECORD_BYTES} bytes")
+        try:
+            verify(self._deps.portal_keys, headers, record.value,
+                   max_skew_s=self._deps.clock_skew_s, max_age_s=self._deps.record_max_age_s)
+        except SignatureRefused as refused:
+            raise PermanentError(f"not authenticated: {refused}") from refused
         key = record.key.decode("utf-8", "replace") if record.key else ""
         return PortalRecord(portal, headers, key)
 
@@ -154,12 +168,6 @@ class PortalIngress:
         """The record's receipt when it can be answered without writing (refused, or a
         replay), else its registration. PermanentError when it cannot be answered at all."""
         raw: bytes = record.value
-        signed_at = record.timestamp / 1000 if record.timestamp else None
-        try:
-            verify(self._deps.portal_keys, item.headers, raw, now=signed_at,
-                   max_skew_s=self._deps.clock_skew_s)
-        except SignatureRefused as refused:
-            return _refused(item.key, [str(refused)])
         try:
             command, documents = parse_json(SubmitDossier, raw)
         except Unreadable as unreadable:

@@ -26,6 +26,9 @@ class IntakeSettings(ServiceSettings):
         "", description="INTAKE_PORTAL_SECRETS: 'portal-a:secret1,secret2;portal-b:secret3'."
     )
     portal_clock_skew_s: int = Field(MAX_CLOCK_SKEW_S, ge=1)
+    portal_record_max_age_s: int = Field(
+        86_400, ge=1, description="How old a Kafka record's signature may be (it may have "
+        "waited out an intake outage); older ones are dead-lettered as replays.")
 
     document_store: Literal["local", "s3"] = "local"
     document_dir: Path = Path("var/documents")

@@ -31,7 +31,6 @@ import structlog
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from pydantic import ValidationError
 
 from shared.runtime.dlq import dead_letter
 
@@ -45,8 +44,10 @@ class PermanentError(Exception):
 
 
 def is_permanent(error: BaseException) -> bool:
-    """Errors that no retry can mend: bad data, not a passing outage."""
-    return isinstance(error, PermanentError | ValidationError | asyncpg.DataError)
+    """Errors that no retry can mend: bad data, not a passing outage. A ValueError (pydantic's
+    ValidationError and UnicodeError among them) says the input is wrong; a RecursionError,
+    that it is nested too deep; PostgreSQL's data errors, that it does not fit a column."""
+    return isinstance(error, PermanentError | ValueError | RecursionError | asyncpg.DataError)
 
 
 class BatchHook(Protocol[T]):

@@ -96,7 +96,8 @@ def subscriptions_of(spec: ServiceSpec, platform: Platform, deps: Any) -> list[S
     """The service's consumers: one group for all its event topics (see EventDispatch), named
     after the service, and the subscriptions it declares with hooks of its own."""
     routes = spec.subscriptions(deps)
-    events = ([Subscription(spec.name, EventDispatch(spec.name, routes, platform.transactions))]
+    events = ([Subscription(spec.name, EventDispatch(spec.name, routes, platform.transactions),
+                            alone_concurrency=platform.settings.consumer_alone_concurrency)]
               if routes else [])
     return [*events, *spec.consumers(deps)]
 

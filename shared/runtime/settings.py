@@ -72,6 +72,9 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_s: float = Field(
         0.2, validation_alias=_shared("CONSUMER_RETRY_BACKOFF_S"), ge=0
     )
+    consumer_alone_concurrency: int = Field(
+        4, ge=1, description="Records of different keys handled (and retried) alone at once, "
+        "so that one record's retries do not hold back the others; a key stays in order.")
     consumer_fetch_wait_ms: int = Field(
         500, ge=1, le=10_000,
         description="How long the broker may hold an empty fetch of this service's consumer "

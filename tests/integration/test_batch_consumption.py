@@ -118,7 +118,7 @@ async def test_a_poison_event_is_dead_lettered_and_its_neighbours_are_handled_on
         calls.append(event.dossier_code)
         await uow.conn.execute("INSERT INTO effect VALUES ($1)", event.dossier_code)
         if event.dossier_code == "POISON":
-            raise ValueError("cannot handle this one")
+            raise RuntimeError("cannot handle this one")
 
     consumer = event_consumer("batch", {topic: {DossierProcessingStarted: handler}}, pool, broker,
                               max_attempts=2,
@@ -132,6 +132,38 @@ async def test_a_poison_event_is_dead_lettered_and_its_neighbours_are_handled_on
     assert dead.value == records[1].value and dead.key == records[1].key
     assert headers["x-dlq-attempts"] == b"2"
     assert headers["x-original-offset"] == str(records[1].offset).encode()
+
+
+async def test_a_record_retried_alone_does_not_hold_back_other_keys(
+    pool, broker, kafka_bootstrap: str
+) -> None:
+    """SLOW fails its batch, then is retried alone and waits until OTHER (another dossier,
+    behind it in the batch) has been handled: handled one key after another, it would wait for
+    ever; with keys handled side by side (each in its order) both finish."""
+    topic, slow = await _published(broker, kafka_bootstrap, ["SLOW"])
+    key = str(uuid.uuid4()).encode()
+    other = Envelope.wrap(DossierProcessingStarted(dossier_code="OTHER"),
+                          dossier_id=uuid.UUID(key.decode()), producer="test")
+    await broker.publish(other.model_dump_json().encode(), topic, key=key)
+    records = await _read(kafka_bootstrap, topic, 2)
+    other_ran, tries = asyncio.Event(), []
+
+    async def handler(event, envelope, uow) -> None:
+        tries.append(event.dossier_code)
+        if event.dossier_code == "OTHER":
+            other_ran.set()
+        elif tries.count("SLOW") == 1:
+            raise RuntimeError("the first try fails the batch")
+        else:
+            await asyncio.wait_for(other_ran.wait(), timeout=20)
+        await uow.conn.execute("INSERT INTO effect VALUES ($1)", event.dossier_code)
+
+    consumer = event_consumer("batch", {topic: {DossierProcessingStarted: handler}}, pool,
+                              broker, max_attempts=1, alone_concurrency=4)
+    await consumer.process_batch(sorted(records, key=lambda r: r.key != slow[0].key))
+
+    assert sorted(r["code"] for r in await pool.fetch("SELECT code FROM effect")) == [
+        "OTHER", "SLOW"]
 
 
 # --- Portal ingress (intake): a burst of submissions is answered concurrently -----------------

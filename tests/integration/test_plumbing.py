@@ -181,7 +181,7 @@ async def test_failing_and_malformed_messages_are_dead_lettered_and_the_stream_f
     async def handler(event, envelope, uow) -> None:
         attempts.append(event.dossier_code)
         if event.dossier_code == "POISON":
-            raise ValueError("cannot handle this one")
+            raise RuntimeError("cannot handle this one")
         if event.dossier_code == "BAD-DATA":
             raise PermanentError("bad data, do not retry")
         await uow.conn.execute("INSERT INTO handled VALUES ($1)", event.dossier_code)

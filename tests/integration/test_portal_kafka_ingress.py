@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from importlib.resources import files
@@ -64,8 +65,9 @@ def _dossier(**changes: object) -> dict:
     return {**body, **changes}
 
 
-def _publish(bootstrap: str, records: list[tuple[bytes, bytes, list]]) -> None:
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+def _publish(bootstrap: str, records: list[tuple[bytes, bytes, list]],
+             config: dict | None = None) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", **(config or {})})
     for key, value, headers in records:
         producer.produce(PORTAL_SUBMISSIONS, value=value, key=key, headers=headers)
     assert producer.flush(30) == 0
@@ -111,7 +113,7 @@ async def test_receipts_answer_accepted_replayed_conflicting_and_refused_submiss
         kafka_record(portal_id, "not-the-right-secret-0001", forged),
     ])
     keys = [d["portal_submission_id"].encode() for d in (good, invalid, forged)]
-    found = await asyncio.to_thread(_read, bootstrap, portal_receipts(portal_id), keys[1:])
+    found = await asyncio.to_thread(_read, bootstrap, portal_receipts(portal_id), keys[1:2])
     receipts = {k: [json.loads(m.value()) for m in ms] for k, ms in found.items()}
     answers = [json.loads(m.value()) for m in await asyncio.to_thread(
         _read_all, bootstrap, portal_receipts(portal_id), keys[0], 3)]
@@ -129,9 +131,11 @@ async def test_receipts_answer_accepted_replayed_conflicting_and_refused_submiss
     refused = receipts[keys[1]][0]
     assert refused["outcome"] == "refused" and refused["receipt"] is None
     assert [r.split(":")[0] for r in refused["reasons"]] == ["applicant.id_number"]
-    forged_answer = receipts[keys[2]][0]
-    assert forged_answer["outcome"] == "refused"
-    assert "does not match the body" in forged_answer["reasons"][0]
+    # A forged record is never answered on the portal's topic: it is dead-lettered.
+    dead = await asyncio.to_thread(_read, bootstrap, dead_letter(PORTAL_SUBMISSIONS), keys[2:])
+    assert "does not match the body" in dict(dead[keys[2]][0].headers())["x-dlq-error"].decode()
+    assert keys[2] not in await asyncio.to_thread(_keys_so_far, bootstrap,
+                                                  portal_receipts(portal_id))
 
     conn = await asyncpg.connect(settings.service_database_url)
     try:
@@ -142,6 +146,27 @@ async def test_receipts_answer_accepted_replayed_conflicting_and_refused_submiss
     finally:
         await conn.close()
     assert (submitted, portal_of) == (1, portal_id)
+
+
+def _keys_so_far(bootstrap: str, topic: str) -> set[bytes]:
+    """The keys of every record of ``topic`` up to its end now."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-{uuid.uuid4()}",
+                         "enable.auto.commit": False})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                for p in partitions}
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions if ends[p] > 0])
+        keys, left = set(), {p for p, end in ends.items() if end > 0}
+        while left:
+            message = consumer.poll(30)
+            assert message is not None and message.error() is None, f"{topic}: {left} unread"
+            keys.add(message.key())
+            if message.offset() + 1 >= ends[message.partition()]:
+                left.discard(message.partition())
+        return keys
+    finally:
+        consumer.close()
 
 
 def _read_all(bootstrap: str, topic: str, key: bytes, count: int) -> list:
@@ -180,3 +205,56 @@ async def test_records_that_cannot_be_answered_are_dead_lettered_with_the_cause(
     assert "no such portal to answer" in causes[key]
     assert "not valid JSON" in causes[garbage_key]
     assert found[garbage_key][0].value() == garbage
+
+
+async def test_unauthenticated_stale_malformed_and_oversized_records_are_dead_lettered_unanswered(
+    portal: tuple[str, IntakeSettings],
+) -> None:
+    """Hostile records on portal.submissions: none is answered on the portal's topic (where a
+    stranger could forge receipts), each is dead-lettered at once with its cause, and a valid
+    neighbour behind them is answered."""
+    portal_id, settings = portal
+    bootstrap = settings.kafka_bootstrap_servers
+
+    def headers_of(value: bytes, **changes: str) -> list[tuple[str, bytes]]:
+        headers = {**signed_headers(portal_id, SECRET, value), **changes}
+        return [(k, v.encode()) for k, v in headers.items()]
+
+    def body(dossier: dict) -> tuple[bytes, bytes]:
+        return dossier["portal_submission_id"].encode(), json.dumps(dossier).encode()
+
+    unsigned_key, unsigned = body(_dossier())
+    digit_key, digits = body(_dossier())
+    old_key, old = body(_dossier())
+    month_ago = time.time() - 30 * 86_400
+    big = _dossier(note="x" * 1_040_000)
+    big_key, big_value = body(big)
+    good = _dossier()
+    hostile = [
+        (unsigned_key, unsigned, [("X-Portal-Id", portal_id.encode())]),
+        (digit_key, digits, headers_of(digits, **{"X-Timestamp": "²" * 10})),
+        (old_key, old, [(k, v.encode()) for k, v in signed_headers(
+            portal_id, SECRET, old, now=month_ago).items()]),
+        (big_key, big_value, [(k, v) for k, v in headers_of(big_value)
+                              if k != "X-Portal-Id"] + [("X-Portal-Id", b"p" * 4_000)]),
+        kafka_record(portal_id, SECRET, good),
+    ]
+    await asyncio.to_thread(_publish, bootstrap, hostile, {"message.max.bytes": 2_000_000})
+
+    hostile_keys = [unsigned_key, digit_key, old_key, big_key]
+    dead = await asyncio.to_thread(_read, bootstrap, dead_letter(PORTAL_SUBMISSIONS),
+                                   hostile_keys)
+    answered = await asyncio.to_thread(_read, bootstrap, portal_receipts(portal_id),
+                                       [good["portal_submission_id"].encode()])
+    causes = {k: dict(ms[-1].headers()) for k, ms in dead.items()}
+    assert "missing header(s): X-Timestamp, X-Signature" in causes[unsigned_key][
+        "x-dlq-error"].decode()
+    assert "expected unix seconds (ASCII digits)" in causes[digit_key]["x-dlq-error"].decode()
+    assert "stale" in causes[old_key]["x-dlq-error"].decode()
+    assert "no such portal" in causes[big_key]["x-dlq-error"].decode()
+    assert all(h["x-dlq-attempts"] == b"1" for h in causes.values())  # no retries
+    assert all(sum(map(len, h.values())) < 8_192 for h in causes.values())
+    assert json.loads(answered[good["portal_submission_id"].encode()][0].value())[
+        "outcome"] == "accepted"
+    assert not set(hostile_keys) & await asyncio.to_thread(
+        _keys_so_far, bootstrap, portal_receipts(portal_id))
