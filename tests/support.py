@@ -1,5 +1,5 @@
-"""Helpers for tests: a free TCP port, polling a condition with a deadline (never a sleep), and
-a real SMTP server that keeps what it receives."""
+"""Helpers for tests: a free TCP port, polling a condition with a deadline (never a sleep), a
+real SMTP server that keeps what it receives, and an ASGI app served over real HTTP."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import email.policy
 import inspect
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from email.message import EmailMessage
 from typing import Any, TypeVar
 
+import uvicorn
 from aiosmtpd.controller import Controller
 
 T = TypeVar("T")
@@ -87,3 +88,21 @@ def smtp_server() -> Iterator[tuple[RecordingSmtpServer, int]]:
         yield handler, port
     finally:
         controller.stop()
+
+
+@asynccontextmanager
+async def serve_http(app: Any) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn on a free port, in this event loop; yield its base URL.
+    Real HTTP, so a client's timeouts and connection errors behave as they do in production."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
+                                           log_level="warning", timeout_graceful_shutdown=2))
+    task = asyncio.create_task(server.serve())
+    try:
+        await wait_until(lambda: server.started or task.done(), description="server started")
+        if task.done():
+            task.result()  # raises what stopped it
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
