@@ -106,3 +106,51 @@ async def serve_http(app: Any) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+async def sandbox_served() -> AsyncIterator[str]:
+    """The development gateways (payment, carrier, SMS) over real HTTP; a session fixture of
+    the integration packages that talk to them (each test scripts its own references)."""
+    from deploy.sandbox.app import create_app
+
+    async with serve_http(create_app()) as url:
+        yield url
+
+
+@asynccontextmanager
+async def migrated_pool(database_url: str, migrations: Any) -> AsyncIterator[Any]:
+    """A pool on ``database_url`` after the shared migrations and a service's ``migrations``."""
+    from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
+
+    await migrate(database_url, migration_files(SHARED_MIGRATIONS, migrations))
+    pool = await create_pool(database_url)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+class Clock:
+    """The time a side-effect loop sees (``run_once(..., now=clock)``); tests move it
+    instead of waiting. Starts now: after the rows it is to find due were inserted."""
+
+    def __init__(self) -> None:
+        from datetime import UTC, datetime
+
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> Any:
+        return self.now
+
+
+async def script(http: Any, kind: str, reference: str, answers: list[str]) -> None:
+    """Tell a sandbox (``http`` is a client on its prefix, e.g. ``/payment``) how to answer
+    the next calls about ``reference``; see deploy.sandbox.script."""
+    (await http.put(f"/_sandbox/{kind}/{reference}", json={"answers": answers})
+     ).raise_for_status()
+
+
+async def calls(http: Any, kind: str, reference: str) -> list[str]:
+    """The sandbox's answers so far to calls about ``reference``, one per call."""
+    answers: list[str] = (await http.get(f"/_sandbox/{kind}/{reference}/calls")).json()
+    return answers

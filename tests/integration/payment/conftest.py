@@ -7,21 +7,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from deploy.sandbox.app import create_app
 from services.payment.bootstrap import SPEC
-from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
-from tests.support import serve_http
+from tests.support import migrated_pool, sandbox_served
 
 
 @pytest.fixture
 async def pool(database_url: str) -> AsyncIterator:
-    await migrate(database_url, migration_files(SHARED_MIGRATIONS, SPEC.migrations))
-    pool = await create_pool(database_url)
-    yield pool
-    await pool.close()
+    async with migrated_pool(database_url, SPEC.migrations) as pool:
+        yield pool
 
 
-@pytest.fixture(scope="session")
-async def sandbox_url() -> AsyncIterator[str]:
-    async with serve_http(create_app()) as url:
-        yield url
+sandbox_url = pytest.fixture(scope="session")(sandbox_served)

@@ -101,22 +101,3 @@ async def refund(pool, gateway: PaymentGateway, *, max_attempts: int = 5) -> int
     effect = effects.refunds(gateway, Retry(max_attempts=max_attempts), batch_size=50)
     return await run_once(effect, Transactions(pool, "payment"))
 
-
-class Clock:
-    """The time the side-effect loop sees; tests move it instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = utc_now()  # after the rows it is to find due were inserted
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-async def script(http, kind: str, reference: str, answers: list[str]) -> None:
-    """Tell the sandbox gateway how to answer the next calls about ``reference``."""
-    (await http.put(f"/_sandbox/{kind}/{reference}", json={"answers": answers})
-     ).raise_for_status()
-
-
-async def calls(http, kind: str, reference: str) -> list[str]:
-    return (await http.get(f"/_sandbox/{kind}/{reference}/calls")).json()

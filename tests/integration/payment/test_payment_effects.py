@@ -14,7 +14,8 @@ from prometheus_client import REGISTRY
 from deploy.sandbox import payment as sandbox
 from services.payment.adapters.gateway import PaymentGateway
 from shared.contracts.events import Envelope, PaymentCompleted, PaymentFailed, RefundFailed
-from tests.integration.payment.support import FEE, Clock, Dossier, calls, charge, refund, script
+from tests.integration.payment.support import FEE, Dossier, charge, refund
+from tests.support import Clock, calls, script
 
 pytestmark = pytest.mark.integration
 
