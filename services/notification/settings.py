@@ -3,11 +3,11 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.runtime.effects import EffectSettings
+from shared.runtime import effects
 from shared.runtime.settings import SERVICE_PORTS, ServiceSettings, settings_config
 
 
-class NotificationSettings(ServiceSettings, EffectSettings):
+class NotificationSettings(ServiceSettings, effects.EffectSettings):
     """``NOTIFICATION_MAX_ATTEMPTS`` … govern the emails."""
 
     model_config: SettingsConfigDict = settings_config("notification")  # type: ignore[misc]

@@ -3,11 +3,11 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.runtime.effects import EffectSettings
+from shared.runtime import effects
 from shared.runtime.settings import SERVICE_PORTS, ServiceSettings, settings_config
 
 
-class PaymentSettings(ServiceSettings, EffectSettings):
+class PaymentSettings(ServiceSettings, effects.EffectSettings):
     """``PAYMENT_MAX_ATTEMPTS``, ``PAYMENT_RECHECK_S`` … govern charges and refunds alike."""
 
     model_config: SettingsConfigDict = settings_config("payment")  # type: ignore[misc]

@@ -3,11 +3,11 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.runtime.effects import EffectSettings
+from shared.runtime import effects
 from shared.runtime.settings import SERVICE_PORTS, ServiceSettings, settings_config
 
 
-class PostalSettings(ServiceSettings, EffectSettings):
+class PostalSettings(ServiceSettings, effects.EffectSettings):
     """``POSTAL_MAX_ATTEMPTS``, ``POSTAL_RECHECK_S`` … govern the shipments."""
 
     model_config: SettingsConfigDict = settings_config("postal")  # type: ignore[misc]
