@@ -51,7 +51,8 @@ effect added to the service's dependencies in ``bootstrap.py``, which runs them 
 
 from shared.runtime.effects.declaration import Done, Effect, Failed, Outcome, Pending, Retry
 from shared.runtime.effects.drain import drain_forever
-from shared.runtime.effects.loop import measure_backlog, run_effects, run_once
+from shared.runtime.effects.loop import run_effects, run_once
+from shared.runtime.effects.metrics import measure_backlog
 from shared.runtime.effects.settings import EffectSettings
 
 __all__ = ["Done", "Effect", "EffectSettings", "Failed", "Outcome", "Pending", "Retry",

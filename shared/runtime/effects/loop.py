@@ -9,25 +9,11 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-import asyncpg
-import structlog
-from prometheus_client import Counter, Gauge
-
 from shared.runtime.effects.declaration import Done, Effect, Failed, Outcome, Row
 from shared.runtime.effects.drain import drain_forever
+from shared.runtime.effects.metrics import measure_backlog, report
 from shared.runtime.effects.transitions import Transition, plan
 from shared.runtime.outbox import Transactions, UnitOfWork
-
-log = structlog.get_logger(__name__)
-
-BACKLOG = Gauge("side_effect_backlog", "Rows of a side effect neither done nor given up",
-                ["effect"])
-DONE = Counter("side_effect_done_total", "Side effects done", ["effect"])
-FAILURES = Counter("side_effect_failures_total", "Failed attempts at a side effect by kind: "
-                   "transient (retried later), permanent, exhausted (out of attempts), expired "
-                   "(pending too long)", ["effect", "kind"])
-RECHECKS = Counter("side_effect_rechecks_total", "Answers 'pending', asked again later",
-                   ["effect"])
 
 Clock = Callable[[], datetime]
 
@@ -81,17 +67,8 @@ async def run_once(effect: Effect, transactions: Transactions, *, now: Clock = u
             _emit(uow, effect, row, outcome, step)
         await uow.commit()
     for row, step in zip(rows, steps, strict=True):
-        _measure(effect, row, step)
+        report(effect, row, step)
     return len(rows)
-
-
-async def measure_backlog(effect: Effect, pool: asyncpg.Pool) -> int:
-    """Count the effect's rows still to do (``due_status``) into its backlog gauge."""
-    count: int = await pool.fetchval(
-        f"SELECT count(*) FROM {effect.table} WHERE status = $1",  # noqa: S608 - declared name
-        effect.due_status)
-    BACKLOG.labels(effect.name).set(count)
-    return count
 
 
 async def _attempt(effect: Effect, rows: Sequence[Row]) -> list[Outcome]:
@@ -154,22 +131,3 @@ def _emit(uow: UnitOfWork, effect: Effect, row: Row, outcome: Outcome,
     for event in events:
         uow.emit(event, dossier_id=row["dossier_id"], dossier_code=row["dossier_code"],
                  correlation_id=row["correlation_id"], causation_id=row["causation_event_id"])
-
-
-def _measure(effect: Effect, row: Row, step: Transition) -> None:
-    if step.kind == "done":
-        DONE.labels(effect.name).inc()
-        return
-    context = {"effect": effect.name, "dossier_code": row["dossier_code"],
-               "attempts": step.attempts}
-    if step.kind == "pending":
-        RECHECKS.labels(effect.name).inc()
-        log.info("side effect pending at the provider", **context, recheck_at=str(
-            step.next_attempt_at))
-        return
-    FAILURES.labels(effect.name, step.kind).inc()
-    if step.given_up:
-        log.error("side effect given up", **context, kind=step.kind, reason=step.last_error)
-    else:
-        log.warning("side effect failed, retried later", **context, reason=step.last_error,
-                    retry_at=str(step.next_attempt_at))

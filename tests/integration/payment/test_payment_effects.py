@@ -12,8 +12,10 @@ import pytest
 from prometheus_client import REGISTRY
 
 from deploy.sandbox import payment as sandbox
+from services.payment import effects
 from services.payment.adapters.gateway import PaymentGateway
 from shared.contracts.events import Envelope, PaymentCompleted, PaymentFailed, RefundFailed
+from shared.runtime.effects import Retry, measure_backlog
 from tests.integration.payment.support import FEE, Dossier, charge, refund
 from tests.support import Clock, calls, script
 
@@ -129,3 +131,14 @@ async def test_a_refund_the_gateway_declines_fails_and_says_so(pool, http) -> No
     assert state["last"] == RefundFailed(
         dossier_code=dossier.code, payment_id=state["payment"]["id"], refund_id=failed["id"],
         amount=FEE, reason="declined by the gateway", attempts=1)
+
+
+async def test_the_backlog_counts_the_charges_still_to_do(pool, http) -> None:
+    effect = effects.charges(PaymentGateway(http), Retry())
+    assert await measure_backlog(effect, pool) == 0
+    for _ in range(2):
+        await Dossier(pool).submit_and_accept()
+    assert await measure_backlog(effect, pool) == 2
+    assert metric("side_effect_backlog", effect="charge") == 2
+    assert await charge(pool, PaymentGateway(http)) == 2
+    assert await measure_backlog(effect, pool) == 0
