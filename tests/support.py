@@ -130,6 +130,19 @@ async def migrated_pool(database_url: str, migrations: Any) -> AsyncIterator[Any
         await pool.close()
 
 
+def pool_fixture(migrations: Any) -> Any:
+    """A ``pool`` fixture for a service's integration package: a fresh database migrated with
+    the shared migrations and the service's own (``SPEC.migrations``)."""
+    import pytest
+
+    @pytest.fixture
+    async def pool(database_url: str) -> AsyncIterator[Any]:
+        async with migrated_pool(database_url, migrations) as migrated:
+            yield migrated
+
+    return pool
+
+
 class Clock:
     """The time a side-effect loop sees (``run_once(..., now=clock)``); tests move it
     instead of waiting. Starts now: after the rows it is to find due were inserted."""

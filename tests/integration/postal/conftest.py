@@ -1,20 +1,10 @@
-"""Postal's integration fixtures: a freshly migrated database, and the sandbox carrier
-served over real HTTP (one server for the session: each test scripts its own references)."""
-
-from __future__ import annotations
-
-from collections.abc import AsyncIterator
+"""Postal's integration fixtures: a freshly migrated database, and the sandbox carrier over
+real HTTP (one server for the session: each test scripts its own references)."""
 
 import pytest
 
 from services.postal.bootstrap import SPEC
-from tests.support import migrated_pool, sandbox_served
+from tests.support import pool_fixture, sandbox_served
 
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator:
-    async with migrated_pool(database_url, SPEC.migrations) as pool:
-        yield pool
-
-
+pool = pool_fixture(SPEC.migrations)
 sandbox_url = pytest.fixture(scope="session")(sandbox_served)
