@@ -21,8 +21,8 @@ the same way:
    permanent failure, or the last of ``max_attempts``, makes the row ``failed``.
 4. **Events**, in the same transaction, through the unit of work: a done row's events, or
    the effect's ``given_up(row, reason, attempts)`` event when it is given up, so no dossier
-   waits for an answer that will never come. Then ``settle`` (the service's own writes for
-   done rows, such as a parent row's status), and commit.
+   waits for an answer that will never come; ``settle`` makes the service's own writes for
+   the done rows (a parent row's status, a timestamp), and the transaction commits.
 
 Pending is not a failed attempt: the row keeps its attempts and is asked again (with the same
 key, which a provider answers with the same payment) after the recheck interval. It has its
@@ -34,19 +34,38 @@ again with the same key. With ``attempt_many`` that is the whole batch (up to ``
 emails resent, with the same Message-IDs, which receiving servers may deduplicate).
 
 The table name and columns come from the declaration in the service (never from outside
-input), and every work table has the retry columns: ``id uuid``, ``status``, ``attempts``,
-``next_attempt_at``, ``last_error``, ``pending_since``, ``updated_at``, plus ``dossier_id``,
-``dossier_code``, ``correlation_id`` and ``causation_event_id`` for the events' envelopes; the
-claim must select those, and a trigger ``pg_notify('<table>')`` on insert wakes the loop
-(polling every second is the fallback). Metrics: ``side_effect_backlog{effect}``,
+input). Every work table has the retry columns ``id uuid``, ``status``, ``attempts``,
+``next_attempt_at``, ``last_error``, ``pending_since`` and ``updated_at``, plus
+``dossier_id``, ``dossier_code``, ``correlation_id`` and ``causation_event_id`` for the
+events' envelopes; the claim selects ``id``, ``attempts``, ``pending_since`` and those four,
+and a trigger ``pg_notify('<table>')`` on insert wakes the loop (it polls every second as
+well). How hard to try is a :class:`Retry` (``EffectSettings`` reads it from a service's
+environment: ``<SERVICE>_MAX_ATTEMPTS``, ``_BACKOFF_S``, ``_BACKOFF_CAP_S``, ``_RECHECK_S``,
+``_PENDING_LIMIT_S``). Metrics: ``side_effect_backlog{effect}``,
 ``side_effect_done_total{effect}``, ``side_effect_failures_total{effect,kind}`` (kind:
 transient, permanent, exhausted, expired) and ``side_effect_rechecks_total{effect}``.
 
-**Adding a side effect** touches: a migration with its work table and trigger; a use case
-in ``handlers.py`` that inserts the row; an adapter in ``adapters/``; the declaration in the
-service's ``effects.py`` (claim query in ``repository.py``, ``attempt``, ``given_up``); the
-effect added to the service's dependencies in ``bootstrap.py``, which runs them with
-:func:`run_effects`; and a test that scripts the sandbox's answers.
+**Adding a side effect** touches, in the service: a migration with the work table and its
+trigger; ``repository.py`` (the insert, the claim query); ``handlers.py`` (the use case that
+inserts the row when its event arrives); ``adapters/`` (the provider's client); ``effects.py``
+(the declaration); ``bootstrap.py`` (the effect in the dependencies' ``effects``, run by
+:func:`run_effects`); and a test that scripts the sandbox's answers (``deploy/sandbox``). A
+declaration reads like this::
+
+    def receipts(printer: Printer, retry: Retry) -> Effect:
+        async def print_one(row: Row) -> Outcome:
+            answer = await printer.print(row["id"], row["dossier_code"])  # id: the key
+            if answer.status == "printed":
+                return Done([ReceiptPrinted(dossier_code=row["dossier_code"])])
+            return Failed(answer.reason, permanent=not answer.retryable)
+
+        return Effect(name="receipt", table="receipt", claim=repository.DUE_RECEIPTS,
+                      attempt=print_one, given_up=receipt_failed, done_status="printed",
+                      retry=retry)
+
+The package: ``declaration`` (what a service declares), ``transitions`` (the rules, no I/O),
+``loop`` (claim, attempt, record), ``metrics``, ``drain`` (wake on NOTIFY, poll as fallback;
+processing's deadline scanner uses it too), ``settings``.
 """
 
 from shared.runtime.effects.declaration import Done, Effect, Failed, Outcome, Pending, Retry
