@@ -1,5 +1,5 @@
-"""Helpers for tests: a free TCP port, polling a condition with a deadline (never a sleep), and
-a real SMTP server that keeps what it receives."""
+"""Helpers for tests: a free TCP port, polling a condition with a deadline (never a sleep), a
+real SMTP server that keeps what it receives, and an ASGI app served over real HTTP."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import email.policy
 import inspect
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from email.message import EmailMessage
 from typing import Any, TypeVar
 
+import uvicorn
 from aiosmtpd.controller import Controller
 
 T = TypeVar("T")
@@ -87,3 +88,82 @@ def smtp_server() -> Iterator[tuple[RecordingSmtpServer, int]]:
         yield handler, port
     finally:
         controller.stop()
+
+
+@asynccontextmanager
+async def serve_http(app: Any) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn on a free port, in this event loop; yield its base URL.
+    Real HTTP, so a client's timeouts and connection errors behave as they do in production."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
+                                           log_level="warning", timeout_graceful_shutdown=2))
+    task = asyncio.create_task(server.serve())
+    try:
+        await wait_until(lambda: server.started or task.done(), description="server started")
+        if task.done():
+            task.result()  # raises what stopped it
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def sandbox_served() -> AsyncIterator[str]:
+    """The development gateways (payment, carrier, SMS) over real HTTP; a session fixture of
+    the integration packages that talk to them (each test scripts its own references)."""
+    from deploy.sandbox.app import create_app
+
+    async with serve_http(create_app()) as url:
+        yield url
+
+
+@asynccontextmanager
+async def migrated_pool(database_url: str, migrations: Any) -> AsyncIterator[Any]:
+    """A pool on ``database_url`` after the shared migrations and a service's ``migrations``."""
+    from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
+
+    await migrate(database_url, migration_files(SHARED_MIGRATIONS, migrations))
+    pool = await create_pool(database_url)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+def pool_fixture(migrations: Any) -> Any:
+    """A ``pool`` fixture for a service's integration package: a fresh database migrated with
+    the shared migrations and the service's own (``SPEC.migrations``)."""
+    import pytest
+
+    @pytest.fixture
+    async def pool(database_url: str) -> AsyncIterator[Any]:
+        async with migrated_pool(database_url, migrations) as migrated:
+            yield migrated
+
+    return pool
+
+
+class Clock:
+    """The time a side-effect loop sees (``run_once(..., now=clock)``); tests move it
+    instead of waiting. Starts now: after the rows it is to find due were inserted."""
+
+    def __init__(self) -> None:
+        from datetime import UTC, datetime
+
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> Any:
+        return self.now
+
+
+async def script(http: Any, kind: str, reference: str, answers: list[str]) -> None:
+    """Tell a sandbox (``http`` is a client on its prefix, e.g. ``/payment``) how to answer
+    the next calls about ``reference``; see deploy.sandbox.script."""
+    (await http.put(f"/_sandbox/{kind}/{reference}", json={"answers": answers})
+     ).raise_for_status()
+
+
+async def calls(http: Any, kind: str, reference: str) -> list[str]:
+    """The sandbox's answers so far to calls about ``reference``, one per call."""
+    answers: list[str] = (await http.get(f"/_sandbox/{kind}/{reference}/calls")).json()
+    return answers

@@ -2,5 +2,7 @@
 
 They speak the same HTTP contract as the adapters in the services expect from a real
 provider, keep what they receive in memory, and answer at once: the payment gateway pays,
-the carrier delivers. Never deploy them to production.
+the carrier delivers. A test can script other answers for one reference (pending, failed,
+an error, a timeout): see :mod:`deploy.sandbox.script` and each sandbox's docstring. Never
+deploy them to production.
 """

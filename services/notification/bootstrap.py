@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
-import asyncpg
-
-from services.notification.handlers import (
-    on_dossier_accepted,
-    on_dossier_decided,
-    on_dossier_submitted,
-    send_pending_emails,
-)
-from services.notification.letters import LETTERS
-from services.notification.mailer import Mailer
-from services.notification.refunds import on_payment_refunded
+from services.notification import effects
+from services.notification.adapters.mailer import Mailer
+from services.notification.consumers import subscriptions
 from services.notification.settings import NotificationSettings
-from shared.contracts.events import (
-    DossierAccepted,
-    DossierDecided,
-    DossierSubmitted,
-    PaymentRefunded,
-)
-from shared.contracts.topics import DOSSIER_EVENTS, PAYMENT_EVENTS
+from shared.runtime.effects import Effect, run_effects
+from shared.runtime.outbox import Transactions
 from shared.runtime.service import Platform, ServiceSpec
-from shared.runtime.worker import drain_forever
 
 # Emails claimed and sent per transaction. Under a backlog, 50 cost ~10 % less notification
 # CPU and ~25 % less PostgreSQL CPU per email than 20 (per-batch statements and thread hop
@@ -38,9 +24,8 @@ BATCH = 50
 
 @dataclass(frozen=True)
 class NotificationDeps:
-    pool: asyncpg.Pool
-    mailer: Mailer
-    max_attempts: int
+    transactions: Transactions
+    effects: tuple[Effect, ...]
 
 
 @asynccontextmanager
@@ -49,13 +34,15 @@ async def assemble(platform: Platform) -> AsyncIterator[NotificationDeps]:
     mailer = Mailer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
                     username=settings.smtp_username, password=settings.smtp_password,
                     starttls=settings.smtp_starttls, timeout_s=settings.smtp_timeout_s)
-    yield NotificationDeps(pool=platform.pool, mailer=mailer, max_attempts=settings.max_attempts)
+    try:
+        yield NotificationDeps(transactions=platform.transactions, effects=(
+            effects.emails(mailer, settings.retry(), batch_size=BATCH),))
+    finally:
+        await asyncio.to_thread(mailer.close)  # QUIT on the kept connection, off the loop
 
 
 async def send_emails(deps: NotificationDeps) -> None:
-    step = partial(send_pending_emails, deps.pool, deps.mailer, batch_size=BATCH,
-                   max_attempts=deps.max_attempts)
-    await drain_forever(deps.pool, step, channel="email_message", batch_size=BATCH)
+    await run_effects(deps.effects, deps.transactions)
 
 
 SPEC = ServiceSpec(
@@ -64,14 +51,6 @@ SPEC = ServiceSpec(
     description="Tells citizens by email when their dossier moves.",
     migrations=Path(__file__).parent / "migrations",
     assemble=assemble,
-    subscriptions=lambda deps: {
-        DOSSIER_EVENTS: {
-            DossierSubmitted: on_dossier_submitted,
-            DossierAccepted: on_dossier_accepted,
-            DossierDecided: on_dossier_decided,
-            **LETTERS,
-        },
-        PAYMENT_EVENTS: {PaymentRefunded: on_payment_refunded},
-    },
+    subscriptions=subscriptions,
     background=[send_emails],
 )

@@ -3,10 +3,13 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.runtime import effects
 from shared.runtime.settings import SERVICE_PORTS, ServiceSettings, settings_config
 
 
-class NotificationSettings(ServiceSettings):
+class NotificationSettings(ServiceSettings, effects.EffectSettings):
+    """``NOTIFICATION_MAX_ATTEMPTS`` … govern the emails."""
+
     model_config: SettingsConfigDict = settings_config("notification")  # type: ignore[misc]
 
     service_name: str = "notification"
@@ -23,4 +26,3 @@ class NotificationSettings(ServiceSettings):
         10.0, gt=0, validation_alias=AliasChoices("SMTP_TIMEOUT_S"),
         description="How long to wait for the SMTP server before giving up on a batch (its "
                     "emails are retried later).")
-    max_attempts: int = 10

@@ -1,132 +1,130 @@
-"""What the citizen reads, in Vietnamese. One template per moment of the dossier's life."""
+"""What the citizen reads, in Vietnamese, and when: one letter per moment of the dossier's
+life (``LETTERS``, the table from event to letter)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from decimal import Decimal
 
-
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    body: str
-
-
-def accepted(*, name: str, code: str, procedure: str, due_date: date, fee: int) -> Rendered:
-    fee_line = (
-        f"Phí, lệ phí: {fee:,} đồng, vui lòng thanh toán trực tuyến.".replace(",", ".")
-        if fee > 0
-        else "Thủ tục này không thu phí, lệ phí."
-    )
-    return Rendered(
-        subject=f"Hồ sơ {code} đã được tiếp nhận",
-        body=(
-            f"Kính gửi Ông/Bà {name},\n\n"
-            f"Hồ sơ {code} về thủ tục «{procedure}» đã được tiếp nhận.\n"
-            f"Ngày hẹn trả kết quả: {due_date:%d/%m/%Y}.\n"
-            f"{fee_line}\n\n"
-            f"Ông/Bà có thể tra cứu tình trạng hồ sơ bằng mã {code}.\n\n"
-            "Trân trọng,\nBộ phận Một cửa"
-        ),
-    )
-
-
-def result_ready(*, name: str, code: str, procedure: str, outcome: str, reason: str | None,
-                 return_method: str) -> Rendered:
-    if outcome == "approved":
-        verdict = "đã được giải quyết."
-    else:
-        verdict = f"không được giải quyết. Lý do: {reason or 'không nêu'}."
-    delivery = (
-        "Kết quả sẽ được gửi đến địa chỉ của Ông/Bà qua dịch vụ bưu chính công ích."
-        if return_method == "postal"
-        else "Ông/Bà có thể nhận kết quả trực tuyến trên cổng dịch vụ công."
-    )
-    return Rendered(
-        subject=f"Hồ sơ {code} đã có kết quả",
-        body=(
-            f"Kính gửi Ông/Bà {name},\n\n"
-            f"Hồ sơ {code} về thủ tục «{procedure}» {verdict}\n{delivery}\n\n"
-            "Trân trọng,\nBộ phận Một cửa"
-        ),
-    )
-
+from services.notification.domain import Contact, Letter, Rendered
+from shared.contracts.events import (
+    DossierAccepted,
+    DossierApologyIssued,
+    DossierDecided,
+    DossierProcessingStopped,
+    DossierRefusedAtIntake,
+    DossierWithdrawn,
+    Event,
+    PaymentFailed,
+    PaymentRefunded,
+    SupplementRequested,
+)
 
 _SIGNATURE = "\n\nTrân trọng,\nBộ phận Một cửa"
 
 
-def supplement_requested(*, name: str, code: str, procedure: str, missing: list[str],
-                         reason: str, deadline: date) -> Rendered:
-    items = "\n".join(f"  - {item}" for item in missing)
+def _dear(contact: Contact) -> str:
+    return f"Kính gửi Ông/Bà {contact.full_name},\n\n"
+
+
+def _about(code: str, procedure: str) -> str:
+    return f"Hồ sơ {code} về thủ tục «{procedure}»"
+
+
+def _vnd(amount: Decimal) -> str:
+    return f"{int(amount):,}".replace(",", ".")  # Vietnamese groups thousands with dots
+
+
+def accepted(event: DossierAccepted, contact: Contact) -> Rendered:
+    fee_line = (f"Phí, lệ phí: {_vnd(event.fee)} đồng, vui lòng thanh toán trực tuyến."
+                if event.fee > 0 else "Thủ tục này không thu phí, lệ phí.")
     return Rendered(
-        subject=f"Yêu cầu bổ sung hồ sơ {code}",
-        body=(
-            f"Kính gửi Ông/Bà {name},\n\n"
-            f"Hồ sơ {code} về thủ tục «{procedure}» cần được bổ sung, hoàn thiện.\n"
-            f"Lý do: {reason}\nGiấy tờ cần bổ sung:\n{items}\n"
-            f"Hạn bổ sung: {deadline:%d/%m/%Y}. Thời gian giải quyết tạm dừng cho đến khi "
-            "Ông/Bà bổ sung đầy đủ trên cổng dịch vụ công." + _SIGNATURE
-        ),
-    )
+        subject=f"Hồ sơ {event.dossier_code} đã được tiếp nhận",
+        body=(_dear(contact) + f"{_about(event.dossier_code, contact.procedure_name)} đã được "
+              f"tiếp nhận.\nNgày hẹn trả kết quả: {event.due_date:%d/%m/%Y}.\n{fee_line}\n\n"
+              f"Ông/Bà có thể tra cứu tình trạng hồ sơ bằng mã {event.dossier_code}."
+              + _SIGNATURE))
 
 
-def apology(*, name: str, code: str, procedure: str, reason: str, previous_due_date: date,
-            new_due_date: date) -> Rendered:
+def result_ready(event: DossierDecided, contact: Contact) -> Rendered:
+    verdict = ("đã được giải quyết." if event.outcome == "approved"
+               else f"không được giải quyết. Lý do: {event.reason or 'không nêu'}.")
+    delivery = ("Kết quả sẽ được gửi đến địa chỉ của Ông/Bà qua dịch vụ bưu chính công ích."
+                if event.return_method == "postal"
+                else "Ông/Bà có thể nhận kết quả trực tuyến trên cổng dịch vụ công.")
+    return Rendered(
+        subject=f"Hồ sơ {event.dossier_code} đã có kết quả",
+        body=(_dear(contact) + f"{_about(event.dossier_code, contact.procedure_name)} "
+              f"{verdict}\n{delivery}" + _SIGNATURE))
+
+
+def supplement_requested(event: SupplementRequested, contact: Contact) -> Rendered:
+    items = "\n".join(f"  - {item}" for item in event.missing)
+    return Rendered(
+        subject=f"Yêu cầu bổ sung hồ sơ {event.dossier_code}",
+        body=(_dear(contact) + f"{_about(event.dossier_code, contact.procedure_name)} cần được "
+              f"bổ sung, hoàn thiện.\nLý do: {event.reason}\nGiấy tờ cần bổ sung:\n{items}\n"
+              f"Hạn bổ sung: {event.deadline:%d/%m/%Y}. Thời gian giải quyết tạm dừng cho đến "
+              "khi Ông/Bà bổ sung đầy đủ trên cổng dịch vụ công." + _SIGNATURE))
+
+
+def apology(event: DossierApologyIssued, contact: Contact) -> Rendered:
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả (mẫu 04)."""
     return Rendered(
-        subject=f"Phiếu xin lỗi và hẹn lại ngày trả kết quả hồ sơ {code}",
-        body=(
-            f"Kính gửi Ông/Bà {name},\n\n"
-            f"Hồ sơ {code} về thủ tục «{procedure}» có ngày hẹn trả kết quả "
-            f"{previous_due_date:%d/%m/%Y}. Cơ quan chúng tôi chưa thể trả kết quả đúng hẹn.\n"
-            f"Lý do: {reason}\n"
-            f"Chúng tôi thành thật xin lỗi Ông/Bà và xin hẹn trả kết quả vào ngày "
-            f"{new_due_date:%d/%m/%Y}." + _SIGNATURE
-        ),
-    )
+        subject=f"Phiếu xin lỗi và hẹn lại ngày trả kết quả hồ sơ {event.dossier_code}",
+        body=(_dear(contact) + f"{_about(event.dossier_code, event.procedure_name)} có ngày hẹn "
+              f"trả kết quả {event.previous_due_date:%d/%m/%Y}. Cơ quan chúng tôi chưa thể trả "
+              f"kết quả đúng hẹn.\nLý do: {event.reason}\nChúng tôi thành thật xin lỗi Ông/Bà "
+              f"và xin hẹn trả kết quả vào ngày {event.new_due_date:%d/%m/%Y}." + _SIGNATURE))
 
 
-def refused_at_intake(*, name: str, code: str, procedure: str, reason: str) -> Rendered:
+def refused_at_intake(event: DossierRefusedAtIntake, contact: Contact) -> Rendered:
     return Rendered(
-        subject=f"Hồ sơ {code} không được tiếp nhận",
-        body=(
-            f"Kính gửi Ông/Bà {name},\n\n"
-            f"Hồ sơ {code} về thủ tục «{procedure}» không được tiếp nhận.\n"
-            f"Lý do: {reason}" + _SIGNATURE
-        ),
-    )
+        subject=f"Hồ sơ {event.dossier_code} không được tiếp nhận",
+        body=(_dear(contact) + f"{_about(event.dossier_code, contact.procedure_name)} không "
+              f"được tiếp nhận.\nLý do: {event.reason}" + _SIGNATURE))
 
 
-def stopped(*, name: str, code: str, procedure: str, reason: str) -> Rendered:
+def stopped(event: DossierProcessingStopped, contact: Contact) -> Rendered:
     return Rendered(
-        subject=f"Hồ sơ {code} đã dừng xử lý",
-        body=(
-            f"Kính gửi Ông/Bà {name},\n\n"
-            f"Hồ sơ {code} về thủ tục «{procedure}» đã dừng xử lý.\n"
-            f"Lý do: {reason}" + _SIGNATURE
-        ),
-    )
+        subject=f"Hồ sơ {event.dossier_code} đã dừng xử lý",
+        body=(_dear(contact) + f"{_about(event.dossier_code, contact.procedure_name)} đã dừng "
+              f"xử lý.\nLý do: {event.reason}" + _SIGNATURE))
 
 
-def withdrawn(*, name: str, code: str, procedure: str) -> Rendered:
+def withdrawn(event: DossierWithdrawn, contact: Contact) -> Rendered:
     return Rendered(
-        subject=f"Hồ sơ {code} đã được rút theo đề nghị của Ông/Bà",
-        body=(
-            f"Kính gửi Ông/Bà {name},\n\n"
-            f"Theo đề nghị của Ông/Bà, hồ sơ {code} về thủ tục «{procedure}» đã được rút "
-            "và không tiếp tục giải quyết." + _SIGNATURE
-        ),
-    )
+        subject=f"Hồ sơ {event.dossier_code} đã được rút theo đề nghị của Ông/Bà",
+        body=(_dear(contact) + f"Theo đề nghị của Ông/Bà, hồ sơ {event.dossier_code} về thủ tục "
+              f"«{contact.procedure_name}» đã được rút và không tiếp tục giải quyết."
+              + _SIGNATURE))
 
 
-def refunded(*, name: str, code: str, procedure: str, amount: int) -> Rendered:
-    amount_vnd = f"{amount:,}".replace(",", ".")  # Vietnamese groups thousands with dots
+def refunded(event: PaymentRefunded, contact: Contact) -> Rendered:
     return Rendered(
-        subject=f"Hoàn trả phí, lệ phí hồ sơ {code}",
-        body=(
-            f"Kính gửi Ông/Bà {name},\n\n"
-            f"Hồ sơ {code} về thủ tục «{procedure}» không tiếp tục giải quyết, nên phí, lệ phí "
-            f"{amount_vnd} đồng Ông/Bà đã nộp được hoàn trả qua cổng thanh toán trực tuyến."
-            + _SIGNATURE
-        ),
-    )
+        subject=f"Hoàn trả phí, lệ phí hồ sơ {event.dossier_code}",
+        body=(_dear(contact) + f"{_about(event.dossier_code, contact.procedure_name)} không "
+              f"tiếp tục giải quyết, nên phí, lệ phí {_vnd(event.amount)} đồng Ông/Bà đã nộp "
+              "được hoàn trả qua cổng thanh toán trực tuyến." + _SIGNATURE))
+
+
+def payment_failed(event: PaymentFailed, contact: Contact) -> Rendered:
+    return Rendered(
+        subject=f"Thanh toán phí, lệ phí hồ sơ {event.dossier_code} không thành công",
+        body=(_dear(contact) + f"Việc thanh toán phí, lệ phí {_vnd(event.amount)} đồng cho hồ "
+              f"sơ {event.dossier_code} về thủ tục «{contact.procedure_name}» không thành "
+              "công.\nHồ sơ sẽ được tiếp tục giải quyết sau khi phí, lệ phí được nộp đủ. "
+              "Ông/Bà vui lòng liên hệ Bộ phận Một cửa để được hướng dẫn nộp phí, lệ phí."
+              + _SIGNATURE))
+
+
+LETTERS: dict[type[Event], Letter] = {
+    DossierAccepted: Letter("dossier_accepted", accepted),
+    DossierDecided: Letter("result_ready", result_ready),
+    SupplementRequested: Letter("supplement_requested", supplement_requested),
+    DossierApologyIssued: Letter("apology_letter", apology),
+    DossierRefusedAtIntake: Letter("refused_at_intake", refused_at_intake),
+    DossierProcessingStopped: Letter("processing_stopped", stopped),
+    DossierWithdrawn: Letter("withdrawn", withdrawn),
+    PaymentRefunded: Letter("fee_refunded", refunded),
+    PaymentFailed: Letter("fee_payment_failed", payment_failed),
+}

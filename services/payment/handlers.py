@@ -1,86 +1,88 @@
-"""Payment's use cases: request the fee of an accepted dossier, then collect it."""
+"""Payment's use cases: remember each dossier's procedure, request the fee of an accepted
+dossier, and cancel or refund it when the dossier ends without a result."""
 
 from __future__ import annotations
-
-import uuid
 
 import asyncpg
 import structlog
 
-from services.payment.gateway import PaymentGateway
-from shared.contracts.events import DossierAccepted, Envelope, PaymentCompleted, PaymentRequested
-from shared.contracts.topics import PAYMENT_EVENTS
+from services.payment import repository
+from services.payment.domain import (
+    CAUSES,
+    DEFAULT_REFUND_ON,
+    DossierEnded,
+    RefundRuleUnknown,
+    payment_id_of,
+    refund_id_of,
+    refund_on,
+)
+from shared.contracts.events import (
+    DossierAccepted,
+    DossierSubmitted,
+    Envelope,
+    PaymentCancelled,
+    PaymentRequested,
+)
+from shared.reference.catalog import Catalog
+from shared.reference.catalog.model import RefundCause
+from shared.runtime.consumer import PermanentError
 from shared.runtime.outbox import UnitOfWork
-from shared.runtime.worker import retry_later
 
 log = structlog.get_logger(__name__)
 
 
-async def on_dossier_accepted(event: DossierAccepted, envelope: Envelope, uow: UnitOfWork) -> None:
+async def on_dossier_submitted(event: DossierSubmitted, envelope: Envelope,
+                               uow: UnitOfWork) -> None:
+    await repository.remember_procedure(uow.conn, envelope.dossier_id, event.procedure_code,
+                                        event.catalog_version)
+
+
+async def on_dossier_accepted(event: DossierAccepted, envelope: Envelope,
+                              uow: UnitOfWork) -> None:
     if event.fee <= 0:
         return
-    payment_id = uuid.uuid5(envelope.dossier_id, "fee")  # one fee per dossier, stable
-    inserted = await uow.conn.fetchval(
-        """INSERT INTO payment (id, dossier_id, dossier_code, amount, causation_event_id,
-                                correlation_id)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dossier_id) DO NOTHING RETURNING true""",
-        payment_id, envelope.dossier_id, event.dossier_code, event.fee, envelope.event_id,
-        envelope.correlation_id,
-    )
-    if inserted:
-        requested = PaymentRequested(
-            dossier_code=event.dossier_code, payment_id=payment_id, amount=event.fee
-        )
-        await uow.record(
-            PAYMENT_EVENTS,
-            Envelope.wrap(requested, dossier_id=envelope.dossier_id, producer="payment",
-                          caused_by=envelope),
-        )
+    payment_id = payment_id_of(envelope.dossier_id)
+    if await repository.request_fee(uow.conn, payment_id, event.dossier_code, event.fee,
+                                    envelope):
+        uow.emit(PaymentRequested(dossier_code=event.dossier_code, payment_id=payment_id,
+                                  amount=event.fee))
 
 
-async def collect_due_payments(
-    pool: asyncpg.Pool, gateway: PaymentGateway, *, batch_size: int, max_attempts: int
-) -> int:
-    """Charge the requested payments that are due; return how many were tried."""
-    async with UnitOfWork(pool, producer="payment") as uow:
-        rows = await uow.conn.fetch(
-            """SELECT id, dossier_id, dossier_code, amount, attempts, causation_event_id,
-                      correlation_id FROM payment
-               WHERE status = 'requested' AND next_attempt_at <= now()
-               ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED""",
-            batch_size,
-        )
-        for row in rows:
-            await _collect(uow, gateway, row, max_attempts)
-        await uow.commit()
-    return len(rows)
+async def on_dossier_ended(event: DossierEnded, envelope: Envelope, uow: UnitOfWork, *,
+                           catalog: Catalog) -> None:
+    """Cancel a fee not yet charged; refund a paid one where the catalog says so. The lock
+    on the payment orders this after a charge in flight: cancel, or refund, never neither."""
+    cause = CAUSES[type(event)]
+    payment = await repository.lock_payment(uow.conn, envelope.dossier_id)
+    if payment is None:
+        return  # a free procedure, or a dossier that never reached acceptance
+    if payment["status"] == "requested":
+        await _cancel(uow, payment, cause)
+    elif payment["status"] == "completed":
+        if cause in await _refund_rule(uow, catalog, envelope):
+            await repository.request_refund(uow.conn, refund_id_of(payment["id"]), payment,
+                                            cause, envelope)
+        else:
+            log.info("fee kept: the procedure does not refund", cause=cause)
 
 
-async def _collect(uow: UnitOfWork, gateway: PaymentGateway, row: asyncpg.Record,
-                   max_attempts: int) -> None:
+async def _cancel(uow: UnitOfWork, payment: asyncpg.Record, cause: RefundCause) -> None:
+    await repository.cancel_payment(uow.conn, payment["id"], cause)
+    if payment["attempts"] > 0 or payment["pending_since"] is not None:
+        # A failed or pending call may still have reached the bank: reconciliation must look.
+        log.warning("payment cancelled after a gateway attempt without an answer",
+                    payment_id=str(payment["id"]), attempts=payment["attempts"])
+    uow.emit(PaymentCancelled(dossier_code=payment["dossier_code"], payment_id=payment["id"],
+                              amount=payment["amount"], cause=cause))
+
+
+async def _refund_rule(uow: UnitOfWork, catalog: Catalog,
+                       envelope: Envelope) -> tuple[RefundCause, ...]:
+    row = await repository.procedure_of(uow.conn, envelope.dossier_id)
+    if row is None:
+        log.warning("procedure of the dossier unknown, default refund rule applies")
+        return DEFAULT_REFUND_ON
     try:
-        result = await gateway.charge(row["id"], row["amount"], row["dossier_code"])
-    except Exception as error:
-        attempts = row["attempts"] + 1
-        await retry_later(uow.conn, "payment", row["id"], attempts=attempts, error=error,
-                          max_attempts=max_attempts)
-        log.warning("payment gateway call failed", dossier_code=row["dossier_code"],
-                    attempts=attempts, error=repr(error))
-        return
-    if result.status != "succeeded":
-        return  # pending at the bank: the gateway's webhook will settle it
-    await uow.conn.execute(
-        """UPDATE payment SET status = 'completed', gateway_transaction_id = $2,
-                  updated_at = now() WHERE id = $1""",
-        row["id"], result.transaction_id,
-    )
-    completed = PaymentCompleted(
-        dossier_code=row["dossier_code"], payment_id=row["id"], amount=row["amount"],
-        gateway_transaction_id=result.transaction_id,
-    )
-    envelope = Envelope.wrap(
-        completed, dossier_id=row["dossier_id"], producer="payment",
-        dossier_code=row["dossier_code"], correlation_id=row["correlation_id"],
-        causation_id=row["causation_event_id"],
-    )
-    await uow.record(PAYMENT_EVENTS, envelope)
+        return refund_on(catalog, row["procedure_code"], row["catalog_version"])
+    except RefundRuleUnknown as error:
+        raise PermanentError(str(error)) from error

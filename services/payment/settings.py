@@ -3,10 +3,13 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.runtime import effects
 from shared.runtime.settings import SERVICE_PORTS, ServiceSettings, settings_config
 
 
-class PaymentSettings(ServiceSettings):
+class PaymentSettings(ServiceSettings, effects.EffectSettings):
+    """``PAYMENT_MAX_ATTEMPTS``, ``PAYMENT_RECHECK_S`` … govern charges and refunds alike."""
+
     model_config: SettingsConfigDict = settings_config("payment")  # type: ignore[misc]
 
     service_name: str = "payment"
@@ -17,4 +20,3 @@ class PaymentSettings(ServiceSettings):
         description="Base URL of the payment gateway (the sandbox in development).",
     )
     gateway_timeout_s: float = 10.0
-    max_attempts: int = 10

@@ -3,10 +3,13 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.runtime import effects
 from shared.runtime.settings import SERVICE_PORTS, ServiceSettings, settings_config
 
 
-class PostalSettings(ServiceSettings):
+class PostalSettings(ServiceSettings, effects.EffectSettings):
+    """``POSTAL_MAX_ATTEMPTS``, ``POSTAL_RECHECK_S`` … govern the shipments."""
+
     model_config: SettingsConfigDict = settings_config("postal")  # type: ignore[misc]
 
     service_name: str = "postal"
@@ -18,4 +21,3 @@ class PostalSettings(ServiceSettings):
     )
     carrier_name: str = "VNPost"
     carrier_timeout_s: float = 10.0
-    max_attempts: int = 10

@@ -29,8 +29,8 @@ from shared.contracts.events import (
 from shared.contracts.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
+from shared.runtime.effects import drain_forever
 from shared.runtime.service import Platform, ServiceSpec
-from shared.runtime.worker import drain_forever
 
 log = structlog.get_logger(__name__)
 SCAN_BATCH = 100

@@ -4,53 +4,20 @@ after it where the catalog says so — on the real database and the real sandbox
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from faststream.kafka import KafkaBroker
 
 from deploy.sandbox import payment as sandbox
-from services.payment.endings import CAUSES, on_dossier_ended, on_dossier_submitted
-from services.payment.gateway import PaymentGateway
-from services.payment.handlers import collect_due_payments, on_dossier_accepted
-from services.payment.refunds import collect_due_refunds
-from shared.contracts.events import (
-    Applicant,
-    DossierAccepted,
-    DossierProcessingStopped,
-    DossierSubmitted,
-    DossierWithdrawn,
-    Envelope,
-    Event,
-    PaymentRefunded,
-)
-from shared.contracts.status import DossierStatus
-from shared.contracts.topics import DOSSIER_EVENTS
-from shared.reference.catalog import Catalog, load_catalog
-from shared.runtime.consumer import Consumer
-from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
-from tests.messaging import event_consumer, record
+from services.payment.adapters.gateway import PaymentGateway
+from shared.contracts.events import DossierProcessingStopped, PaymentRefunded
+from shared.reference.catalog import Catalog
+from tests.integration.payment import support
+from tests.integration.payment.support import CATALOG, FEE, VERSION, Dossier
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).parents[2] / "services" / "payment" / "migrations"
-CATALOG = load_catalog("vinh-thanh-2024")
-VERSION = "vinh-thanh-2024.1"
-PROCEDURE = "2.002189"  # 75 000 VND, the catalog's default refund rule
-FEE = Decimal(75000)
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[object]:
-    await migrate(database_url, migration_files(SHARED_MIGRATIONS, MIGRATIONS))
-    pool = await create_pool(database_url)
-    yield pool
-    await pool.close()
 
 
 class FlakyTransport(httpx.AsyncBaseTransport):
@@ -75,64 +42,12 @@ def gateway(transport: FlakyTransport) -> PaymentGateway:
     return PaymentGateway(httpx.AsyncClient(transport=transport, base_url="http://sbx/payment"))
 
 
-def consumer(pool, catalog: Catalog = CATALOG) -> Consumer:
-    """Payment's real consumer on dossier.events (inbox included); never subscribed here."""
-    handlers = {DossierSubmitted: on_dossier_submitted, DossierAccepted: on_dossier_accepted,
-                **dict.fromkeys(CAUSES, lambda e, env, uow: on_dossier_ended(catalog, e, env,
-                                                                               uow))}
-    return event_consumer("payment", {DOSSIER_EVENTS: handlers}, pool,
-                          KafkaBroker("127.0.0.1:1"))
-
-
-class Dossier:
-    def __init__(self, pool, catalog: Catalog = CATALOG) -> None:
-        self.id = uuid.uuid4()
-        self.code = f"VTH-250123-{self.id.int % 10_000:04d}"
-        self.pool = pool
-        self.consumer = consumer(pool, catalog)
-
-    async def deliver(self, event: Event) -> Envelope:
-        envelope = Envelope.wrap(event, dossier_id=self.id, producer="test",
-                                 dossier_code=self.code)
-        await self.redeliver(envelope)
-        return envelope
-
-    async def redeliver(self, envelope: Envelope) -> None:
-        await self.consumer.process(record(DOSSIER_EVENTS, envelope.model_dump_json().encode()))
-
-    async def submit_and_accept(self) -> None:
-        await self.deliver(DossierSubmitted(
-            dossier_code=self.code, portal="p", portal_submission_id=str(self.id),
-            agency_code="VTH", procedure_code=PROCEDURE, procedure_name="Ghi chú kết hôn",
-            department_code="tp", catalog_version=VERSION,
-            applicant=Applicant(full_name="Trần Văn Bình", id_number="092301004567",
-                                phone="0912345678", email="binh@example.vn"),
-            return_method="online", fee=FEE, committed_days=7,
-            received_at=datetime(2025, 1, 23, 3, tzinfo=UTC), due_date=date(2025, 2, 10)))
-        await self.deliver(DossierAccepted(
-            dossier_code=self.code, department_code="tp", fee=FEE, due_date=date(2025, 2, 10),
-            return_method="online", status=DossierStatus.AWAITING_FEE))
-
-    def withdrawn(self) -> DossierWithdrawn:
-        return DossierWithdrawn(dossier_code=self.code, reason="Không còn nhu cầu")
-
-    async def state(self) -> dict[str, object]:
-        async with self.pool.acquire() as conn:
-            payment = await conn.fetchrow("SELECT * FROM payment WHERE dossier_id = $1", self.id)
-            refunds = await conn.fetch("SELECT * FROM refund WHERE dossier_id = $1", self.id)
-            events = await conn.fetch(
-                """SELECT headers->>'event_type' AS type, payload FROM outbox_message
-                   WHERE topic = 'payment.events' AND key = $1 ORDER BY id""", str(self.id))
-        return {"payment": payment, "refunds": refunds, "events": [e["type"] for e in events],
-                "last": Envelope.model_validate_json(events[-1]["payload"]).event()}
-
-
 async def charge(pool, transport: FlakyTransport) -> None:
-    await collect_due_payments(pool, gateway(transport), batch_size=50, max_attempts=5)
+    await support.charge(pool, gateway(transport))
 
 
 async def refund(pool, transport: FlakyTransport) -> int:
-    return await collect_due_refunds(pool, gateway(transport), batch_size=50, max_attempts=5)
+    return await support.refund(pool, gateway(transport))
 
 
 def charged_at_sandbox(code: str) -> list[dict[str, object]]:

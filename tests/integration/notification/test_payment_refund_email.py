@@ -11,25 +11,13 @@ from pathlib import Path
 import pytest
 
 from deploy.local.smtp_sink import SmtpSink
-from services.notification.handlers import send_pending_emails
-from services.notification.mailer import Mailer
-from services.notification.refunds import on_payment_refunded
+from services.notification.adapters.mailer import Mailer
 from shared.contracts.events import Envelope, PaymentRefunded
-from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
-from shared.runtime.outbox import UnitOfWork
+from tests.integration.notification.support import handle, send
 from tests.support import free_port
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).parents[2] / "services" / "notification" / "migrations"
 CODE = "VTH-250123-0042"
-
-
-@pytest.fixture
-async def pool(database_url: str):
-    await migrate(database_url, migration_files(SHARED_MIGRATIONS, MIGRATIONS))
-    pool = await create_pool(database_url)
-    yield pool
-    await pool.close()
 
 
 async def test_a_refund_is_told_to_the_citizen_once(pool, tmp_path: Path) -> None:
@@ -46,13 +34,11 @@ async def test_a_refund_is_told_to_the_citizen_once(pool, tmp_path: Path) -> Non
     envelope = Envelope.wrap(refunded, dossier_id=dossier_id, producer="payment",
                              dossier_code=CODE)
     for _ in range(2):  # redelivered: still one email
-        async with UnitOfWork(pool, producer="test") as uow:
-            await on_payment_refunded(refunded, envelope, uow)
-            await uow.commit()
+        await handle(pool, refunded, envelope)
 
     with SmtpSink(tmp_path / "mail", free_port()) as sink:
         mailer = Mailer(host="127.0.0.1", port=sink.port, sender="no-reply@motcua.local")
-        assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 1
+        assert await send(pool, mailer, max_attempts=3) == 1
         [path] = sink.messages()
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert message["To"] == "cuc@example.vn"

@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from services.notification.mailer import Email, Mailer
+from services.notification.adapters.mailer import Email, Mailer
 from tests.support import RecordingSmtpServer, smtp_server
 
 pytestmark = pytest.mark.integration

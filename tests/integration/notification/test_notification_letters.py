@@ -13,45 +13,28 @@ from pathlib import Path
 import pytest
 
 from deploy.local.smtp_sink import SmtpSink
-from services.notification.handlers import on_dossier_submitted, send_pending_emails
-from services.notification.letters import LETTERS
-from services.notification.mailer import Mailer
+from services.notification.adapters.mailer import Mailer
+from services.notification.handlers import on_dossier_submitted
 from shared.contracts.events import (
     Applicant,
     DossierApologyIssued,
     DossierSubmitted,
     DossierWithdrawn,
     Envelope,
-    Event,
+    NotificationFailed,
     SupplementRequested,
 )
-from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
-from shared.runtime.outbox import UnitOfWork
+from tests.integration.notification.support import handle, send
 from tests.support import RecordingSmtpServer, free_port, smtp_server
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).parents[2] / "services" / "notification" / "migrations"
 CODE = "VTH-250123-0007"
-
-
-@pytest.fixture
-async def pool(database_url: str):
-    await migrate(database_url, migration_files(SHARED_MIGRATIONS, MIGRATIONS))
-    pool = await create_pool(database_url)
-    yield pool
-    await pool.close()
 
 
 @pytest.fixture
 def sink(tmp_path: Path):
     with SmtpSink(tmp_path / "mail", free_port()) as running:
         yield running
-
-
-async def _handle(pool, handler, event: Event, envelope: Envelope) -> None:
-    async with UnitOfWork(pool, producer="test") as uow:
-        await handler(event, envelope, uow)
-        await uow.commit()
 
 
 async def test_supplement_request_and_apology_letter_reach_the_citizen_once(pool, sink) -> None:
@@ -65,8 +48,8 @@ async def test_supplement_request_and_apology_letter_reach_the_citizen_once(pool
         return_method="online", fee=Decimal(0), committed_days=7,
         received_at=datetime(2025, 1, 23, 3, tzinfo=UTC), due_date=date(2025, 2, 10),
     )
-    await _handle(pool, on_dossier_submitted, submitted,
-                  Envelope.wrap(submitted, dossier_id=dossier_id, producer="intake"))
+    await handle(pool, submitted, Envelope.wrap(submitted, dossier_id=dossier_id,
+                                                producer="intake"), on_dossier_submitted)
     supplement = SupplementRequested(dossier_code=CODE, missing=("to_khai",),
                                      reason="Tờ khai chưa có chữ ký", deadline=date(2025, 2, 20))
     apology = DossierApologyIssued(
@@ -78,12 +61,12 @@ async def test_supplement_request_and_apology_letter_reach_the_citizen_once(pool
     for event in (supplement, apology):
         envelope = Envelope.wrap(event, dossier_id=dossier_id, producer="processing",
                                  dossier_code=CODE)
-        await _handle(pool, LETTERS[type(event)], event, envelope)
-        await _handle(pool, LETTERS[type(event)], event, envelope)  # redelivered: no new email
+        await handle(pool, event, envelope)
+        await handle(pool, event, envelope)  # redelivered: no new email
 
     mailer = Mailer(host="127.0.0.1", port=sink.port, sender="Một Cửa <no-reply@motcua.local>")
-    assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 2
-    assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 0
+    assert await send(pool, mailer, max_attempts=3) == 2
+    assert await send(pool, mailer, max_attempts=3) == 0
 
     messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
                 for p in sink.messages()]
@@ -109,20 +92,24 @@ async def test_an_unreachable_smtp_server_backs_off_then_gives_up(pool) -> None:
     withdrawn = DossierWithdrawn(dossier_code=CODE)
     envelope = Envelope.wrap(withdrawn, dossier_id=dossier_id, producer="processing",
                              dossier_code=CODE)
-    await _handle(pool, LETTERS[DossierWithdrawn], withdrawn, envelope)
+    await handle(pool, withdrawn, envelope)
     nobody = Mailer(host="127.0.0.1", port=free_port(), sender="x@motcua.local")
 
-    assert await send_pending_emails(pool, nobody, batch_size=20, max_attempts=2) == 1
+    assert await send(pool, nobody, max_attempts=2) == 1
     row = await pool.fetchrow("SELECT status, attempts, last_error, next_attempt_at > now() "
                               "AS later FROM email_message")
     assert (row["status"], row["attempts"], row["later"]) == ("pending", 1, True)
     assert "Connection" in row["last_error"] or "refused" in row["last_error"]
-    assert await send_pending_emails(pool, nobody, batch_size=20, max_attempts=2) == 0, \
+    assert await send(pool, nobody, max_attempts=2) == 0, \
         "not retried before its back-off has passed"
 
     await pool.execute("UPDATE email_message SET next_attempt_at = now()")
-    assert await send_pending_emails(pool, nobody, batch_size=20, max_attempts=2) == 1
+    assert await send(pool, nobody, max_attempts=2) == 1
     assert await pool.fetchval("SELECT status FROM email_message") == "failed"
+    [failed] = await pool.fetch("SELECT payload FROM outbox_message")
+    assert Envelope.model_validate_json(failed["payload"]).event() == NotificationFailed(
+        dossier_code=CODE, channel="email", template="withdrawn", attempts=2,
+        reason=await pool.fetchval("SELECT last_error FROM email_message"))
 
 
 async def test_a_refused_email_is_retried_while_the_rest_of_its_batch_is_sent(pool) -> None:
@@ -136,9 +123,9 @@ async def test_a_refused_email_is_retried_while_the_rest_of_its_batch_is_sent(po
             dossier_id, f"VTH-250123-{n:04d}", address,
         )
         withdrawn = DossierWithdrawn(dossier_code=f"VTH-250123-{n:04d}")
-        await _handle(pool, LETTERS[DossierWithdrawn], withdrawn,
-                      Envelope.wrap(withdrawn, dossier_id=dossier_id, producer="processing",
-                                    dossier_code=f"VTH-250123-{n:04d}"))
+        await handle(pool, withdrawn, Envelope.wrap(withdrawn, dossier_id=dossier_id,
+                                                    producer="processing",
+                                                    dossier_code=f"VTH-250123-{n:04d}"))
     with smtp_server() as (server, port):
         await _send_the_batch_and_its_retry(pool, server, port, dossiers)
     assert server.delivered == ["an@example.vn", "chi@example.vn"], "nothing sent twice"
@@ -150,7 +137,7 @@ async def _send_the_batch_and_its_retry(pool, server: RecordingSmtpServer, port:
                                         dossiers: dict[str, uuid.UUID]) -> None:
     mailer = Mailer(host="127.0.0.1", port=port, sender="Một Cửa <no-reply@motcua.local>")
     try:
-        assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 3
+        assert await send(pool, mailer, max_attempts=3) == 3
         assert server.delivered == ["an@example.vn", "chi@example.vn"]
         rows = {r["to_address"]: r for r in await pool.fetch(
             """SELECT to_address, status, attempts, last_error, sent_at IS NOT NULL AS stamped,
@@ -162,6 +149,7 @@ async def _send_the_batch_and_its_retry(pool, server: RecordingSmtpServer, port:
         assert (refused["status"], refused["attempts"], refused["stamped"], refused["later"]) \
             == ("pending", 1, False, True)
         assert "SMTPRecipientsRefused" in refused["last_error"]
+        assert "550" in refused["last_error"] and "@" not in refused["last_error"]
         events = await pool.fetch("SELECT topic, key, payload FROM outbox_message ORDER BY id")
         assert [(e["topic"], e["key"]) for e in events] == [
             ("notification.events", str(dossiers["an@example.vn"])),
@@ -170,9 +158,9 @@ async def _send_the_batch_and_its_retry(pool, server: RecordingSmtpServer, port:
         assert all(json.loads(e["payload"])["payload"]["template"] == "withdrawn"
                    for e in events)
 
-        assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 0
+        assert await send(pool, mailer, max_attempts=3) == 0
         await pool.execute("UPDATE email_message SET next_attempt_at = now() "
                            "WHERE status = 'pending'")
-        assert await send_pending_emails(pool, mailer, batch_size=20, max_attempts=3) == 1
+        assert await send(pool, mailer, max_attempts=3) == 1
     finally:
         mailer.close()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from services.notification.mailer import Mailer
+from services.notification.adapters.mailer import Mailer
 from tests.support import free_port
 
 pytestmark = pytest.mark.integration
