@@ -7,26 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import structlog
 
-from services.processing import handlers
-from services.processing.api import router as dossiers_router
-from services.processing.auth_api import router as auth_router
-from services.processing.deadlines import scan_deadlines
+from services.processing.api import auth, dossiers, queue
+from services.processing.consumers import subscriptions
 from services.processing.deps import Deps
+from services.processing.handlers.deadlines import scan_deadlines
 from services.processing.officers import OfficerDirectory, TokenService
-from services.processing.queue_api import router as queue_router
 from services.processing.settings import ProcessingSettings
-from shared.contracts.events import (
-    DossierSubmitted,
-    PaymentCompleted,
-    ShipmentDelivered,
-    SupplementProvided,
-    WithdrawalRequested,
-)
-from shared.contracts.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
 from shared.runtime.service import Platform, ServiceSpec
@@ -59,21 +48,10 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
     log.info("officer accounts loaded", officers=len(directory),
              source=str(settings.officers_file or settings.environment))
     yield Deps(pool=platform.pool, calendar=WorkingCalendar.default(), catalog=catalog,
-               officers=directory, tokens=TokenService(secret, settings.token_ttl_s),
+               officers=directory,
+               tokens=TokenService(secret, settings.token_ttl_s),
                at_risk_working_days=settings.at_risk_working_days,
                deadline_scan_interval_s=settings.deadline_scan_interval_s)
-
-
-def subscriptions(deps: Deps) -> dict[str, dict[Any, Any]]:
-    return {
-        DOSSIER_EVENTS: {
-            DossierSubmitted: partial(handlers.on_dossier_submitted, deps),
-            SupplementProvided: partial(handlers.on_supplement_provided, deps),
-            WithdrawalRequested: partial(handlers.on_withdrawal_requested, deps),
-        },
-        PAYMENT_EVENTS: {PaymentCompleted: partial(handlers.on_payment_completed, deps)},
-        POSTAL_EVENTS: {ShipmentDelivered: partial(handlers.on_shipment_delivered, deps)},
-    }
 
 
 async def watch_deadlines(deps: Deps) -> None:
@@ -90,6 +68,6 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     assemble=assemble,
     subscriptions=subscriptions,
-    routers=[auth_router, queue_router, dossiers_router],
+    routers=[auth.router, queue.router, dossiers.router],
     background=[watch_deadlines],
 )

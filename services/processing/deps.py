@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import asyncpg
 
-from services.processing.clock import Terms, at_risk_until, business_date
+from services.processing.domain.clock import Terms, at_risk_until, business_date
 from services.processing.officers import OfficerDirectory, TokenService
 from shared.reference.catalog import Catalog, CatalogError
 from shared.reference.workdays import WorkingCalendar

@@ -11,12 +11,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.processing.api import router as dossiers_router
-from services.processing.auth_api import router as auth_router
 from services.processing.bootstrap import SPEC
 from services.processing.deps import Deps
 from services.processing.officers import OfficerDirectory, TokenService
-from services.processing.queue_api import router as queue_router
 from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
 from tests.integration.processing.support import CALENDAR, CATALOG, SECRET, Clock
 
@@ -49,7 +46,7 @@ def officers() -> OfficerDirectory:
 @pytest.fixture
 async def http(deps: Deps, officers: OfficerDirectory) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
-    for router in (auth_router, queue_router, dossiers_router):
+    for router in SPEC.routers:
         app.include_router(router)
     app.state.deps = replace(deps, officers=officers, tokens=TokenService(SECRET, 900))
     transport = httpx.ASGITransport(app=app)

@@ -12,9 +12,9 @@ from decimal import Decimal
 import httpx
 
 from services.processing.deps import Deps
-from services.processing.handlers import on_dossier_submitted
+from services.processing.domain.rules import Role
+from services.processing.handlers.events import on_dossier_submitted
 from services.processing.officers import Officer, TokenService
-from services.processing.workflow import Role
 from shared.contracts.events import Applicant, DossierSubmitted, Envelope
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar

@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from services.processing import actions
-from services.processing.handlers import on_withdrawal_requested
+from services.processing.handlers import officer_actions
+from services.processing.handlers.events import on_withdrawal_requested
 from shared.contracts.events import WithdrawalRequested
 from shared.runtime.outbox import UnitOfWork
 from tests.integration.processing.support import (
@@ -61,15 +61,15 @@ def _another_officer_acts_first(monkeypatch, http, code: str, role: str, body: d
                                 ) -> list:
     """Make the next action's write come right after ``role``'s action ``body``, which lands
     between that action's read and its write."""
-    real_save, answers, raced = actions.save, [], []
+    real_write, answers, raced = officer_actions.write_transition, [], []
 
-    async def save_after_another_officer(*args, **kwargs):
+    async def write_after_another_officer(*args, **kwargs):
         if not raced:  # the first write only: the other officer's own goes straight through
             raced.append(True)
             answers.append(await act(http, code, OWN, role, body))
-        return await real_save(*args, **kwargs)
+        return await real_write(*args, **kwargs)
 
-    monkeypatch.setattr(actions, "save", save_after_another_officer)
+    monkeypatch.setattr(officer_actions, "write_transition", write_after_another_officer)
     return answers
 
 

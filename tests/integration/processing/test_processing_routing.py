@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from services.processing.handlers import on_dossier_submitted
+from services.processing.handlers.events import on_dossier_submitted
 from shared.runtime.outbox import UnitOfWork
 from tests.integration.processing.support import MONDAY, submission
 

@@ -1,12 +1,16 @@
-"""Processing's event handlers: route submissions, and follow what citizens, the payment
-gateway and the carrier do. Each runs in the consumer's transaction with its inbox row."""
+"""What the events processing follows do to a case: a submission is routed to its department;
+the citizen's supplement and withdrawal, the fee paid, and the carrier's delivery move it
+on. Each runs in the consumer's unit of work, with its inbox row, and the
+events it causes take the handled message as their cause."""
 
 from __future__ import annotations
 
-from services.processing import repository
-from services.processing.changes import save
+from collections.abc import Callable
+
 from services.processing.deps import Deps
-from services.processing.domain import Case
+from services.processing.domain.case import Case
+from services.processing.handlers.writing import write_transition
+from services.processing.repository import cases
 from shared.contracts.events import (
     DossierSubmitted,
     Envelope,
@@ -24,44 +28,38 @@ async def on_dossier_submitted(deps: Deps, event: DossierSubmitted, envelope: En
     """Route the dossier to its department; receive it at once where the catalog allows."""
     terms = deps.terms(event.catalog_version, event.procedure_code)
     case = Case.register(envelope.dossier_id, event, terms, deps.calendar)
-    await save(uow.conn, deps, case, None, deps.now(), caused_by=envelope)
+    await write_transition(uow.conn, deps, case, None, deps.now(), caused_by=envelope)
 
 
-async def _load(uow: UnitOfWork, envelope: Envelope) -> Case:
-    case = await repository.load_for_update(uow.conn, envelope.dossier_id)
+async def _move(deps: Deps, envelope: Envelope, uow: UnitOfWork,
+                transition: Callable[[Case], None]) -> None:
+    """Apply ``transition`` to the dossier the envelope names, locked until commit."""
+    case = await cases.load_for_update(uow.conn, envelope.dossier_id)
     if case is None:  # same topic and key as the submission, so it can never come first
         raise PermanentError(f"{envelope.event_type} for unknown dossier "
                              f"{envelope.dossier_code or envelope.dossier_id}")
-    return case
+    before = case.snapshot()
+    transition(case)
+    await write_transition(uow.conn, deps, case, before, deps.now(), caused_by=envelope)
 
 
 async def on_payment_completed(deps: Deps, event: PaymentCompleted, envelope: Envelope,
                                uow: UnitOfWork) -> None:
-    case = await _load(uow, envelope)
-    before = case.snapshot()
-    case.record_payment(envelope.occurred_at, deps.calendar)
-    await save(uow.conn, deps, case, before, deps.now(), caused_by=envelope)
+    await _move(deps, envelope, uow,
+                lambda case: case.record_payment(envelope.occurred_at, deps.calendar))
 
 
 async def on_supplement_provided(deps: Deps, event: SupplementProvided, envelope: Envelope,
                                  uow: UnitOfWork) -> None:
-    case = await _load(uow, envelope)
-    before = case.snapshot()
-    case.record_supplement(event.provided_at, deps.calendar)
-    await save(uow.conn, deps, case, before, deps.now(), caused_by=envelope)
+    await _move(deps, envelope, uow,
+                lambda case: case.record_supplement(event.provided_at, deps.calendar))
 
 
 async def on_withdrawal_requested(deps: Deps, event: WithdrawalRequested, envelope: Envelope,
                                   uow: UnitOfWork) -> None:
-    case = await _load(uow, envelope)
-    before = case.snapshot()
-    case.withdraw(event.reason)
-    await save(uow.conn, deps, case, before, deps.now(), caused_by=envelope)
+    await _move(deps, envelope, uow, lambda case: case.withdraw(event.reason))
 
 
 async def on_shipment_delivered(deps: Deps, event: ShipmentDelivered, envelope: Envelope,
                                 uow: UnitOfWork) -> None:
-    case = await _load(uow, envelope)
-    before = case.snapshot()
-    case.record_delivery()
-    await save(uow.conn, deps, case, before, deps.now(), caused_by=envelope)
+    await _move(deps, envelope, uow, lambda case: case.record_delivery())
