@@ -13,6 +13,13 @@ import structlog
 from services.processing.api import auth, dossiers, queue
 from services.processing.consumers import subscriptions
 from services.processing.deps import Deps
+from services.processing.domain.errors import (
+    CaseNotFound,
+    ConcurrentChange,
+    InvalidAction,
+    NoResultDocument,
+    NotYourDepartment,
+)
 from services.processing.handlers.deadlines import scan_deadlines
 from services.processing.officers import OfficerDirectory, TokenService
 from services.processing.settings import ProcessingSettings
@@ -60,6 +67,18 @@ async def watch_deadlines(deps: Deps) -> None:
                         interval_s=deps.deadline_scan_interval_s, batch_size=SCAN_BATCH)
 
 
+# Each domain error's HTTP answer, for the whole app: ``{"detail": str(error)}`` with this
+# status. The action route answers ConflictWithState itself (a 409 that also gives the
+# dossier's status, allowed actions and version), and the sign-in dependency the 401s (which
+# carry the Bearer challenge).
+ERRORS: dict[type[Exception], int] = {
+    CaseNotFound: 404,
+    NoResultDocument: 404,
+    NotYourDepartment: 403,
+    ConcurrentChange: 409,
+    InvalidAction: 422,
+}
+
 SPEC = ServiceSpec(
     name="processing",
     title="Một Cửa — processing",
@@ -70,4 +89,5 @@ SPEC = ServiceSpec(
     subscriptions=subscriptions,
     routers=[auth.router, queue.router, dossiers.router],
     background=[watch_deadlines],
+    errors=ERRORS,
 )

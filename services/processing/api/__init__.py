@@ -1,5 +1,6 @@
-"""Processing's HTTP edge, thin: parse, call a use case, answer. ``auth`` signs officers in,
-``queue`` lists their department's work, ``dossiers`` reads and acts on one dossier."""
+"""Processing's HTTP edge, thin: parse, call a use case, answer. Domain errors are answered
+once for the whole app (``ERRORS`` in bootstrap). ``auth`` signs officers in, ``queue`` lists
+their department's work, ``dossiers`` reads and acts on one dossier."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ _ARGON2_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
 
 
 def _unauthorized(reason: str) -> HTTPException:
+    # Answered here rather than in the app's table of errors: a 401 carries the challenge.
     return HTTPException(status.HTTP_401_UNAUTHORIZED, reason,
                          headers={"WWW-Authenticate": "Bearer"})
 

@@ -5,21 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, HTTPException, Response, status
+from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
 from services.processing.api import DepsDep
 from services.processing.api.auth import CurrentOfficer
 from services.processing.deps import Deps
 from services.processing.domain.case import Case
-from services.processing.domain.errors import (
-    CaseNotFound,
-    ConcurrentChange,
-    ConflictWithState,
-    InvalidAction,
-    NoResultDocument,
-    NotYourDepartment,
-)
+from services.processing.domain.errors import ConflictWithState
 from services.processing.handlers import reads
 from services.processing.handlers.officer_actions import act_on_dossier
 from services.processing.officers import Officer
@@ -46,44 +39,27 @@ async def post_action(code: str, command: Annotated[OfficerCommand, Body()],
                       officer: CurrentOfficer, deps: DepsDep) -> Any:
     try:
         case = await act_on_dossier(deps, code, command, officer)
-    except CaseNotFound as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from missing
-    except NotYourDepartment as foreign:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(foreign)) from foreign
-    except ConflictWithState as conflict:
+    except ConflictWithState as conflict:  # more than a `detail`: where the dossier is now
         return JSONResponse(status_code=409, content=conflict.answer())
-    except ConcurrentChange as conflict:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(conflict)) from conflict
-    except InvalidAction as invalid:
-        raise HTTPException(422, str(invalid)) from invalid
     return _view(case, officer, deps)
-
-
-async def _read(read: Any, deps: Deps, code: str, officer: Officer) -> Any:
-    try:
-        return await read(deps, code, officer)
-    except (CaseNotFound, NoResultDocument) as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from missing
-    except NotYourDepartment as foreign:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(foreign)) from foreign
 
 
 @router.get("/dossiers/{code}", response_model=CaseView)
 async def get_case(code: str, officer: CurrentOfficer, deps: DepsDep) -> CaseView:
-    return _view(await _read(reads.read_case, deps, code, officer), officer, deps)
+    return _view(await reads.read_case(deps, code, officer), officer, deps)
 
 
 @router.get("/dossiers/{code}/audit", response_model=list[AuditView])
 async def get_audit(code: str, officer: CurrentOfficer, deps: DepsDep) -> list[AuditView]:
     """Every action and automatic transition: who, in which role, when, from and to which
     status, and why. Append-only: the database refuses to change or delete an entry."""
-    rows = await _read(reads.read_audit_trail, deps, code, officer)
+    rows = await reads.read_audit_trail(deps, code, officer)
     return [AuditView(**dict(row)) for row in rows]
 
 
 @router.get("/dossiers/{code}/result-document", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
 async def get_result_document(code: str, officer: CurrentOfficer, deps: DepsDep) -> Response:
-    document = await _read(reads.read_result_document, deps, code, officer)
+    document = await reads.read_result_document(deps, code, officer)
     return Response(document["content"], media_type=document["content_type"], headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document['filename'])}"})

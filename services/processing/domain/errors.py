@@ -1,5 +1,5 @@
-"""Every error of processing's domain, in one place; the message is what an officer is told
-(an HTTP answer's ``detail``)."""
+"""Every error of processing's domain, in one place. Each is answered with one HTTP status for
+the whole app (``ERRORS`` in bootstrap); the message is the answer's ``detail``."""
 
 from __future__ import annotations
 
