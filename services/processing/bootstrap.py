@@ -54,8 +54,8 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
               else secrets.token_urlsafe(32))
     log.info("officer accounts loaded", officers=len(directory),
              source=str(settings.officers_file or settings.environment))
-    yield Deps(pool=platform.pool, calendar=WorkingCalendar.default(), catalog=catalog,
-               officers=directory,
+    yield Deps(pool=platform.pool, transactions=platform.transactions,
+               calendar=WorkingCalendar.default(), catalog=catalog, officers=directory,
                tokens=TokenService(secret, settings.token_ttl_s),
                at_risk_working_days=settings.at_risk_working_days,
                deadline_scan_interval_s=settings.deadline_scan_interval_s)

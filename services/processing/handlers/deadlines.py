@@ -12,7 +12,6 @@ from services.processing.deps import Deps
 from services.processing.domain.rules import CLOCK_RUNNING
 from services.processing.handlers.writing import write_transition
 from services.processing.repository import cases
-from shared.runtime.outbox import UnitOfWork
 
 
 async def scan_deadlines(deps: Deps, batch_size: int = 100) -> int:
@@ -20,13 +19,13 @@ async def scan_deadlines(deps: Deps, batch_size: int = 100) -> int:
     at = deps.now()
     today, near = deps.sla_dates(at)
     flagged = 0
-    async with UnitOfWork(deps.pool, producer="processing") as uow:
+    async with deps.transactions() as uow:
         due = await cases.lock_due_for_scan(uow.conn, [s.value for s in CLOCK_RUNNING], near,
                                             today, batch_size)
         for case in due:
             before = case.snapshot()
             if case.flag_deadline(today, near, deps.calendar):
-                await write_transition(uow.conn, deps, case, before, at, announce=True)
+                await write_transition(uow.conn, uow, deps, case, before, at, announce=True)
                 flagged += 1
         await uow.commit()
     return flagged

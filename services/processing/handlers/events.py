@@ -28,7 +28,7 @@ async def on_dossier_submitted(deps: Deps, event: DossierSubmitted, envelope: En
     """Route the dossier to its department; receive it at once where the catalog allows."""
     terms = deps.terms(event.catalog_version, event.procedure_code)
     case = Case.register(envelope.dossier_id, event, terms, deps.calendar)
-    await write_transition(uow.conn, deps, case, None, deps.now(), caused_by=envelope)
+    await write_transition(uow.conn, uow, deps, case, None, deps.now())
 
 
 async def _move(deps: Deps, envelope: Envelope, uow: UnitOfWork,
@@ -40,7 +40,7 @@ async def _move(deps: Deps, envelope: Envelope, uow: UnitOfWork,
                              f"{envelope.dossier_code or envelope.dossier_id}")
     before = case.snapshot()
     transition(case)
-    await write_transition(uow.conn, deps, case, before, deps.now(), caused_by=envelope)
+    await write_transition(uow.conn, uow, deps, case, before, deps.now())
 
 
 async def on_payment_completed(deps: Deps, event: PaymentCompleted, envelope: Envelope,

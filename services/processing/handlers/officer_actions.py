@@ -97,6 +97,9 @@ async def act_on_dossier(deps: Deps, code: str, command: OfficerCommand, officer
     or, when others changed the dossier under it ``MAX_ATTEMPTS`` times in a row,
     ConcurrentChange (nothing is written then)."""
     perform, actor = OFFICER_ACTIONS[type(command)], Actor(officer.username, officer.role)
+    # Written by the action's own statement: this unit of work only collects the events
+    # (producer named, no cause), and is never entered, so it costs no BEGIN and COMMIT.
+    outbox = deps.transactions()
     async with deps.pool.acquire() as conn:
         for _ in range(MAX_ATTEMPTS):
             case = await own_case(conn, code, officer)
@@ -105,7 +108,7 @@ async def act_on_dossier(deps: Deps, code: str, command: OfficerCommand, officer
             document = perform(case, command, Acting(actor, at, deps.calendar,
                                                      deps.departments))
             try:
-                await write_transition(conn, deps, case, before, at, document=document)
+                await write_transition(conn, outbox, deps, case, before, at, document=document)
                 break
             except ConcurrentChange:
                 continue  # somebody acted between the read and the write: decide again

@@ -13,29 +13,28 @@ from services.processing.domain.errors import ConcurrentChange
 from services.processing.domain.result_file import ResultFile
 from services.processing.domain.work_items import work_items, work_sla
 from services.processing.repository import transitions
-from shared.contracts.events import Envelope
+from shared.runtime.outbox import UnitOfWork
 
 
-async def write_transition(conn: asyncpg.Connection, deps: Deps, case: Case,
-                           before: Case | None, at: datetime, *,
-                           caused_by: Envelope | None = None, announce: bool = False,
-                           document: ResultFile | None = None) -> bool:
+async def write_transition(conn: asyncpg.Connection, outbox: UnitOfWork, deps: Deps,
+                           case: Case, before: Case | None, at: datetime, *,
+                           announce: bool = False, document: ResultFile | None = None) -> bool:
     """Insert (``before`` None) or update the case, with its audit entries, the events it
-    caused (into the outbox) and ``document``; ``announce`` tells the department even when
+    caused (emitted into ``outbox``, which names the producer and the cause, then taken from
+    it into the statement) and ``document``; ``announce`` tells the department even when
     only the SLA state moved.
 
     Returns False, having written nothing, when the case already existed (a redelivered
     submission); raises ConcurrentChange, having written nothing, when somebody else updated
     it since it was read."""
     sla = work_sla(case, *deps.sla_dates(at))
-    outbox = [(event.topic_name(), Envelope.wrap(event, dossier_id=case.id,
-                                                 producer="processing",
-                                                 dossier_code=case.code, caused_by=caused_by))
-              for event in [*case.events, *work_items(case, before, sla, announce=announce)]]
+    for event in [*case.events, *work_items(case, before, sla, announce=announce)]:
+        outbox.emit(event, dossier_id=case.id)
+    rows = outbox.take_rows()
     if before is None:
-        if not await transitions.insert(conn, case, outbox):
+        if not await transitions.insert(conn, case, rows):
             return False
-    elif not await transitions.update(conn, case, outbox, document=document):
+    elif not await transitions.update(conn, case, rows, document=document):
         raise ConcurrentChange(f"dossier {case.code} was changed by someone else; reload it")
     case.written()
     return True

@@ -1,5 +1,5 @@
 """Writing what a transition did, in one statement: the case row, its audit entries, its
-outbox rows and an approval's result document."""
+outbox rows (as the unit of work emitted them) and an approval's result document."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from services.processing.domain.result_file import ResultFile
 from services.processing.domain.trail import AuditEntry
 from services.processing.repository.cases import COLUMNS, STATE, column_value
 from services.processing.repository.queue import fold
-from shared.contracts.events import Envelope
 from shared.runtime.messaging import PermanentError
-from shared.runtime.outbox import outbox_row
+from shared.runtime.outbox import OutboxRow
 
 # What a transition writes besides the case row, as one statement's array parameters: the
 # case row, its audit entries and its outbox rows go to PostgreSQL in one round trip, in one
@@ -71,7 +70,7 @@ _UPDATE = _with_trail(_UPDATE_SQL, len(STATE) + 3)
 _UPDATE_WITH_DOCUMENT = _with_trail(_UPDATE_SQL, len(STATE) + 3, document=True)
 
 
-def _trail(entries: list[AuditEntry], outbox: list[tuple[str, Envelope]]) -> list[Any]:
+def _trail(entries: list[AuditEntry], outbox: list[OutboxRow]) -> list[Any]:
     """The audit entries and outbox rows as the statement's twelve array parameters."""
     columns: list[list[Any]] = [[] for _ in range(12)]
     for e in entries:
@@ -80,16 +79,14 @@ def _trail(entries: list[AuditEntry], outbox: list[tuple[str, Envelope]]) -> lis
                 e.from_status.value if e.from_status else None, e.to_status.value, e.reason,
                 json.dumps(e.detail)), strict=True):
             column.append(value)
-    for topic, envelope in outbox:
-        event_id, topic, key, payload, headers = outbox_row(topic, envelope)
+    for event_id, topic, key, payload, headers in outbox:
         for column, value in zip(columns[7:], (event_id, topic, key, payload,
                                                json.dumps(headers)), strict=True):
             column.append(value)
     return columns
 
 
-async def insert(conn: asyncpg.Connection, case: Case, outbox: list[tuple[str, Envelope]]
-                 ) -> bool:
+async def insert(conn: asyncpg.Connection, case: Case, outbox: list[OutboxRow]) -> bool:
     """Insert a new case at version 1 with its audit entries and outbox rows, in one
     statement; False (and nothing written) if it already exists."""
     values = [column_value(case, c) for c in COLUMNS] + [fold(case.applicant_name)]
@@ -104,7 +101,7 @@ async def insert(conn: asyncpg.Connection, case: Case, outbox: list[tuple[str, E
     return False
 
 
-async def update(conn: asyncpg.Connection, case: Case, outbox: list[tuple[str, Envelope]], *,
+async def update(conn: asyncpg.Connection, case: Case, outbox: list[OutboxRow], *,
                  document: ResultFile | None = None) -> bool:
     """Write the case if it is still at the version it was read at, with its audit entries,
     its outbox rows and the result document an approval carries, in one statement; False

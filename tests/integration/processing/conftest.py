@@ -17,6 +17,7 @@ from services.processing.deps import Deps
 from services.processing.officers import OfficerDirectory, TokenService
 from services.processing.settings import ProcessingSettings
 from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
+from shared.runtime.outbox import Transactions
 from shared.runtime.service import build_app
 from tests.integration.processing.support import CALENDAR, CATALOG, SECRET, Clock
 
@@ -36,8 +37,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def deps(pool, clock: Clock) -> Deps:
-    return Deps(pool=pool, calendar=CALENDAR, catalog=CATALOG, at_risk_working_days=1,
-                now=clock)
+    return Deps(pool=pool, transactions=Transactions(pool, SPEC.name), calendar=CALENDAR,
+                catalog=CATALOG, at_risk_working_days=1, now=clock)
 
 
 @pytest.fixture(scope="session")

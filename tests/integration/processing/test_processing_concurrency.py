@@ -11,7 +11,6 @@ import pytest
 from services.processing.handlers import officer_actions
 from services.processing.handlers.events import on_withdrawal_requested
 from shared.contracts.events import WithdrawalRequested
-from shared.runtime.outbox import UnitOfWork
 from tests.integration.processing.support import (
     OWN,
     act,
@@ -36,7 +35,7 @@ async def test_an_action_waits_for_a_transaction_holding_the_dossier_then_sees_i
     dossier_id = await pool.fetchval("SELECT id FROM dossier_case WHERE code = $1", code)
     _, envelope = submission("1.009995", deps.now())
     envelope = envelope.model_copy(update={"dossier_id": dossier_id, "dossier_code": code})
-    async with UnitOfWork(pool, producer="test") as uow:  # the citizen's withdrawal, being handled
+    async with deps.transactions(envelope) as uow:  # the citizen's withdrawal, being handled
         await on_withdrawal_requested(deps, WithdrawalRequested(
             dossier_code=code, reason="Thôi", requested_at=deps.now()),
                                       envelope, uow)
