@@ -26,7 +26,10 @@ async def write_transition(conn: asyncpg.Connection, outbox: UnitOfWork, deps: D
 
     Returns False, having written nothing, when the case already existed (a redelivered
     submission); raises ConcurrentChange, having written nothing, when somebody else updated
-    it since it was read."""
+    it since it was read. A transition that changed and recorded nothing (an event told
+    again) writes nothing, so the version officers see stays current."""
+    if before is not None and not (case.events or case.audit) and case.snapshot() == before:
+        return True
     sla = work_sla(case, *deps.sla_dates(at))
     for event in [*case.events, *work_items(case, before, sla, announce=announce)]:
         outbox.emit(event, dossier_id=case.id)

@@ -1,9 +1,11 @@
 """A transition's writes on a real database: the case row, its audit entries, its events
-(outbox rows) and an approval's result document go together, in order, or not at all."""
+(outbox rows) and an approval's result document go together, in order, or not at all; and
+an event that changes nothing writes nothing."""
 
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -11,9 +13,10 @@ from services.processing.domain.errors import ConcurrentChange
 from services.processing.domain.result_file import ResultFile
 from services.processing.domain.rules import Role
 from services.processing.domain.trail import Actor
+from services.processing.handlers.events import on_shipment_delivered
 from services.processing.handlers.writing import write_transition
 from services.processing.repository import cases
-from shared.contracts.events import DocumentRef
+from shared.contracts.events import DocumentRef, Envelope, ShipmentDelivered
 from tests.integration.processing.support import (
     OWN,
     PDF,
@@ -83,3 +86,17 @@ async def test_a_write_on_a_version_somebody_changed_writes_nothing(http, deps, 
     async with pool.acquire() as conn:
         current = await cases.load_by_code(conn, code)
     assert current is not None and current.outcome == "refused" and current.version == 4
+
+
+async def test_an_event_that_changes_nothing_writes_nothing(http, deps, pool) -> None:
+    code = await dossier_in(http, deps, "accepted")  # online return: a delivery means nothing
+    dossier_id = await pool.fetchval("SELECT id FROM dossier_case WHERE code = $1", code)
+    before = await _written(pool, code)
+    delivered = ShipmentDelivered(dossier_code=code, shipment_id=uuid.uuid4(),
+                                  tracking_code="VN1", delivered_at=deps.now())
+    envelope = Envelope.wrap(delivered, dossier_id=dossier_id, producer="postal")
+    async with deps.transactions(envelope) as uow:
+        await on_shipment_delivered(deps, delivered, envelope, uow)
+        await uow.commit()
+    assert await _written(pool, code) == before
+    assert await pool.fetchval("SELECT version FROM dossier_case WHERE id = $1", dossier_id) == 1
