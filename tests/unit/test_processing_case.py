@@ -183,8 +183,10 @@ def test_a_transfer_hands_the_dossier_to_the_new_department_to_start() -> None:
 def test_withdrawal_is_possible_until_the_decision_and_refused_after_it() -> None:
     open_case, decided = in_progress(), in_progress(separate_approval=False,
                                                     return_method="postal")
+    open_case.propose(SPECIALIST, "approved", None)
     open_case.withdraw("Không còn nhu cầu")
     assert open_case.status is S.WITHDRAWN and types(open_case)[-1] == "DossierWithdrawn"
+    assert not open_case.situation.awaiting_approval  # the proposal went with it
     decided.decide(SPECIALIST, vn(2025, 2, 5), approve=True, reason=None, document=RESULT)
     before = decided.snapshot()
     decided.withdraw("Không còn nhu cầu")

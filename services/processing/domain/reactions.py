@@ -56,7 +56,7 @@ class Reactions(CaseState):
             self.emit(WithdrawalRefused(dossier_code=self.code, reason=why))
             self.note("withdrawal_refused", SYSTEM, self.status, reason=reason)
             return
-        before, self.status, self.paused_at = self.status, S.WITHDRAWN, None
+        before, self.status, self.paused_at, self.proposal = self.status, S.WITHDRAWN, None, None
         self.emit(DossierWithdrawn(dossier_code=self.code, reason=reason))
         self.note("withdraw", SYSTEM, before, reason=reason)
 
