@@ -14,6 +14,7 @@ from shared.contracts.events import (
     Envelope,
     Event,
     PaymentCompleted,
+    PaymentFailed,
     ShipmentDelivered,
     SupplementProvided,
     WithdrawalRequested,
@@ -28,6 +29,7 @@ HANDLERS: dict[type[Event], UseCase] = {
     SupplementProvided: events.on_supplement_provided,
     WithdrawalRequested: events.on_withdrawal_requested,
     PaymentCompleted: events.on_payment_completed,
+    PaymentFailed: events.on_payment_failed,
     ShipmentDelivered: events.on_shipment_delivered,
 }
 

@@ -131,6 +131,9 @@ class QueueItem(BaseModel):
     status_label: str
     sla_state: SlaState | None
     awaiting_approval: bool
+    fee_failed_at: datetime | None = Field(
+        description="When collecting the fee failed for good (the dossier still awaits it); "
+                    "null once it is paid.")
     received_at: datetime | None
     due_date: date
     version: int
@@ -143,7 +146,8 @@ class QueueItem(BaseModel):
             procedure_name=row["procedure_name"], applicant_name=row["applicant_name"],
             status=row["status"], status_label=DossierStatus(row["status"]).label_vi,
             sla_state=row["sla_state"], awaiting_approval=row["proposal"] is not None,
-            received_at=row["received_at"], due_date=row["due_date"], version=row["version"])
+            fee_failed_at=row["fee_failed_at"], received_at=row["received_at"],
+            due_date=row["due_date"], version=row["version"])
 
 
 class CaseView(QueueItem):
@@ -158,6 +162,7 @@ class CaseView(QueueItem):
     supplement_deadline: date | None
     fee: int
     fee_paid: bool
+    fee_failure_reason: str | None
     sla_result: str | None
     allowed_actions: list[str]
 
@@ -174,8 +179,9 @@ class CaseView(QueueItem):
             original_due_date=case.original_due_date,
             statutory_due_date=case.statutory_due_date,
             supplement_deadline=case.supplement_deadline, fee=int(case.fee),
-            fee_paid=case.fee_paid, sla_result=case.sla_result, version=case.version,
-            allowed_actions=allowed_actions(case.situation, role))
+            fee_paid=case.fee_paid, fee_failed_at=case.fee_failed_at,
+            fee_failure_reason=case.fee_failure_reason, sla_result=case.sla_result,
+            version=case.version, allowed_actions=allowed_actions(case.situation, role))
 
 
 class AuditView(BaseModel):

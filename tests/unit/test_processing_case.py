@@ -112,6 +112,23 @@ def test_a_fee_paid_the_same_day_costs_no_time_even_for_a_receipt_on_a_saturday(
     assert case.due_date == due
 
 
+def test_a_failed_fee_keeps_the_clock_paused_and_is_carried_until_the_fee_is_paid() -> None:
+    case = new_case(fee=50_000, received_at=vn(2025, 3, 3))
+    before, events, failed_at = case.snapshot(), len(case.events), vn(2025, 3, 4)
+    case.record_payment_failure(failed_at, "Thẻ hết hạn", {"attempts": 3})
+    case.record_payment_failure(failed_at, "Thẻ hết hạn", {"attempts": 3})  # told again
+    assert case.status is S.AWAITING_FEE and case.paused_at == before.paused_at
+    assert (case.fee_failed_at, case.fee_failure_reason) == (failed_at, "Thẻ hết hạn")
+    assert case.due_date == before.due_date and len(case.events) == events  # nothing public
+    assert [(a.action, a.reason) for a in case.audit][-1:] == [("fee_failed", "Thẻ hết hạn")]
+    assert sum(a.action == "fee_failed" for a in case.audit) == 1
+    case.record_payment(vn(2025, 3, 5, 9), CAL)  # the citizen paid after all
+    assert case.status is S.ACCEPTED and case.fee_failed_at is None
+    case.withdraw("Không còn nhu cầu")
+    case.record_payment_failure(vn(2025, 3, 6), "Hết lượt thử", {})
+    assert case.fee_failed_at is None and case.audit[-1].action == "fee_failure_ignored"
+
+
 # Paused Thursday 6/3 with 4 working days left, resumed Thursday 13/3: "resume" counts the
 # 4 days from there (19/3), "restart" the full 7 (24/3).
 @pytest.mark.parametrize(("policy", "expected"), [("resume", date(2025, 3, 19)),

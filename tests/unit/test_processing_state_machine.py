@@ -1,6 +1,6 @@
 """Property test of the workflow: random sequences of officer actions (any role) and of
-what happens by itself (payment, supplement, withdrawal, delivery, deadlines) never reach an
-illegal state, and a refused action leaves the dossier exactly as it was."""
+what happens by itself (payment or its failure, supplement, withdrawal, delivery, deadlines)
+never reach an illegal state, and a refused action leaves the dossier exactly as it was."""
 
 from __future__ import annotations
 
@@ -91,12 +91,17 @@ class DossierWorkflow(RuleBasedStateMachine):
                 case.issue_apology(actor, now, CAL, reason="Chờ xác minh",
                                    new_due_date=some_day)
 
-    @rule(what=st.sampled_from(["payment", "supplement", "withdrawal", "delivery", "scan"]))
+    @rule(what=st.sampled_from(["payment", "payment_failure", "supplement", "withdrawal",
+                                "delivery", "scan"]))
     @precondition(acted)
     def something_happens(self, what: str) -> None:
         case, before = self.case, self.case.snapshot()
         if what == "payment":
             case.record_payment(self.now, CAL)
+        elif what == "payment_failure":
+            case.record_payment_failure(self.now, "Thẻ bị từ chối", {"attempts": 3})
+            assert case.snapshot() == before or case.fee_failed_at == self.now
+            assert case.status is before.status and case.paused_at == before.paused_at
         elif what == "supplement":
             case.record_supplement(self.now, CAL)
         elif what == "withdrawal":
@@ -117,6 +122,7 @@ class DossierWorkflow(RuleBasedStateMachine):
             return
         case = self.case
         assert (case.paused_at is not None) == (case.status in CLOCK_PAUSED)
+        assert case.fee_failed_at is None or not case.fee_paid
         assert (case.outcome is not None) == (case.status in DECIDED_OR_RETURNED)
         if case.proposal is not None:
             assert case.status is S.IN_PROGRESS and case.terms.separate_approval

@@ -1,5 +1,5 @@
 """What happens to a case without an officer, without I/O: the citizen's supplement and
-withdrawal, the fee paid, the carrier's delivery, and the deadlines."""
+withdrawal, the fee paid or finally failed, the carrier's delivery, and the deadlines."""
 
 from __future__ import annotations
 
@@ -23,9 +23,22 @@ from shared.reference.workdays import WorkingCalendar
 
 class Reactions(CaseState):
     def record_payment(self, at: datetime, calendar: WorkingCalendar) -> None:
-        self.fee_paid = True
+        self.fee_paid, self.fee_failed_at, self.fee_failure_reason = True, None, None
         if self.status is S.AWAITING_FEE:
             self._resume(at, calendar, S.ACCEPTED, "fee_paid")
+
+    def record_payment_failure(self, at: datetime, reason: str, detail: dict[str, Any]
+                               ) -> None:
+        """The fee could not be collected: the case keeps waiting for it with its clock
+        paused, and carries the failure until the fee is paid or the dossier ends."""
+        if (self.fee_failed_at, self.fee_failure_reason) == (at, reason):
+            return  # the same failure, told again
+        if self.status is not S.AWAITING_FEE or self.fee_paid:  # paid or ended meanwhile
+            self.note("fee_failure_ignored", SYSTEM, self.status, reason=reason,
+                      detail={**detail, "fee_paid": self.fee_paid})
+            return
+        self.fee_failed_at, self.fee_failure_reason = at, reason
+        self.note("fee_failed", SYSTEM, self.status, reason=reason, detail=detail)
 
     def record_supplement(self, at: datetime, calendar: WorkingCalendar) -> None:
         if self.status is S.AWAITING_SUPPLEMENT:

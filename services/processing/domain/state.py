@@ -40,6 +40,8 @@ class CaseState:
     status: S = S.REGISTERED
     paused_at: datetime | None = None
     fee_paid: bool = False
+    fee_failed_at: datetime | None = None  # the fee could not be collected, and is not paid
+    fee_failure_reason: str | None = None
     proposal: Outcome | None = None
     outcome: Outcome | None = None
     supplement_deadline: date | None = None

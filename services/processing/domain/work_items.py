@@ -34,7 +34,7 @@ def _queued(case: CaseState, sla: SlaState) -> WorkItemQueued:
 
 def _seen_by_the_queue(case: CaseState) -> tuple[object, ...]:
     """The facts whose change is news to the department (the SLA state aside)."""
-    return case.status, case.due_date, case.proposal
+    return case.status, case.due_date, case.proposal, case.fee_failed_at
 
 
 def work_items(case: CaseState, before: CaseState | None, sla: SlaState, *,

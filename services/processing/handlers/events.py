@@ -1,6 +1,6 @@
 """What the events processing follows do to a case: a submission is routed to its department;
-the citizen's supplement and withdrawal, the fee paid, and the carrier's delivery move it
-on. Each runs in the consumer's unit of work, with its inbox row, and the
+the citizen's supplement and withdrawal, the fee paid or finally failed, and the carrier's
+delivery move it on. Each runs in the consumer's unit of work, with its inbox row, and the
 events it causes take the handled message as their cause."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from shared.contracts.events import (
     DossierSubmitted,
     Envelope,
     PaymentCompleted,
+    PaymentFailed,
     ShipmentDelivered,
     SupplementProvided,
     WithdrawalRequested,
@@ -47,6 +48,14 @@ async def on_payment_completed(deps: Deps, event: PaymentCompleted, envelope: En
                                uow: UnitOfWork) -> None:
     await _move(deps, envelope, uow,
                 lambda case: case.record_payment(envelope.occurred_at, deps.calendar))
+
+
+async def on_payment_failed(deps: Deps, event: PaymentFailed, envelope: Envelope,
+                            uow: UnitOfWork) -> None:
+    detail = {"payment_id": str(event.payment_id), "amount": str(event.amount),
+              "attempts": event.attempts}
+    await _move(deps, envelope, uow, lambda case: case.record_payment_failure(
+        envelope.occurred_at, event.reason, detail))
 
 
 async def on_supplement_provided(deps: Deps, event: SupplementProvided, envelope: Envelope,

@@ -13,9 +13,9 @@ from services.processing.domain.clock import Terms
 from shared.contracts.status import DossierStatus
 
 STATE = ("department_code", "due_date", "received_at", "original_due_date",
-         "statutory_due_date", "status", "paused_at", "fee_paid", "proposal", "outcome",
-         "supplement_deadline", "decided_at", "sla_result", "at_risk_flagged_for",
-         "overdue_flagged_for")
+         "statutory_due_date", "status", "paused_at", "fee_paid", "fee_failed_at",
+         "fee_failure_reason", "proposal", "outcome", "supplement_deadline", "decided_at",
+         "sla_result", "at_risk_flagged_for", "overdue_flagged_for")
 """The columns a transition may change."""
 FIXED = ("id", "code", "procedure_code", "procedure_name", "applicant_name", "fee",
          "return_method", "catalog_version", "terms", "submitted_at")
