@@ -14,12 +14,9 @@ import uuid
 from services.processing.domain.clock import Terms
 from services.processing.domain.officer_actions import OfficerActions
 from services.processing.domain.reactions import Reactions
-from services.processing.domain.state import Outcome
 from services.processing.domain.trail import SYSTEM
 from shared.contracts.events import DossierSubmitted
 from shared.reference.workdays import WorkingCalendar
-
-__all__ = ["Case", "Outcome"]
 
 
 class Case(OfficerActions, Reactions):

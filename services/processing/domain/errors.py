@@ -1,5 +1,7 @@
-"""Every error of processing's domain, in one place. Each is answered with one HTTP status for
-the whole app (``ERRORS`` in bootstrap); the message is the answer's ``detail``."""
+"""Every error of processing's domain, in one place. Each has one HTTP answer for the whole
+app: bootstrap's ``ERRORS`` gives most of them a status, their message being the ``detail``;
+ConflictWithState (a body with the dossier's state) is answered by the action route, and
+InvalidToken (a 401 with its challenge) by the sign-in dependency."""
 
 from __future__ import annotations
 
