@@ -4,14 +4,23 @@ and a consumer record made by hand for a use case driven without a broker."""
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 from faststream.kafka import KafkaBroker
 
+from shared.contracts.events import Event
 from shared.runtime.consumer import Consumer, Subscription
 from shared.runtime.dispatch import EventDispatch, Routes
 from shared.runtime.outbox import Transactions
+
+
+class Probe(Event):
+    """A test's own event, published on the topic it names (a fresh one per test)."""
+
+    topic: ClassVar[str] = "{on_topic}"
+    on_topic: str
+    dossier_code: str
 
 
 def event_consumer(group: str, routes: Routes, pool: asyncpg.Pool, broker: KafkaBroker,

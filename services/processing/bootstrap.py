@@ -7,26 +7,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import structlog
 
-from services.processing import handlers
-from services.processing.api import router as dossiers_router
-from services.processing.auth_api import router as auth_router
-from services.processing.deadlines import scan_deadlines
+from services.processing.api import auth, dossiers, queue
+from services.processing.consumers import subscriptions
 from services.processing.deps import Deps
-from services.processing.officers import OfficerDirectory, TokenService
-from services.processing.queue_api import router as queue_router
-from services.processing.settings import ProcessingSettings
-from shared.contracts.events import (
-    DossierSubmitted,
-    PaymentCompleted,
-    ShipmentDelivered,
-    SupplementProvided,
-    WithdrawalRequested,
+from services.processing.domain.errors import (
+    CaseNotFound,
+    ConcurrentChange,
+    InvalidAction,
+    NoResultDocument,
+    NotYourDepartment,
 )
-from shared.contracts.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS
+from services.processing.handlers.deadlines import scan_deadlines
+from services.processing.officers import OfficerDirectory, TokenService
+from services.processing.settings import ProcessingSettings
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
 from shared.runtime.effects import drain_forever
@@ -58,22 +54,11 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
               else secrets.token_urlsafe(32))
     log.info("officer accounts loaded", officers=len(directory),
              source=str(settings.officers_file or settings.environment))
-    yield Deps(pool=platform.pool, calendar=WorkingCalendar.default(), catalog=catalog,
-               officers=directory, tokens=TokenService(secret, settings.token_ttl_s),
+    yield Deps(pool=platform.pool, transactions=platform.transactions,
+               calendar=WorkingCalendar.default(), catalog=catalog, officers=directory,
+               tokens=TokenService(secret, settings.token_ttl_s),
                at_risk_working_days=settings.at_risk_working_days,
                deadline_scan_interval_s=settings.deadline_scan_interval_s)
-
-
-def subscriptions(deps: Deps) -> dict[str, dict[Any, Any]]:
-    return {
-        DOSSIER_EVENTS: {
-            DossierSubmitted: partial(handlers.on_dossier_submitted, deps),
-            SupplementProvided: partial(handlers.on_supplement_provided, deps),
-            WithdrawalRequested: partial(handlers.on_withdrawal_requested, deps),
-        },
-        PAYMENT_EVENTS: {PaymentCompleted: partial(handlers.on_payment_completed, deps)},
-        POSTAL_EVENTS: {ShipmentDelivered: partial(handlers.on_shipment_delivered, deps)},
-    }
 
 
 async def watch_deadlines(deps: Deps) -> None:
@@ -81,6 +66,18 @@ async def watch_deadlines(deps: Deps) -> None:
     await drain_forever(deps.pool, step, channel="processing_deadlines",
                         interval_s=deps.deadline_scan_interval_s, batch_size=SCAN_BATCH)
 
+
+# Each domain error's HTTP answer, for the whole app: ``{"detail": str(error)}`` with this
+# status. The action route answers ConflictWithState itself (a 409 that also gives the
+# dossier's status, allowed actions and version), and the sign-in dependency the 401s (which
+# carry the Bearer challenge).
+ERRORS: dict[type[Exception], int] = {
+    CaseNotFound: 404,
+    NoResultDocument: 404,
+    NotYourDepartment: 403,
+    ConcurrentChange: 409,
+    InvalidAction: 422,
+}
 
 SPEC = ServiceSpec(
     name="processing",
@@ -90,6 +87,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     assemble=assemble,
     subscriptions=subscriptions,
-    routers=[auth_router, queue_router, dossiers_router],
+    routers=[auth.router, queue.router, dossiers.router],
     background=[watch_deadlines],
+    errors=ERRORS,
 )

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime
 
 import asyncpg
 
-from services.processing.clock import Terms, at_risk_until, business_date
+from services.processing.domain.clock import Terms, at_risk_until, business_date
 from services.processing.officers import OfficerDirectory, TokenService
 from shared.reference.catalog import Catalog, CatalogError
 from shared.reference.workdays import WorkingCalendar
 from shared.runtime.consumer import PermanentError
+from shared.runtime.outbox import Transactions
 
 
 def _utc_now() -> datetime:
@@ -22,6 +23,7 @@ def _utc_now() -> datetime:
 @dataclass(frozen=True)
 class Deps:
     pool: asyncpg.Pool
+    transactions: Transactions  # units of work whose events name processing as producer
     calendar: WorkingCalendar
     catalog: Catalog
     officers: OfficerDirectory = field(default_factory=lambda: OfficerDirectory([]))

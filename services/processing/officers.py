@@ -20,7 +20,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from services.processing.workflow import Role
+from services.processing.domain.errors import InvalidToken
+from services.processing.domain.rules import Role
 
 DEV_PASSWORD = "dev-password"  # noqa: S105 - the documented password of development accounts
 _ISSUER = "mot-cua-processing"
@@ -89,10 +90,6 @@ class OfficerDirectory:
         except (VerificationError, InvalidHashError):
             return None
         return self.get(username) if account else None
-
-
-class InvalidToken(Exception):
-    pass
 
 
 def _expired() -> InvalidToken:

@@ -129,10 +129,6 @@ class UnitOfWork:
         self._recorded.append(outbox_row(event.topic_name(), envelope, key=key))
         return envelope
 
-    async def record(self, topic: str, envelope: Envelope, *, key: uuid.UUID | None = None) -> None:
-        """Transitional: add a hand-built envelope to the outbox (being replaced by emit)."""
-        self._recorded.append(outbox_row(topic, envelope, key=key))
-
     def take_rows(self) -> list[OutboxRow]:
         """The rows emitted and not yet written, handed to a writer that inserts them in a
         statement of its own (processing's single-statement transition); they are then not

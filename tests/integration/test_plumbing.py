@@ -24,7 +24,7 @@ from shared.runtime.db import (
 )
 from shared.runtime.outbox import OutboxRelay, UnitOfWork
 from shared.runtime.settings import ServiceSettings
-from tests.messaging import event_consumer
+from tests.messaging import Probe, event_consumer
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -106,7 +106,7 @@ async def test_a_changed_migration_is_refused(database_url: str, tmp_path) -> No
 async def test_events_are_not_recorded_when_the_transaction_rolls_back(pool) -> None:
     with pytest.raises(RuntimeError):
         async with UnitOfWork(pool, producer="test") as uow:
-            await uow.record("anything", _envelope(uuid.uuid4(), 1))
+            uow.emit(Probe(on_topic="anything", dossier_code="T-1"), dossier_id=uuid.uuid4())
             raise RuntimeError("the use case failed")
     assert await pool.fetchval("SELECT count(*) FROM outbox_message") == 0
 
@@ -121,10 +121,9 @@ async def test_relay_survives_a_crash_between_publish_and_mark_and_inbox_dedups(
 ) -> None:
     topic = await _new_topic(kafka_bootstrap)
     dossier_id = uuid.uuid4()
-    envelopes = [_envelope(dossier_id, n) for n in range(3)]
     async with UnitOfWork(pool, producer="test") as uow:
-        for envelope in envelopes:
-            await uow.record(topic, envelope)
+        envelopes = [uow.emit(Probe(on_topic=topic, dossier_code=f"T-{n}"), dossier_id=dossier_id)
+                     for n in range(3)]
         await uow.commit()
 
     with pytest.raises(RuntimeError, match="crash"):
@@ -145,8 +144,7 @@ async def test_relay_survives_a_crash_between_publish_and_mark_and_inbox_dedups(
     async def handler(event, envelope, uow) -> None:
         await uow.conn.execute("INSERT INTO effect VALUES ($1)", envelope.event_id)
 
-    consumer = event_consumer("test-consumer", {topic: {DossierProcessingStarted: handler}},
-                              pool, broker)
+    consumer = event_consumer("test-consumer", {topic: {Probe: handler}}, pool, broker)
     for record in records:
         await consumer.process(record)
     effects = await pool.fetch("SELECT event_id FROM effect")
@@ -238,7 +236,7 @@ async def test_migrations_make_the_outbox_notify(database_url: str) -> None:
     pool = await create_pool(database_url)
     try:
         async with UnitOfWork(pool, producer="test") as uow:
-            await uow.record("t", _envelope(uuid.uuid4(), 1))
+            uow.emit(Probe(on_topic="t", dossier_code="T-1"), dossier_id=uuid.uuid4())
             await uow.commit()
         async with asyncio.timeout(5):
             await got.wait()

@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.processing.clock import resumed_due, sla_state
+from services.processing.domain.clock import resumed_due, sla_state
 from shared.contracts.status import DossierStatus as S
-from tests.unit.test_processing_domain import CAL, terms, vn
+from tests.unit.test_processing_case import CAL, terms, vn
 
 moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 11, 30)).map(
     lambda d: vn(d.year, d.month, d.day, d.hour, d.minute))

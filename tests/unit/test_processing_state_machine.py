@@ -1,6 +1,6 @@
 """Property test of the workflow: random sequences of officer actions (any role) and of
-what happens by itself (payment, supplement, withdrawal, delivery, deadlines) never reach an
-illegal state, and a refused action leaves the dossier exactly as it was."""
+what happens by itself (payment or its failure, supplement, withdrawal, delivery, deadlines)
+never reach an illegal state, and a refused action leaves the dossier exactly as it was."""
 
 from __future__ import annotations
 
@@ -12,21 +12,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from services.processing import officer_work as work
-from services.processing.clock import business_date
-from services.processing.deadlines import flag_deadline
-from services.processing.domain import Case
-from services.processing.trail import Actor
-from services.processing.workflow import (
-    CLOCK_PAUSED,
-    Action,
-    ActionNotAllowed,
-    InvalidAction,
-    Role,
-    allowed_actions,
-)
+from services.processing.domain.case import Case
+from services.processing.domain.clock import business_date
+from services.processing.domain.errors import ActionNotAllowed, InvalidAction
+from services.processing.domain.rules import CLOCK_PAUSED, Action, Role, allowed_actions
+from services.processing.domain.trail import Actor
 from shared.contracts.status import DossierStatus as S
-from tests.unit.test_processing_domain import CAL, RESULT, submitted, terms, vn
+from tests.unit.test_processing_case import CAL, RESULT, submitted, terms, vn
 
 DECIDED_OR_RETURNED = {S.DECIDED, S.RESULT_RETURNED}
 OFFICERS = {role: Actor(f"tp.{role.value}", role) for role in Role}
@@ -77,34 +69,39 @@ class DossierWorkflow(RuleBasedStateMachine):
         case, now = self.case, self.now
         match action:
             case Action.ACCEPT:
-                work.accept(case, actor, now, CAL)
+                case.accept(actor, now, CAL)
             case Action.REFUSE_AT_INTAKE:
-                work.refuse_at_intake(case, actor, "Không đúng thẩm quyền")
+                case.refuse_at_intake(actor, "Không đúng thẩm quyền")
             case Action.START:
-                work.start(case, actor)
+                case.start(actor)
             case Action.REQUEST_SUPPLEMENT:
-                work.request_supplement(case, actor, now, CAL, missing=["Tờ khai"],
+                case.request_supplement(actor, now, CAL, missing=["Tờ khai"],
                                         reason="Thiếu tờ khai", deadline=some_day)
             case Action.PROPOSE:
-                work.propose(case, actor, "approved", None)
+                case.propose(actor, "approved", None)
             case Action.APPROVE | Action.REFUSE:
-                work.decide(case, actor, now, approve=action is Action.APPROVE, reason="Lý do",
+                case.decide(actor, now, approve=action is Action.APPROVE, reason="Lý do",
                             document=RESULT)
             case Action.STOP:
-                work.stop(case, actor, "Quá hạn bổ sung")
+                case.stop(actor, "Quá hạn bổ sung")
             case Action.TRANSFER:
-                work.transfer(case, actor, to_department=to, departments={"tp", "vhtt"},
+                case.transfer(actor, to_department=to, departments={"tp", "vhtt"},
                               reason=None)
             case Action.ISSUE_APOLOGY:
-                work.issue_apology(case, actor, now, CAL, reason="Chờ xác minh",
+                case.issue_apology(actor, now, CAL, reason="Chờ xác minh",
                                    new_due_date=some_day)
 
-    @rule(what=st.sampled_from(["payment", "supplement", "withdrawal", "delivery", "scan"]))
+    @rule(what=st.sampled_from(["payment", "payment_failure", "supplement", "withdrawal",
+                                "delivery", "scan"]))
     @precondition(acted)
     def something_happens(self, what: str) -> None:
         case, before = self.case, self.case.snapshot()
         if what == "payment":
             case.record_payment(self.now, CAL)
+        elif what == "payment_failure":
+            case.record_payment_failure(self.now, "Thẻ bị từ chối", {"attempts": 3})
+            assert case.snapshot() == before or case.fee_failed_at == self.now
+            assert case.status is before.status and case.paused_at == before.paused_at
         elif what == "supplement":
             case.record_supplement(self.now, CAL)
         elif what == "withdrawal":
@@ -115,7 +112,7 @@ class DossierWorkflow(RuleBasedStateMachine):
             case.record_delivery()
         else:
             today = business_date(self.now)
-            flag_deadline(case, today, CAL.add_working_days(today, 1), CAL)
+            case.flag_deadline(today, CAL.add_working_days(today, 1), CAL)
         if before.status.is_final:
             assert case.status is before.status
 
@@ -125,6 +122,7 @@ class DossierWorkflow(RuleBasedStateMachine):
             return
         case = self.case
         assert (case.paused_at is not None) == (case.status in CLOCK_PAUSED)
+        assert case.fee_failed_at is None or not case.fee_paid
         assert (case.outcome is not None) == (case.status in DECIDED_OR_RETURNED)
         if case.proposal is not None:
             assert case.status is S.IN_PROGRESS and case.terms.separate_approval

@@ -9,8 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from services.processing import officers as officers_module
-from services.processing.officers import InvalidToken, Officer, TokenService
-from services.processing.workflow import Role
+from services.processing.domain.errors import InvalidToken
+from services.processing.domain.rules import Role
+from services.processing.officers import Officer, TokenService
 
 SECRET = "unit-test-secret-of-at-least-32-bytes"  # noqa: S105 - throw-away test key
 APPROVER = Officer(username="tp.approver", department_code="tp", role=Role.APPROVER)

@@ -1,6 +1,8 @@
 """Processing's integration fixtures: its HTTP edge and use cases run in-process on a real,
 freshly migrated PostgreSQL database; the broker is not needed there, since use cases only
-write the outbox."""
+write the outbox. The HTTP edge is the service's own app (its routers and its answers to
+domain errors), without its lifespan: ASGITransport sends no lifespan events, so nothing
+connects, and the app gets the test's dependencies."""
 
 from __future__ import annotations
 
@@ -9,15 +11,14 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from services.processing.api import router as dossiers_router
-from services.processing.auth_api import router as auth_router
 from services.processing.bootstrap import SPEC
 from services.processing.deps import Deps
 from services.processing.officers import OfficerDirectory, TokenService
-from services.processing.queue_api import router as queue_router
+from services.processing.settings import ProcessingSettings
 from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
+from shared.runtime.outbox import Transactions
+from shared.runtime.service import build_app
 from tests.integration.processing.support import CALENDAR, CATALOG, SECRET, Clock
 
 
@@ -36,8 +37,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def deps(pool, clock: Clock) -> Deps:
-    return Deps(pool=pool, calendar=CALENDAR, catalog=CATALOG, at_risk_working_days=1,
-                now=clock)
+    return Deps(pool=pool, transactions=Transactions(pool, SPEC.name), calendar=CALENDAR,
+                catalog=CATALOG, at_risk_working_days=1, now=clock)
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +49,7 @@ def officers() -> OfficerDirectory:
 
 @pytest.fixture
 async def http(deps: Deps, officers: OfficerDirectory) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    for router in (auth_router, queue_router, dossiers_router):
-        app.include_router(router)
+    app = build_app(SPEC, ProcessingSettings())
     app.state.deps = replace(deps, officers=officers, tokens=TokenService(SECRET, 900))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://processing") as client:

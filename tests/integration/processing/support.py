@@ -12,13 +12,12 @@ from decimal import Decimal
 import httpx
 
 from services.processing.deps import Deps
-from services.processing.handlers import on_dossier_submitted
+from services.processing.domain.rules import Role
+from services.processing.handlers.events import on_dossier_submitted
 from services.processing.officers import Officer, TokenService
-from services.processing.workflow import Role
 from shared.contracts.events import Applicant, DossierSubmitted, Envelope
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar
-from shared.runtime.outbox import UnitOfWork
 
 CATALOG = load_catalog("vinh-thanh-2024")
 CALENDAR = WorkingCalendar.default()
@@ -73,7 +72,7 @@ def submission(procedure_code: str, received_at: datetime, *, name: str = "Nguyá
 async def submit(deps: Deps, procedure_code: str, **kwargs) -> str:
     """A dossier reaches processing as the consumer would deliver it; returns its code."""
     event, envelope = submission(procedure_code, deps.now(), **kwargs)
-    async with UnitOfWork(deps.pool, producer="test") as uow:
+    async with deps.transactions(envelope) as uow:  # the cause, as the consumer sets it
         await on_dossier_submitted(deps, event, envelope, uow)
         await uow.commit()
     return event.dossier_code

@@ -11,8 +11,8 @@ from datetime import date
 import asyncpg
 import pytest
 
+from services.processing.domain.rules import Action, Role, Situation
 from services.processing.officers import DEV_PASSWORD, Officer, TokenService
-from services.processing.workflow import Action, Role, Situation
 from shared.contracts.status import DossierStatus as S
 from tests.integration.processing.support import (
     BODIES,
@@ -23,7 +23,7 @@ from tests.integration.processing.support import (
     bearer,
     dossier_in,
 )
-from tests.unit.test_processing_workflow import expected_roles
+from tests.unit.test_processing_rules import expected_roles
 
 pytestmark = pytest.mark.integration
 

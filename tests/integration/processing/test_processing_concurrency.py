@@ -8,10 +8,9 @@ import asyncio
 
 import pytest
 
-from services.processing import actions
-from services.processing.handlers import on_withdrawal_requested
+from services.processing.handlers import officer_actions
+from services.processing.handlers.events import on_withdrawal_requested
 from shared.contracts.events import WithdrawalRequested
-from shared.runtime.outbox import UnitOfWork
 from tests.integration.processing.support import (
     OWN,
     act,
@@ -36,7 +35,7 @@ async def test_an_action_waits_for_a_transaction_holding_the_dossier_then_sees_i
     dossier_id = await pool.fetchval("SELECT id FROM dossier_case WHERE code = $1", code)
     _, envelope = submission("1.009995", deps.now())
     envelope = envelope.model_copy(update={"dossier_id": dossier_id, "dossier_code": code})
-    async with UnitOfWork(pool, producer="test") as uow:  # the citizen's withdrawal, being handled
+    async with deps.transactions(envelope) as uow:  # the citizen's withdrawal, being handled
         await on_withdrawal_requested(deps, WithdrawalRequested(
             dossier_code=code, reason="Thôi", requested_at=deps.now()),
                                       envelope, uow)
@@ -61,15 +60,15 @@ def _another_officer_acts_first(monkeypatch, http, code: str, role: str, body: d
                                 ) -> list:
     """Make the next action's write come right after ``role``'s action ``body``, which lands
     between that action's read and its write."""
-    real_save, answers, raced = actions.save, [], []
+    real_write, answers, raced = officer_actions.write_transition, [], []
 
-    async def save_after_another_officer(*args, **kwargs):
+    async def write_after_another_officer(*args, **kwargs):
         if not raced:  # the first write only: the other officer's own goes straight through
             raced.append(True)
             answers.append(await act(http, code, OWN, role, body))
-        return await real_save(*args, **kwargs)
+        return await real_write(*args, **kwargs)
 
-    monkeypatch.setattr(actions, "save", save_after_another_officer)
+    monkeypatch.setattr(officer_actions, "write_transition", write_after_another_officer)
     return answers
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from services.processing.deadlines import scan_deadlines
+from services.processing.handlers.deadlines import scan_deadlines
 from shared.reference.workdays import BUSINESS_TZ
 from tests.integration.processing.support import (
     MONDAY,

@@ -1,6 +1,7 @@
 """Processing as the service runs (its whole composition, on the real broker and database):
 an independent Kafka client subscribed to one department's topic sees exactly that
-department's work, and citizens' supplements and withdrawals arrive through Kafka."""
+department's work; citizens' supplements and withdrawals, and a fee's final failure, arrive
+through Kafka."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -21,10 +23,12 @@ from shared.contracts.events import (
     DocumentRef,
     Envelope,
     Event,
+    PaymentCompleted,
+    PaymentFailed,
     SupplementProvided,
     WithdrawalRequested,
 )
-from shared.contracts.topics import DOSSIER_EVENTS, dead_letter, department_work
+from shared.contracts.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, dead_letter, department_work
 from shared.runtime.service import build_app
 from tests.integration.processing.support import CALENDAR, submission
 from tests.support import wait_until
@@ -183,6 +187,38 @@ async def test_supplements_and_withdrawals_arrive_through_kafka(service) -> None
     trail = (await http.get(f"/v1/dossiers/{first.dossier_code}/audit", headers=specialist)
              ).json()
     assert [e["action"] for e in trail][-2:] == ["request_supplement", "supplement_provided"]
+
+
+async def test_a_failed_fee_arrives_through_kafka_and_its_redelivery_changes_nothing(
+    service,
+) -> None:
+    http, bootstrap = service["http"], service["bootstrap"]
+    event, envelope = submission("2.002189", datetime.now(UTC))  # tp, fee 75 000
+    publish(bootstrap, DOSSIER_EVENTS, [envelope])
+    officer = await sign_in(http, "tp.intake")
+
+    async def status() -> str | None:
+        answer = await http.get(f"/v1/dossiers/{event.dossier_code}", headers=officer)
+        return answer.json()["status"] if answer.status_code == 200 else None
+
+    await wait_until(lambda: _is(status(), "awaiting_fee"), timeout=30, description="routed")
+    payment_id, amount = uuid.uuid4(), Decimal(75_000)
+    failed = Envelope.wrap(PaymentFailed(dossier_code=event.dossier_code,
+                                         payment_id=payment_id, amount=amount,
+                                         reason="Thẻ hết hạn", attempts=3),
+                           dossier_id=envelope.dossier_id, producer="payment")
+    paid = Envelope.wrap(PaymentCompleted(dossier_code=event.dossier_code,
+                                          payment_id=payment_id, amount=amount,
+                                          gateway_transaction_id="GW-2"),
+                         dossier_id=envelope.dossier_id, producer="payment")
+    # One key, one partition: by the time the payment is seen, the redelivery was handled.
+    publish(bootstrap, PAYMENT_EVENTS, [failed, failed, paid])
+    await wait_until(lambda: _is(status(), "accepted"), timeout=30,
+                     description="the fee paid after all")
+    trail = (await http.get(f"/v1/dossiers/{event.dossier_code}/audit", headers=officer)
+             ).json()
+    assert [e["action"] for e in trail if e["action"].startswith("fee")] == [
+        "fee_failed", "fee_paid"]
 
 
 async def test_a_submission_processing_cannot_route_is_dead_lettered_with_its_cause(

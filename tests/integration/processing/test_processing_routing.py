@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from services.processing.handlers import on_dossier_submitted
-from shared.runtime.outbox import UnitOfWork
+from services.processing.handlers.events import on_dossier_submitted
 from tests.integration.processing.support import MONDAY, submission
 
 pytestmark = pytest.mark.integration
@@ -20,7 +19,7 @@ async def test_a_submission_delivered_to_two_replicas_at_once_is_routed_once(dep
     entered = asyncio.Barrier(2)
 
     async def replica() -> None:
-        async with UnitOfWork(pool, producer="test") as uow:
+        async with deps.transactions(envelope) as uow:
             await entered.wait()  # both transactions are open before either inserts
             await on_dossier_submitted(deps, event, envelope, uow)
             await uow.commit()

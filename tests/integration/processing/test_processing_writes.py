@@ -1,17 +1,22 @@
 """A transition's writes on a real database: the case row, its audit entries, its events
-(outbox rows) and an approval's result document go together, in order, or not at all."""
+(outbox rows) and an approval's result document go together, in order, or not at all; and
+an event that changes nothing writes nothing."""
 
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
-from services.processing import officer_work, repository
-from services.processing.changes import ConcurrentChange, save
-from services.processing.trail import Actor
-from services.processing.workflow import Role
-from shared.contracts.events import DocumentRef
+from services.processing.domain.errors import ConcurrentChange
+from services.processing.domain.result_file import ResultFile
+from services.processing.domain.rules import Role
+from services.processing.domain.trail import Actor
+from services.processing.handlers.events import on_shipment_delivered
+from services.processing.handlers.writing import write_transition
+from services.processing.repository import cases
+from shared.contracts.events import DocumentRef, Envelope, ShipmentDelivered
 from tests.integration.processing.support import (
     OWN,
     PDF,
@@ -60,7 +65,7 @@ async def test_an_approval_writes_case_trail_events_and_document_in_order(http, 
 async def test_a_write_on_a_version_somebody_changed_writes_nothing(http, deps, pool) -> None:
     code = await dossier_in(http, deps, "awaiting_approval")
     async with pool.acquire() as conn:
-        seen = await repository.load_by_code(conn, code)
+        seen = await cases.load_by_code(conn, code)
     assert seen is not None
     # Somebody refuses it meanwhile; an approval decided on the version seen must not land.
     refused = await act(http, code, OWN, "approver", {"action": "refuse", "reason": "Không đủ"})
@@ -69,15 +74,29 @@ async def test_a_write_on_a_version_somebody_changed_writes_nothing(http, deps, 
     stale, at = seen.snapshot(), deps.now()
     ref = DocumentRef(kind="ket_qua", filename="a.pdf", content_type="application/pdf",
                       size=3, sha256="0" * 64)
-    officer_work.decide(seen, Actor("ktht.approver", Role.APPROVER), at, approve=True,
-                        reason=None, document=ref)
-    document = {"filename": "a.pdf", "content_type": "application/pdf", "sha256": "0" * 64,
-                "content": b"pdf"}
+    seen.decide(Actor("ktht.approver", Role.APPROVER), at, approve=True, reason=None,
+                document=ref)
+    document = ResultFile("a.pdf", "application/pdf", b"pdf")
     async with pool.acquire() as conn:
         with pytest.raises(ConcurrentChange):
-            await save(conn, deps, seen, stale, at, document=document)
+            await write_transition(conn, deps.transactions(), deps, seen, stale, at,
+                                   document=document)
     assert await _written(pool, code) == before_write
     assert seen.events and seen.audit  # kept, as they were not written
     async with pool.acquire() as conn:
-        current = await repository.load_by_code(conn, code)
+        current = await cases.load_by_code(conn, code)
     assert current is not None and current.outcome == "refused" and current.version == 4
+
+
+async def test_an_event_that_changes_nothing_writes_nothing(http, deps, pool) -> None:
+    code = await dossier_in(http, deps, "accepted")  # online return: a delivery means nothing
+    dossier_id = await pool.fetchval("SELECT id FROM dossier_case WHERE code = $1", code)
+    before = await _written(pool, code)
+    delivered = ShipmentDelivered(dossier_code=code, shipment_id=uuid.uuid4(),
+                                  tracking_code="VN1", delivered_at=deps.now())
+    envelope = Envelope.wrap(delivered, dossier_id=dossier_id, producer="postal")
+    async with deps.transactions(envelope) as uow:
+        await on_shipment_delivered(deps, delivered, envelope, uow)
+        await uow.commit()
+    assert await _written(pool, code) == before
+    assert await pool.fetchval("SELECT version FROM dossier_case WHERE id = $1", dossier_id) == 1

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from services.processing.workflow import Action, Role, Situation, allowed_actions, is_allowed
+from services.processing.domain.rules import Action, Role, Situation, allowed_actions, is_allowed
 from shared.contracts.status import DossierStatus as S
 
 IN, SP, AP = Role.INTAKE, Role.SPECIALIST, Role.APPROVER

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.processing.workflow import Role
+from services.processing.domain.rules import Role
 from shared.contracts.status import DossierStatus
 
 

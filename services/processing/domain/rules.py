@@ -103,20 +103,3 @@ def is_allowed(action: Action, situation: Situation, role: Role) -> bool:
 def allowed_actions(situation: Situation, role: Role) -> list[str]:
     return sorted(a.value for a in Action if is_allowed(a, situation, role))
 
-
-class ActionNotAllowed(Exception):
-    """The action is not allowed in this situation for this role (HTTP 409)."""
-
-    def __init__(self, action: Action, situation: Situation, role: Role) -> None:
-        super().__init__(
-            f"action {action.value!r} is not allowed for the {role.value} role while the "
-            f"dossier is {situation.status.value}"
-            + (" awaiting approval" if situation.awaiting_approval else "")
-        )
-        self.action = action
-        self.status = situation.status
-        self.allowed = allowed_actions(situation, role)
-
-
-class InvalidAction(ValueError):
-    """The action is allowed but its content is not (a past date, an unknown department)."""

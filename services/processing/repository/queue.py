@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 import asyncpg
 
-from services.processing.clock import SLA_STATES, SlaState
-from services.processing.workflow import CLOCK_PAUSED, OPEN
+from services.processing.domain.clock import SLA_STATES, SlaState
+from services.processing.domain.rules import CLOCK_PAUSED, OPEN
 
 Sort = Literal["due_date", "-due_date", "received_at", "-received_at", "code"]
 _ORDER = {"due_date": "due_date ASC", "-due_date": "due_date DESC",

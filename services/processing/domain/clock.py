@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from services.processing.workflow import CLOCK_PAUSED, OPEN
+from services.processing.domain.rules import CLOCK_PAUSED, OPEN
 from shared.contracts.status import DossierStatus
 from shared.reference.catalog import Procedure
 from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar

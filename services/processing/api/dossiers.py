@@ -1,0 +1,65 @@
+"""An officer reads and acts on a dossier of their own department."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Body, Response
+from fastapi.responses import JSONResponse
+
+from services.processing.api import DepsDep
+from services.processing.api.auth import CurrentOfficer
+from services.processing.deps import Deps
+from services.processing.domain.case import Case
+from services.processing.domain.errors import ConflictWithState
+from services.processing.handlers import reads
+from services.processing.handlers.officer_actions import act_on_dossier
+from services.processing.officers import Officer
+from services.processing.schemas import AuditView, CaseView, OfficerCommand
+
+router = APIRouter(prefix="/v1", tags=["dossiers"])
+
+
+def _view(case: Case, officer: Officer, deps: Deps) -> CaseView:
+    return CaseView.of(case, officer.role, *deps.sla_dates(deps.now()))
+
+
+@router.post(
+    "/dossiers/{code}/actions", response_model=CaseView,
+    responses={401: {"description": "No or invalid token"},
+               403: {"description": "The dossier belongs to another department"},
+               404: {"description": "Unknown dossier"},
+               409: {"description": "Not allowed now or for this role, or somebody acted "
+                                    "meanwhile; the body gives the status and the allowed "
+                                    "actions"},
+               422: {"description": "The action's content is invalid; `detail` says why"}},
+)
+async def post_action(code: str, command: Annotated[OfficerCommand, Body()],
+                      officer: CurrentOfficer, deps: DepsDep) -> Any:
+    try:
+        case = await act_on_dossier(deps, code, command, officer)
+    except ConflictWithState as conflict:  # more than a `detail`: where the dossier is now
+        return JSONResponse(status_code=409, content=conflict.answer())
+    return _view(case, officer, deps)
+
+
+@router.get("/dossiers/{code}", response_model=CaseView)
+async def get_case(code: str, officer: CurrentOfficer, deps: DepsDep) -> CaseView:
+    return _view(await reads.read_case(deps, code, officer), officer, deps)
+
+
+@router.get("/dossiers/{code}/audit", response_model=list[AuditView])
+async def get_audit(code: str, officer: CurrentOfficer, deps: DepsDep) -> list[AuditView]:
+    """Every action and automatic transition: who, in which role, when, from and to which
+    status, and why. Append-only: the database refuses to change or delete an entry."""
+    rows = await reads.read_audit_trail(deps, code, officer)
+    return [AuditView(**dict(row)) for row in rows]
+
+
+@router.get("/dossiers/{code}/result-document", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+async def get_result_document(code: str, officer: CurrentOfficer, deps: DepsDep) -> Response:
+    document = await reads.read_result_document(deps, code, officer)
+    return Response(document["content"], media_type=document["content_type"], headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document['filename'])}"})

@@ -1,0 +1,42 @@
+"""What processing follows on Kafka: the table event type -> use case. Each event is read
+from the topic its class names, through the one consumer group of the service."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from services.processing.deps import Deps
+from services.processing.handlers import events
+from shared.contracts.events import (
+    DossierSubmitted,
+    Envelope,
+    Event,
+    PaymentCompleted,
+    PaymentFailed,
+    ShipmentDelivered,
+    SupplementProvided,
+    WithdrawalRequested,
+)
+from shared.runtime.dispatch import Handler
+from shared.runtime.outbox import UnitOfWork
+
+UseCase = Callable[[Deps, Any, Envelope, UnitOfWork], Awaitable[None]]
+
+HANDLERS: dict[type[Event], UseCase] = {
+    DossierSubmitted: events.on_dossier_submitted,
+    SupplementProvided: events.on_supplement_provided,
+    WithdrawalRequested: events.on_withdrawal_requested,
+    PaymentCompleted: events.on_payment_completed,
+    PaymentFailed: events.on_payment_failed,
+    ShipmentDelivered: events.on_shipment_delivered,
+}
+
+
+def subscriptions(deps: Deps) -> dict[str, dict[type[Event], Handler]]:
+    """``HANDLERS`` by topic, each use case given the service's dependencies."""
+    routes: dict[str, dict[type[Event], Handler]] = {}
+    for event_type, use_case in HANDLERS.items():
+        routes.setdefault(event_type.topic, {})[event_type] = partial(use_case, deps)
+    return routes

@@ -1,0 +1,101 @@
+"""What happens to a case without an officer, without I/O: the citizen's supplement and
+withdrawal, the fee paid or finally failed, the carrier's delivery, and the deadlines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from services.processing.domain.clock import resumed_due
+from services.processing.domain.rules import CLOCK_RUNNING, WITHDRAWABLE
+from services.processing.domain.state import CaseState
+from services.processing.domain.trail import SYSTEM
+from shared.contracts.events import (
+    DossierAtRisk,
+    DossierOverdue,
+    DossierProcessingResumed,
+    DossierWithdrawn,
+    WithdrawalRefused,
+)
+from shared.contracts.status import DossierStatus as S
+from shared.reference.workdays import WorkingCalendar
+
+
+class Reactions(CaseState):
+    def record_payment(self, at: datetime, calendar: WorkingCalendar) -> None:
+        self.fee_paid, self.fee_failed_at, self.fee_failure_reason = True, None, None
+        if self.status is S.AWAITING_FEE:
+            self._resume(at, calendar, S.ACCEPTED, "fee_paid")
+
+    def record_payment_failure(self, at: datetime, reason: str, detail: dict[str, Any]
+                               ) -> None:
+        """The fee could not be collected: the case keeps waiting for it with its clock
+        paused, and carries the failure until the fee is paid or the dossier ends."""
+        if (self.fee_failed_at, self.fee_failure_reason) == (at, reason):
+            return  # the same failure, told again
+        if self.status is not S.AWAITING_FEE or self.fee_paid:  # paid or ended meanwhile
+            self.note("fee_failure_ignored", SYSTEM, self.status, reason=reason,
+                      detail={**detail, "fee_paid": self.fee_paid})
+            return
+        self.fee_failed_at, self.fee_failure_reason = at, reason
+        self.note("fee_failed", SYSTEM, self.status, reason=reason, detail=detail)
+
+    def record_supplement(self, at: datetime, calendar: WorkingCalendar) -> None:
+        if self.status is S.AWAITING_SUPPLEMENT:
+            self._resume(at, calendar, S.IN_PROGRESS, "supplement_provided")
+        else:  # late or repeated: kept in the trail, changes nothing
+            self.note("supplement_ignored", SYSTEM, self.status,
+                      reason=f"not awaiting a supplement (status {self.status.value})")
+
+    def _resume(self, at: datetime, calendar: WorkingCalendar, to: S, because: Any) -> None:
+        assert self.paused_at is not None and self.received_at is not None
+        policy = "resume" if because == "fee_paid" else self.terms.supplement_policy
+        before, common = self.status, {"policy": policy, "received_at": self.received_at,
+                                       "paused_at": self.paused_at, "resumed_at": at}
+        self.due_date = resumed_due(calendar, self.terms, due=self.due_date,
+                                    days=self.terms.committed_days, **common)
+        if self.statutory_due_date is not None:
+            self.statutory_due_date = resumed_due(
+                calendar, self.terms, due=self.statutory_due_date,
+                days=self.terms.statutory_days, **common)
+        self.status, self.paused_at = to, None
+        self.emit(DossierProcessingResumed(dossier_code=self.code, status=to,
+                                           due_date=self.due_date, resumed_because=because))
+        self.note(because, SYSTEM, before, detail={"due_date": self.due_date.isoformat()})
+
+    def withdraw(self, reason: str | None) -> None:
+        if self.status not in WITHDRAWABLE:
+            why = f"Hồ sơ đang ở trạng thái “{self.status.label_vi}”, không thể rút."
+            self.emit(WithdrawalRefused(dossier_code=self.code, reason=why))
+            self.note("withdrawal_refused", SYSTEM, self.status, reason=reason)
+            return
+        before, self.status, self.paused_at, self.proposal = self.status, S.WITHDRAWN, None, None
+        self.emit(DossierWithdrawn(dossier_code=self.code, reason=reason))
+        self.note("withdraw", SYSTEM, before, reason=reason)
+
+    def record_delivery(self) -> None:
+        """The carrier delivered the result of a postal-return dossier."""
+        if self.status is S.DECIDED and self.return_method == "postal":
+            self.return_result()
+
+    def flag_deadline(self, today: date, near: date, calendar: WorkingCalendar) -> bool:
+        """Flag the case at risk or overdue if it is and was not yet for this date."""
+        due = self.due_date
+        if self.status not in CLOCK_RUNNING:
+            return False
+        if due < today and self.overdue_flagged_for != due:
+            # Past due: "at risk" would be news of yesterday, so it is settled with it.
+            self.overdue_flagged_for = self.at_risk_flagged_for = due
+            self.emit(DossierOverdue(dossier_code=self.code,
+                                     department_code=self.department_code, due_date=due))
+            self.note("flag_overdue", SYSTEM, self.status, detail={"due_date": due.isoformat()})
+            return True
+        if today <= due <= near and self.at_risk_flagged_for != due:
+            self.at_risk_flagged_for = due
+            left = calendar.working_days_between(today, due)
+            self.emit(DossierAtRisk(dossier_code=self.code, department_code=self.department_code,
+                                    due_date=due, working_days_left=left))
+            self.note("flag_at_risk", SYSTEM, self.status,
+                      detail={"due_date": due.isoformat(), "working_days_left": left})
+            return True
+        return False

@@ -1,0 +1,47 @@
+"""What officers read: their department's queue, and a dossier of their own department with
+its audit trail and result document."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.processing.deps import Deps
+from services.processing.domain.case import Case
+from services.processing.domain.errors import CaseNotFound, NoResultDocument
+from services.processing.officers import Officer
+from services.processing.repository import cases, queue
+from services.processing.repository.queue import QueueQuery
+
+
+async def read_queue(deps: Deps, query: QueueQuery
+                     ) -> tuple[list[asyncpg.Record], int, dict[str, int]]:
+    async with deps.pool.acquire() as conn:
+        return await queue.list_queue(conn, query)
+
+
+async def own_case(conn: asyncpg.Connection, code: str, officer: Officer) -> Case:
+    case = await cases.load_by_code(conn, code)
+    if case is None:
+        raise CaseNotFound(code)
+    case.check_department(officer.department_code)
+    return case
+
+
+async def read_case(deps: Deps, code: str, officer: Officer) -> Case:
+    async with deps.pool.acquire() as conn:
+        return await own_case(conn, code, officer)
+
+
+async def read_audit_trail(deps: Deps, code: str, officer: Officer) -> list[asyncpg.Record]:
+    async with deps.pool.acquire() as conn:
+        case = await own_case(conn, code, officer)
+        return await cases.audit_trail(conn, case.id)
+
+
+async def read_result_document(deps: Deps, code: str, officer: Officer) -> asyncpg.Record:
+    async with deps.pool.acquire() as conn:
+        case = await own_case(conn, code, officer)
+        document = await cases.result_document(conn, case.id)
+    if document is None:
+        raise NoResultDocument(code)
+    return document

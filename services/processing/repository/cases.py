@@ -1,0 +1,77 @@
+"""Reading cases, their audit trail and result documents."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from services.processing.domain.case import Case
+from services.processing.domain.clock import Terms
+from shared.contracts.status import DossierStatus
+
+STATE = ("department_code", "due_date", "received_at", "original_due_date",
+         "statutory_due_date", "status", "paused_at", "fee_paid", "fee_failed_at",
+         "fee_failure_reason", "proposal", "outcome", "supplement_deadline", "decided_at",
+         "sla_result", "at_risk_flagged_for", "overdue_flagged_for")
+"""The columns a transition may change."""
+FIXED = ("id", "code", "procedure_code", "procedure_name", "applicant_name", "fee",
+         "return_method", "catalog_version", "terms", "submitted_at")
+COLUMNS = (*FIXED, *STATE)
+_SELECT = f"SELECT {', '.join(COLUMNS)}, version FROM dossier_case"  # noqa: S608 - constants
+
+
+def _to_case(row: asyncpg.Record) -> Case:
+    values = dict(row)
+    values["status"] = DossierStatus(values["status"])
+    values["terms"] = Terms.model_validate(values["terms"])
+    return Case(**values)
+
+
+def column_value(case: Case, column: str) -> Any:
+    value = getattr(case, column)
+    if column == "terms":
+        return case.terms.model_dump(mode="json")
+    return value.value if isinstance(value, DossierStatus) else value
+
+
+async def load_by_code(conn: asyncpg.Connection, code: str) -> Case | None:
+    row = await conn.fetchrow(_SELECT + " WHERE code = $1", code)
+    return None if row is None else _to_case(row)
+
+
+async def load_for_update(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> Case | None:
+    row = await conn.fetchrow(_SELECT + " WHERE id = $1 FOR UPDATE", dossier_id)
+    return None if row is None else _to_case(row)
+
+
+async def lock_due_for_scan(conn: asyncpg.Connection, statuses: list[str], near: date,
+                            today: date, limit: int) -> list[Case]:
+    """Cases with a running clock whose committed date is near or past and not yet flagged
+    for that date; rows another replica holds are skipped, never waited for."""
+    rows = await conn.fetch(
+        _SELECT + """ WHERE status = ANY($1) AND due_date <= $2
+              AND (at_risk_flagged_for IS DISTINCT FROM due_date
+                   OR (due_date < $3 AND overdue_flagged_for IS DISTINCT FROM due_date))
+            ORDER BY due_date, id LIMIT $4 FOR UPDATE SKIP LOCKED""",
+        statuses, near, today, limit,
+    )
+    return [_to_case(row) for row in rows]
+
+
+async def audit_trail(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT at, actor, actor_role, action, from_status, to_status, reason, detail
+           FROM case_audit WHERE dossier_id = $1 ORDER BY id""",
+        dossier_id,
+    )
+
+
+async def result_document(conn: asyncpg.Connection, dossier_id: uuid.UUID
+                          ) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT filename, content_type, content FROM result_document WHERE dossier_id = $1",
+        dossier_id,
+    )
