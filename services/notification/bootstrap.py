@@ -5,27 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from services.notification import effects
 from services.notification.adapters.mailer import Mailer
 from services.notification.consumers import subscriptions
+from services.notification.deps import NotificationDeps
 from services.notification.settings import NotificationSettings
-from shared.runtime.effects import Effect, run_effects
-from shared.runtime.outbox import Transactions
+from shared.runtime.effects import run_effects
 from shared.runtime.service import Platform, ServiceSpec
 
 # Emails claimed and sent per transaction. Under a backlog, 50 cost ~10 % less notification
 # CPU and ~25 % less PostgreSQL CPU per email than 20 (per-batch statements and thread hop
 # shared by more emails); a crash mid-batch resends at most this many, same Message-IDs.
 BATCH = 50
-
-
-@dataclass(frozen=True)
-class NotificationDeps:
-    transactions: Transactions
-    effects: tuple[Effect, ...]
 
 
 @asynccontextmanager

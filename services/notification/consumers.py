@@ -3,15 +3,11 @@ remembered, and every event with a letter in ``templates.LETTERS`` queues it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from services.notification import handlers
+from services.notification.deps import NotificationDeps
 from services.notification.templates import LETTERS
 from shared.contracts.events import DossierSubmitted, Event
 from shared.runtime.dispatch import Handler
-
-if TYPE_CHECKING:
-    from services.notification.bootstrap import NotificationDeps
 
 HANDLERS: dict[type[Event], Handler] = {
     DossierSubmitted: handlers.on_dossier_submitted,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -12,18 +11,11 @@ import httpx
 from services.payment import effects
 from services.payment.adapters.gateway import PaymentGateway
 from services.payment.consumers import subscriptions
+from services.payment.deps import PaymentDeps
 from services.payment.settings import PaymentSettings
-from shared.reference.catalog import Catalog, load_catalog
-from shared.runtime.effects import Effect, run_effects
-from shared.runtime.outbox import Transactions
+from shared.reference.catalog import load_catalog
+from shared.runtime.effects import run_effects
 from shared.runtime.service import Platform, ServiceSpec
-
-
-@dataclass(frozen=True)
-class PaymentDeps:
-    transactions: Transactions
-    catalog: Catalog
-    effects: tuple[Effect, ...]
 
 
 @asynccontextmanager

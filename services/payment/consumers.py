@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
 
 from services.payment import handlers
+from services.payment.deps import PaymentDeps
 from services.payment.domain import CAUSES
 from shared.contracts.events import DossierAccepted, DossierSubmitted, Event
 from shared.runtime.dispatch import Handler
-
-if TYPE_CHECKING:
-    from services.payment.bootstrap import PaymentDeps
 
 
 def subscriptions(deps: PaymentDeps) -> dict[str, dict[type[Event], Handler]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -12,16 +11,10 @@ import httpx
 from services.postal import effects
 from services.postal.adapters.carrier import Carrier
 from services.postal.consumers import subscriptions
+from services.postal.deps import PostalDeps
 from services.postal.settings import PostalSettings
-from shared.runtime.effects import Effect, run_effects
-from shared.runtime.outbox import Transactions
+from shared.runtime.effects import run_effects
 from shared.runtime.service import Platform, ServiceSpec
-
-
-@dataclass(frozen=True)
-class PostalDeps:
-    transactions: Transactions
-    effects: tuple[Effect, ...]
 
 
 @asynccontextmanager

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from services.postal import handlers
+from services.postal.deps import PostalDeps
 from shared.contracts.events import DossierDecided, DossierSubmitted, Event
 from shared.runtime.dispatch import Handler
-
-if TYPE_CHECKING:
-    from services.postal.bootstrap import PostalDeps
 
 
 def subscriptions(deps: PostalDeps) -> dict[str, dict[type[Event], Handler]]:

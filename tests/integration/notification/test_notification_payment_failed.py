@@ -11,8 +11,8 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from services.notification.adapters.mailer import Mailer
-from services.notification.bootstrap import NotificationDeps
 from services.notification.consumers import subscriptions
+from services.notification.deps import NotificationDeps
 from shared.contracts.events import Envelope, NotificationSent, PaymentFailed
 from shared.runtime.outbox import Transactions
 from tests.integration.notification.support import send

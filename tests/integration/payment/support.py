@@ -13,8 +13,8 @@ from faststream.kafka import KafkaBroker
 
 from services.payment import effects
 from services.payment.adapters.gateway import PaymentGateway
-from services.payment.bootstrap import PaymentDeps
 from services.payment.consumers import subscriptions
+from services.payment.deps import PaymentDeps
 from shared.contracts.events import (
     Applicant,
     DossierAccepted,

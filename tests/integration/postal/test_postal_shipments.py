@@ -17,8 +17,8 @@ from faststream.kafka import KafkaBroker
 
 from services.postal import effects
 from services.postal.adapters.carrier import Carrier
-from services.postal.bootstrap import PostalDeps
 from services.postal.consumers import subscriptions
+from services.postal.deps import PostalDeps
 from shared.contracts.events import (
     Applicant,
     DossierDecided,
