@@ -88,6 +88,9 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     background: Sequence[Callable[[Any], Awaitable[None]]] = ()
     errors: Mapping[type[Exception], int] = field(default_factory=dict)
+    max_body_bytes: int = 64 * 1024
+    """The request body limit of every route (413 beyond it, counted as it arrives, never
+    read whole first); a route that takes more says so with FastAPI's ``max_body_size``."""
     description: str = ""
     topics: Callable[[Any], list[str]] | None = None
 
@@ -154,7 +157,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await pool.close()
             log.info("service stopped")
 
-    app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan)
+    app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan,
+                  max_body_size=spec.max_body_bytes)
     install_errors(app, spec.errors)
     app.include_router(health_router())
     for router in spec.routers:

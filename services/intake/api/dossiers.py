@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from services.intake import repository
 from services.intake.api.deps import Deps
 from services.intake.api.openapi import signed
-from services.intake.api.signed import Signed, parse_signed
+from services.intake.api.signed import SIGNED_BODY_CEILING, Signed, parse_signed
 from services.intake.domain import DossierNotFound, describe
 from services.intake.handlers.requests import provide_supplement, request_withdrawal
 from services.intake.handlers.submission import submit_dossier
@@ -34,6 +34,7 @@ _ERRORS = {
 
 
 @router.post("/dossiers", status_code=201, response_model=DossierReceipt,
+             max_body_size=SIGNED_BODY_CEILING,
              responses={200: {"description": "A replay of a submission already registered"},
                         **_ERRORS}, openapi_extra=signed(SubmitDossier))
 async def post_dossier(request: Signed, deps: Deps, response: Response) -> DossierReceipt:
@@ -87,6 +88,7 @@ async def get_document(code: str, sha256: str, request: Signed, deps: Deps) -> R
 
 
 @router.post("/dossiers/{code}/supplements", status_code=202, response_model=SupplementAnswer,
+             max_body_size=SIGNED_BODY_CEILING,
              responses=_ERRORS, openapi_extra=signed(ProvideSupplement))
 async def post_supplement(code: str, request: Signed, deps: Deps) -> SupplementAnswer:
     """Answer a supplement request with documents; processing resumes the clock."""

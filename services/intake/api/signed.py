@@ -20,6 +20,9 @@ from services.intake.parsing import JSON_PART, Part, parse_form, parse_json
 from shared.portal.auth import SignatureRefused, verify
 
 M = TypeVar("M", bound=BaseModel)
+SIGNED_BODY_CEILING = 128 * 1024 * 1024
+"""No configuration reads more on a route that takes documents (the configured dossier size,
+Limits.max_body_bytes, is enforced below it as the body arrives)."""
 MAX_PARTS = 60
 
 

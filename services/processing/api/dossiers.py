@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from services.processing.api import DepsDep
 from services.processing.api.auth import CurrentOfficer
 from services.processing.deps import Deps
+from services.processing.domain import result_file
 from services.processing.domain.case import Case
 from services.processing.domain.errors import ConflictWithState
 from services.processing.handlers import reads
@@ -19,6 +20,8 @@ from services.processing.officers import Officer
 from services.processing.schemas import AuditView, CaseView, OfficerCommand
 
 router = APIRouter(prefix="/v1", tags=["dossiers"])
+ACTION_BODY_BYTES = result_file.MAX_BYTES * 4 // 3 + 64 * 1024
+"""An approval carries its result document base64-encoded; every other request is small."""
 
 
 def _view(case: Case, officer: Officer, deps: Deps) -> CaseView:
@@ -26,7 +29,7 @@ def _view(case: Case, officer: Officer, deps: Deps) -> CaseView:
 
 
 @router.post(
-    "/dossiers/{code}/actions", response_model=CaseView,
+    "/dossiers/{code}/actions", response_model=CaseView, max_body_size=ACTION_BODY_BYTES,
     responses={401: {"description": "No or invalid token"},
                403: {"description": "The dossier belongs to another department"},
                404: {"description": "Unknown dossier"},
