@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from operator import attrgetter
 from pathlib import Path
 
 from services.notification import effects
@@ -12,7 +13,6 @@ from services.notification.adapters.mailer import Mailer
 from services.notification.consumers import subscriptions
 from services.notification.deps import NotificationDeps
 from services.notification.settings import NotificationSettings
-from shared.runtime.effects import run_effects
 from shared.runtime.service import Platform, ServiceSpec
 
 # Emails claimed and sent per transaction. Under a backlog, 50 cost ~10 % less notification
@@ -34,10 +34,6 @@ async def assemble(platform: Platform) -> AsyncIterator[NotificationDeps]:
         await asyncio.to_thread(mailer.close)  # QUIT on the kept connection, off the loop
 
 
-async def send_emails(deps: NotificationDeps) -> None:
-    await run_effects(deps.effects, deps.transactions)
-
-
 SPEC = ServiceSpec(
     name="notification",
     title="Một Cửa — notification",
@@ -45,5 +41,5 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     assemble=assemble,
     subscriptions=subscriptions,
-    background=[send_emails],
+    effects=attrgetter("effects"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from operator import attrgetter
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,6 @@ from services.payment.consumers import subscriptions
 from services.payment.deps import PaymentDeps
 from services.payment.settings import PaymentSettings
 from shared.reference.catalog import load_catalog
-from shared.runtime.effects import run_effects
 from shared.runtime.service import Platform, ServiceSpec
 
 
@@ -32,10 +32,6 @@ async def assemble(platform: Platform) -> AsyncIterator[PaymentDeps]:
                      effects.refunds(gateway, settings.retry())))
 
 
-async def charge_and_refund(deps: PaymentDeps) -> None:
-    await run_effects(deps.effects, deps.transactions)
-
-
 SPEC = ServiceSpec(
     name="payment",
     title="Một Cửa — payment",
@@ -44,5 +40,5 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     assemble=assemble,
     subscriptions=subscriptions,
-    background=[charge_and_refund],
+    effects=attrgetter("effects"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from operator import attrgetter
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,6 @@ from services.postal.adapters.carrier import Carrier
 from services.postal.consumers import subscriptions
 from services.postal.deps import PostalDeps
 from services.postal.settings import PostalSettings
-from shared.runtime.effects import run_effects
 from shared.runtime.service import Platform, ServiceSpec
 
 
@@ -27,10 +27,6 @@ async def assemble(platform: Platform) -> AsyncIterator[PostalDeps]:
             effects.shipments(Carrier(client), settings.carrier_name, settings.retry()),))
 
 
-async def ship_results(deps: PostalDeps) -> None:
-    await run_effects(deps.effects, deps.transactions)
-
-
 SPEC = ServiceSpec(
     name="postal",
     title="Một Cửa — postal return",
@@ -38,5 +34,5 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     assemble=assemble,
     subscriptions=subscriptions,
-    background=[ship_results],
+    effects=attrgetter("effects"),
 )

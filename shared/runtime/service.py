@@ -42,6 +42,7 @@ from shared.runtime.db import (
     migration_files,
 )
 from shared.runtime.dispatch import EventDispatch, Handler
+from shared.runtime.effects import Effect, run_effects
 from shared.runtime.logging import configure_logging
 from shared.runtime.outbox import OutboxRelay, Transactions
 from shared.runtime.settings import ServiceSettings
@@ -87,6 +88,8 @@ class ServiceSpec:
     consumers: Callable[[Any], Sequence[Subscription[Any]]] = lambda deps: ()
     routers: Sequence[APIRouter] = ()
     background: Sequence[Callable[[Any], Awaitable[None]]] = ()
+    effects: Callable[[Any], Sequence[Effect]] = lambda deps: ()
+    """The side effects the service sends out, run by the shared loop (shared.runtime.effects)."""
     errors: Mapping[type[Exception], int] = field(default_factory=dict)
     max_body_bytes: int = 64 * 1024
     """The request body limit of every route (413 beyond it, counted as it arrives, never
@@ -143,6 +146,9 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         )
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
         tasks += [asyncio.create_task(job(deps)) for job in spec.background]
+        if effects := spec.effects(deps):
+            tasks.append(asyncio.create_task(run_effects(effects, platform.transactions),
+                                             name="side-effects"))
         log.info("service started", http_port=settings.http_port)
         try:
             yield

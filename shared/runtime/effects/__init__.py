@@ -48,8 +48,8 @@ transient, permanent, exhausted, expired) and ``side_effect_rechecks_total{effec
 **Adding a side effect** touches, in the service: a migration with the work table and its
 trigger; ``repository.py`` (the insert, the claim query); ``handlers.py`` (the use case that
 inserts the row when its event arrives); ``adapters/`` (the provider's client); ``effects.py``
-(the declaration); ``bootstrap.py`` (the effect in the dependencies' ``effects``, run by
-:func:`run_effects`); and a test that scripts the sandbox's answers (``deploy/sandbox``). A
+(the declaration); ``bootstrap.py`` (the effect in the dependencies' ``effects``, which
+``ServiceSpec.effects`` hands to :func:`run_effects`); and a test that scripts the sandbox's answers (``deploy/sandbox``). A
 declaration reads like this::
 
     def receipts(printer: Printer, retry: Retry) -> Effect:
