@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from shared.contracts.types import ReturnMethod
+
 _ID_NUMBER = re.compile(r"^\d{12}$")
 _VN_PHONE = re.compile(r"^(0|\+84)(3|5|7|8|9)\d{8}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -85,7 +87,7 @@ class SubmitDossier(_Input):
     channel: str = Field("online", max_length=32, description="online, counter or postal")
     applicant: ApplicantIn
     submitted_by: SubmittedByIn = SubmittedByIn()
-    return_method: Literal["online", "postal"]
+    return_method: ReturnMethod
     postal_address: str | None = Field(None, max_length=500)
     documents: list[DocumentIn] = Field(default_factory=list, max_length=50)
 

@@ -16,6 +16,7 @@ from services.processing.domain.case import Case
 from services.processing.domain.clock import SlaState, sla_state
 from services.processing.domain.rules import Role, allowed_actions
 from shared.contracts.status import DossierStatus
+from shared.contracts.types import Outcome
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 DepartmentCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,11}$")]
@@ -73,7 +74,7 @@ class RequestSupplement(_Command):
 
 class ProposeDecision(_Command):
     action: Literal["propose"]
-    proposed_outcome: Literal["approved", "refused"]
+    proposed_outcome: Outcome
     reason: Text | None = None
 
 

@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict
 
 from services.processing.domain.rules import CLOCK_PAUSED, OPEN
 from shared.contracts.status import DossierStatus
+from shared.contracts.types import SlaState
 from shared.reference.catalog import Procedure
 from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar
 
-SlaState = Literal["on_track", "at_risk", "overdue", "paused"]
 SLA_STATES: tuple[SlaState, ...] = ("on_track", "at_risk", "overdue", "paused")
 
 

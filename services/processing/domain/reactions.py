@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from services.processing.domain.clock import resumed_due
-from services.processing.domain.rules import CLOCK_RUNNING, WITHDRAWABLE
+from services.processing.domain.rules import CLOCK_RUNNING
 from services.processing.domain.state import CaseState
 from services.processing.domain.trail import SYSTEM
 from shared.contracts.events import (
@@ -17,6 +17,7 @@ from shared.contracts.events import (
     DossierWithdrawn,
     WithdrawalRefused,
 )
+from shared.contracts.status import WITHDRAWABLE_STATUSES
 from shared.contracts.status import DossierStatus as S
 from shared.reference.workdays import WorkingCalendar
 
@@ -64,7 +65,7 @@ class Reactions(CaseState):
         self.note(because, SYSTEM, before, detail={"due_date": self.due_date.isoformat()})
 
     def withdraw(self, reason: str | None) -> None:
-        if self.status not in WITHDRAWABLE:
+        if self.status not in WITHDRAWABLE_STATUSES:
             why = f"Hồ sơ đang ở trạng thái “{self.status.label_vi}”, không thể rút."
             self.emit(WithdrawalRefused(dossier_code=self.code, reason=why))
             self.note("withdrawal_refused", SYSTEM, self.status, reason=reason)

@@ -87,8 +87,6 @@ RULES: dict[Action, Rule] = {
     Action.ISSUE_APOLOGY: Rule(_CLOCK_RUNS_OR_PAUSED, frozenset({Role.APPROVER})),
 }
 
-# A citizen may withdraw until the dossier is decided or closed.
-WITHDRAWABLE = frozenset({S.REGISTERED, *_CLOCK_RUNS_OR_PAUSED})
 CLOCK_PAUSED = frozenset({S.AWAITING_SUPPLEMENT, S.AWAITING_FEE})
 CLOCK_RUNNING = frozenset({S.ACCEPTED, S.IN_PROGRESS})
 OPEN = frozenset({S.REGISTERED, *_CLOCK_RUNS_OR_PAUSED})

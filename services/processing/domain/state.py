@@ -8,16 +8,15 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from services.processing.domain.clock import Terms
 from services.processing.domain.rules import Situation
 from services.processing.domain.trail import SYSTEM, Actor, AuditEntry
 from shared.contracts.events import DossierAccepted, DossierResultReturned, Event
 from shared.contracts.status import DossierStatus as S
+from shared.contracts.types import Outcome, ReturnMethod, SlaResult
 from shared.reference.workdays import WorkingCalendar
-
-Outcome = Literal["approved", "refused"]
 
 
 @dataclass
@@ -29,7 +28,7 @@ class CaseState:
     department_code: str
     applicant_name: str
     fee: Decimal
-    return_method: Literal["online", "postal"]
+    return_method: ReturnMethod
     catalog_version: str
     terms: Terms
     submitted_at: datetime
@@ -46,7 +45,7 @@ class CaseState:
     outcome: Outcome | None = None
     supplement_deadline: date | None = None
     decided_at: datetime | None = None
-    sla_result: Literal["early", "on_time", "late"] | None = None
+    sla_result: SlaResult | None = None
     at_risk_flagged_for: date | None = None
     overdue_flagged_for: date | None = None
     version: int = 0
