@@ -76,8 +76,8 @@ class ServiceSpec:
     dependencies object ``assemble`` built (routes through the service's own typed
     dependency on :func:`deps_of`). ``errors`` maps each domain exception to its HTTP status,
     once for the whole app: the response's ``detail`` is the exception's ``detail`` attribute
-    (a list of reasons, say) or else its message, and an exception's ``fields`` mapping, if it
-    has one, adds to the body."""
+    (a list of reasons, say) or else its message; an exception's ``fields`` mapping, if it
+    has one, adds to the body, and its ``headers`` to the response (a 401's challenge)."""
 
     name: str
     title: str
@@ -176,7 +176,8 @@ def _answer_with(status: int) -> Callable[[Request, Exception], Awaitable[JSONRe
     async def answer(request: Request, error: Exception) -> JSONResponse:
         detail = getattr(error, "detail", None) or str(error)
         return JSONResponse(status_code=status,
-                            content={"detail": detail, **getattr(error, "fields", {})})
+                            content={"detail": detail, **getattr(error, "fields", {})},
+                            headers=getattr(error, "headers", None))
 
     return answer
 
