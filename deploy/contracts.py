@@ -82,9 +82,10 @@ def asyncapi() -> dict[str, Any]:
 def openapi(service: str) -> dict[str, Any]:
     module = __import__(f"services.{service}.bootstrap", fromlist=["SPEC"])
     settings_module = __import__(f"services.{service}.settings", fromlist=["_"])
-    settings_class = next(
+    settings_class = next(  # the class the module defines, not one it imports
         value for name, value in vars(settings_module).items()
-        if name.endswith("Settings") and name != "ServiceSettings" and isinstance(value, type)
+        if name.endswith("Settings") and isinstance(value, type)
+        and value.__module__ == settings_module.__name__
     )
     from shared.runtime.service import build_app
 
