@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
 from services.intake.domain import DecodedDocument, SubmissionRefused
 from services.intake.schemas import DocumentIn
@@ -48,10 +48,17 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return out or "body"
 
 
+def _json(text: bytes | str) -> object:
+    """pydantic's JSON parser, not the standard one: it refuses lone surrogates (which no UTF-8
+    encoder, PostgreSQL's included, can write) and nesting past 200 levels (the standard one
+    recurses until RecursionError), each with a message saying where."""
+    return from_json(text, cache_strings="keys")
+
+
 def parse_json(model: type[M], body: bytes) -> tuple[M, list[DecodedDocument]]:
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = _json(body)
+    except ValueError as error:
         raise Unreadable([f"body: not valid JSON ({error})"]) from error
     if not isinstance(data, dict):
         raise Unreadable(["body: expected a JSON object"])
@@ -63,8 +70,8 @@ def parse_form(model: type[M], fields: Mapping[str, str],
     if JSON_PART not in fields:
         raise SubmissionRefused([f"multipart: a part named {JSON_PART!r} must hold the JSON body"])
     try:
-        data = json.loads(fields[JSON_PART])
-    except json.JSONDecodeError as error:
+        data = _json(fields[JSON_PART])
+    except ValueError as error:
         raise SubmissionRefused([f"{JSON_PART}: not valid JSON ({error})"]) from error
     if not isinstance(data, dict):
         raise SubmissionRefused([f"{JSON_PART}: expected a JSON object"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response, status
 
 from services.intake import repository
-from services.intake.api.deps import Deps
+from services.intake.api.deps import CodeInPath, Deps, Sha256InPath
 from services.intake.api.openapi import signed
 from services.intake.api.signed import Signed, parse_signed
 from services.intake.domain import DossierNotFound, describe
@@ -47,7 +47,7 @@ async def post_dossier(request: Signed, deps: Deps, response: Response) -> Dossi
 
 @router.get("/dossiers/{code}", response_model=DossierView, responses=_ERRORS,
             openapi_extra=signed())
-async def get_dossier(code: str, request: Signed, deps: Deps) -> DossierView:
+async def get_dossier(code: CodeInPath, request: Signed, deps: Deps) -> DossierView:
     """The portal's view of its dossier: status, dates, who submitted, the whole timeline."""
     async with deps.pool.acquire() as conn:
         row = await repository.get_dossier(conn, code)
@@ -73,7 +73,8 @@ async def get_dossier(code: str, request: Signed, deps: Deps) -> DossierView:
 
 @router.get("/dossiers/{code}/documents/{sha256}", responses=_ERRORS, openapi_extra=signed(),
             response_class=Response)
-async def get_document(code: str, sha256: str, request: Signed, deps: Deps) -> Response:
+async def get_document(code: CodeInPath, sha256: Sha256InPath, request: Signed,
+                       deps: Deps) -> Response:
     """A document of the portal's dossier, by its SHA-256."""
     async with deps.pool.acquire() as conn:
         row = await repository.get_dossier(conn, code)
@@ -88,7 +89,7 @@ async def get_document(code: str, sha256: str, request: Signed, deps: Deps) -> R
 
 @router.post("/dossiers/{code}/supplements", status_code=202, response_model=SupplementAnswer,
              responses=_ERRORS, openapi_extra=signed(ProvideSupplement))
-async def post_supplement(code: str, request: Signed, deps: Deps) -> SupplementAnswer:
+async def post_supplement(code: CodeInPath, request: Signed, deps: Deps) -> SupplementAnswer:
     """Answer a supplement request with documents; processing resumes the clock."""
     command, documents = await parse_signed(ProvideSupplement, request)
     return await provide_supplement(request.portal, code, command, documents, deps)
@@ -96,7 +97,7 @@ async def post_supplement(code: str, request: Signed, deps: Deps) -> SupplementA
 
 @router.post("/dossiers/{code}/withdraw", status_code=202, response_model=WithdrawalAnswer,
              responses=_ERRORS, openapi_extra=signed(RequestWithdrawal))
-async def post_withdrawal(code: str, request: Signed, deps: Deps) -> WithdrawalAnswer:
+async def post_withdrawal(code: CodeInPath, request: Signed, deps: Deps) -> WithdrawalAnswer:
     """Ask to withdraw a dossier not yet decided; processing confirms it (status withdrawn)."""
     command, _ = await parse_signed(RequestWithdrawal, request) if request.body else (
         RequestWithdrawal(), [])

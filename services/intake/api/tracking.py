@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from services.intake import repository
-from services.intake.api.deps import Deps
+from services.intake.api.deps import CodeInPath, Deps
 from services.intake.domain import public_description, public_detail
 from services.intake.schemas import PublicTimelineEntry, TrackingView
 from shared.contracts.status import DossierStatus
@@ -26,7 +26,7 @@ async def rate_limited(request: Request, deps: Deps) -> None:
             dependencies=[Depends(rate_limited)],
             responses={404: {"description": "Không tìm thấy hồ sơ"},
                        429: {"description": "Too many lookups from this client"}})
-async def track(code: str, deps: Deps) -> TrackingView:
+async def track(code: CodeInPath, deps: Deps) -> TrackingView:
     """No credential: the status with its Vietnamese label, the committed due date and the
     public timeline; no name, number, address or officer."""
     async with deps.pool.acquire() as conn:
