@@ -3,7 +3,7 @@
 Requests: unknown fields are ignored, never fatal; every error names its field. The portal is
 never taken from the body: it is the one whose credential signed the request. Every string is
 a ``shared.contracts.types`` text (bounded, no control or bidi characters). Identity numbers
-and phones take ASCII digits only: ``\d`` matches any Unicode digit (fullwidth ``０``,
+and phones take ASCII digits only: ``\\d`` matches any Unicode digit (fullwidth ``０``,
 Arabic-Indic ``٠``…), and they are refused rather than normalised, because the number is
 matched as printed on the citizen's card against the national population database; a portal
 that sends other digits has a bug worth seeing.
