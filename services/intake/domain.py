@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -80,18 +81,22 @@ def describe(event_type: str) -> str:
 
 
 # Kept in the timeline for the portal's view; officers' free text and parcel numbers stay out
-# of the public view, which anyone with a (sequential) code can read.
+# of the public view. ``missing`` is an officer's list: only the entries that are document
+# kinds of the procedure are public (in the review it held another person's name and CCCD).
 TIMELINE_DETAIL = ("outcome", "reason", "tracking_code", "method", "amount", "channel",
                    "missing", "deadline", "actor_role", "due_date", "new_due_date",
                    "submitted_by")
-_PUBLIC_DETAIL = ("outcome", "method", "amount", "missing", "deadline", "actor_role",
-                  "due_date", "new_due_date")
+_PUBLIC_DETAIL = ("outcome", "method", "amount", "deadline", "actor_role", "due_date",
+                  "new_due_date")
 
 
-def public_detail(detail: dict[str, Any]) -> dict[str, Any]:
-    """A timeline entry's detail without personal data: an assisted submission shows the
-    helper's organisation, never the helper's name."""
+def public_detail(detail: dict[str, Any], document_kinds: Collection[str]) -> dict[str, Any]:
+    """A timeline entry's detail without personal data or officers' words: of ``missing``, the
+    procedure's ``document_kinds`` only; an assisted submission shows the helper's
+    organisation, never the helper's name."""
     shown = {k: detail[k] for k in _PUBLIC_DETAIL if k in detail}
+    if isinstance(detail.get("missing"), list):
+        shown["missing"] = [m for m in detail["missing"] if m in document_kinds]
     helper = detail.get("submitted_by") or {}
     if helper.get("kind") == "helper":
         shown["assisted"] = True

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
+from limits import parse
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -40,15 +41,24 @@ class IntakeSettings(ServiceSettings):
     max_dossier_bytes: int = Field(50 * 1024 * 1024, gt=0)
 
     tracking_rate_limit: str = Field(
-        "30/minute", description="Per client, in the 'limits' notation, e.g. '30/minute'."
-    )
-    client_ip_header: str | None = Field(
-        None, description="Behind a trusted proxy: the header carrying the client's address."
-    )
+        "30/minute", description="Per client, in the 'limits' notation, e.g. '30/minute'; "
+        "counted in the database, so shared by every replica.")
+    tracking_code_rate_limit: str = Field(
+        "20/hour", description="Lookups of one dossier code, whoever makes them: what makes "
+        "guessing the phone's last four digits slow from many addresses.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks of the proxies in front of "
+        "intake: the client is the rightmost X-Forwarded-For hop that is not one of them. "
+        "Empty: the header is ignored and the peer address counts.")
 
     @model_validator(mode="after")
     def _portals_configured(self) -> Self:
         self.portal_keys()  # a malformed value stops the service at start, naming the entry
+        for name in ("tracking_rate_limit", "tracking_code_rate_limit"):
+            try:
+                parse(getattr(self, name))
+            except ValueError:
+                raise ValueError(f"INTAKE_{name.upper()}: expected e.g. '30/minute'") from None
         if self.document_store == "s3" and not self.s3_bucket:
             raise ValueError("INTAKE_S3_BUCKET is required when INTAKE_DOCUMENT_STORE is s3")
         return self
