@@ -19,7 +19,7 @@ from services.intake.api.tracking import router as tracking
 from services.intake.deps import IntakeDeps
 from services.intake.domain import Conflict, DossierNotFound, SubmissionRefused
 from services.intake.settings import IntakeSettings
-from services.intake.validation import Limits
+from services.intake.validation import Limits, check_catalog
 from shared.contracts.topics import portal_receipts
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
@@ -47,13 +47,16 @@ def document_store(settings: IntakeSettings) -> DocumentStore:
 
 
 def build_deps(settings: IntakeSettings, pool: asyncpg.Pool, broker: KafkaBroker) -> IntakeDeps:
+    catalog = load_catalog()
+    limits = Limits(settings.max_document_bytes, settings.max_dossier_bytes)
+    check_catalog(catalog, limits)  # before anything opens: a disagreement stops the start
     return IntakeDeps(
         pool=pool,
         transactions=Transactions(pool, SERVICE),
-        catalog=load_catalog(),
+        catalog=catalog,
         calendar=WorkingCalendar.default(),
         documents=document_store(settings),
-        limits=Limits(settings.max_document_bytes, settings.max_dossier_bytes),
+        limits=limits,
         portal_keys=settings.portal_keys(),
         tracking_limiter=TrackingLimiter(pool, settings.tracking_rate_limit,
                                          settings.tracking_code_rate_limit,

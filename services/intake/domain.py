@@ -26,6 +26,10 @@ class DecodedDocument:
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
 
+    @property
+    def head(self) -> bytes:
+        return self.content[:16]
+
 
 class SubmissionRefused(Exception):
     """The request cannot be registered; ``reasons`` say why, one per problem."""

@@ -16,6 +16,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
+from services.intake.content import safe_filename
 from services.intake.domain import DecodedDocument, SubmissionRefused
 from services.intake.schemas import DocumentIn
 
@@ -116,5 +117,5 @@ def _decode(doc: DocumentIn, files: Mapping[str, Part]) -> DecodedDocument:
     content_type = doc.content_type or content_type
     if not filename or not content_type:
         raise ValueError("filename and content_type are required")
-    return DecodedDocument(doc.kind, filename, content_type.split(";")[0].strip(), content,
-                           doc.sha256)
+    return DecodedDocument(doc.kind, safe_filename(filename),
+                           content_type.split(";")[0].strip().lower(), content, doc.sha256)

@@ -152,17 +152,20 @@ async def get_timeline(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[
     )
 
 
-async def has_document(conn: asyncpg.Connection, dossier_id: uuid.UUID, sha256: str) -> bool:
-    found = await conn.fetchval(
-        """SELECT true FROM dossier_document WHERE dossier_id = $1 AND sha256 = $2
+async def find_document(conn: asyncpg.Connection, dossier_id: uuid.UUID,
+                        sha256: str) -> asyncpg.Record | None:
+    """The name and type a document of the dossier was received under, or None."""
+    return await conn.fetchrow(
+        """SELECT filename, content_type FROM dossier_document
+           WHERE dossier_id = $1 AND sha256 = $2
            UNION ALL
-           SELECT true FROM dossier_supplement s, jsonb_array_elements(s.documents) d
+           SELECT d->>'filename', d->>'content_type'
+           FROM dossier_supplement s, jsonb_array_elements(s.documents) d
            WHERE s.dossier_id = $1 AND d->>'sha256' = $2
            LIMIT 1""",
         dossier_id,
         sha256,
     )
-    return bool(found)
 
 
 # --- The portal's requests on a registered dossier: supplements and withdrawal ----------------

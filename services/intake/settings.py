@@ -37,7 +37,10 @@ class IntakeSettings(ServiceSettings):
     s3_prefix: str = "documents/"
     s3_endpoint_url: str | None = Field(None, description="An S3-compatible server; AWS if unset")
     s3_region: str | None = None
-    max_document_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    max_document_bytes: int = Field(
+        20 * 1024 * 1024, gt=0, description="The largest document of any procedure: intake "
+        "refuses to start when the catalog allows a larger one (the shipped data's drawings, "
+        "ban_ve_thiet_ke, are 20 MiB).")
     max_dossier_bytes: int = Field(50 * 1024 * 1024, gt=0)
 
     tracking_rate_limit: str = Field(

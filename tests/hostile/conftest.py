@@ -12,6 +12,5 @@ from tests.integration.intake.support import Intake, running_intake
 
 @pytest.fixture(scope="module")
 async def intake(postgres_url: str, tmp_path_factory) -> AsyncIterator[Intake]:
-    async with running_intake(postgres_url, tmp_path_factory.mktemp("documents"),
-                              max_document_bytes=20 * 1024 * 1024) as running:
+    async with running_intake(postgres_url, tmp_path_factory.mktemp("documents")) as running:
         yield running

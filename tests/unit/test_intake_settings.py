@@ -60,3 +60,13 @@ def test_the_public_view_shows_an_assisted_submission_but_not_the_helpers_name()
                     "Đoàn Thanh niên xã Thạnh An)")
     assert "Trần Văn Nam" not in text
     assert public_detail({"submitted_by": {"kind": "citizen"}}, ()) == {}
+
+
+def test_intake_refuses_to_start_when_a_catalog_limit_exceeds_the_global_cap() -> None:
+    from services.intake.bootstrap import build_deps
+
+    settings = IntakeSettings(portal_secrets="a:0123456789abcdef",
+                              max_document_bytes=10 * 1024 * 1024)
+    with pytest.raises(ValueError, match=r"ban_ve_thiet_ke.*20971520.*INTAKE_MAX_DOCUMENT_BYTES"):
+        build_deps(settings, None, None)
+    assert IntakeSettings(portal_secrets="a:0123456789abcdef").max_document_bytes == 20971520

@@ -101,7 +101,7 @@ def test_postal_return_needs_an_address_and_a_procedure_that_offers_it() -> None
 
 def test_documents_mandatory_type_size_kind_and_emptiness() -> None:
     body = _submission(documents=[
-        _doc("to_khai", b"x" * 1001),
+        _doc("to_khai", PDF + b"x" * (1001 - len(PDF))),
         {**_doc("giay_to_ket_hon"), "content_type": "text/plain"},
         _doc("giay_to_tuy_than", b""),
         _doc("anh_the"),
@@ -121,7 +121,7 @@ def test_documents_mandatory_type_size_kind_and_emptiness() -> None:
 
 
 def test_the_dossier_total_is_limited() -> None:
-    body = _submission(documents=[_doc(k, b"y" * 900) for k in
+    body = _submission(documents=[_doc(k, PDF + b"y" * (900 - len(PDF))) for k in
                                   ("to_khai", "giay_to_ket_hon", "giay_to_tuy_than")])
     assert _reasons(body) == [
         "documents: 2700 bytes in all exceeds the limit of 2500 bytes per dossier"]

@@ -8,6 +8,7 @@ from services.intake import repository
 from services.intake.api.deps import CodeInPath, Deps, Sha256InPath
 from services.intake.api.openapi import signed
 from services.intake.api.signed import Signed, parse_signed
+from services.intake.content import attachment
 from services.intake.domain import DossierNotFound, describe
 from services.intake.handlers.requests import provide_supplement, request_withdrawal
 from services.intake.handlers.submission import submit_dossier
@@ -80,11 +81,16 @@ async def get_document(code: CodeInPath, sha256: Sha256InPath, request: Signed,
         row = await repository.get_dossier(conn, code)
         if row is None or row["portal"] != request.portal:
             raise DossierNotFound(code)
-        if not await repository.has_document(conn, row["id"], sha256.lower()):
+        document = await repository.find_document(conn, row["id"], sha256.lower())
+        if document is None:
             raise HTTPException(404, f"dossier {code} has no document {sha256}")
     content = await deps.documents.get(sha256.lower())
-    return Response(content, media_type="application/octet-stream",
-                    headers={"X-Content-SHA256": sha256.lower()})
+    # Served as received (its type checked against its first bytes at intake), as a download
+    # the browser may neither sniff into HTML nor display in the portal's origin.
+    return Response(content, media_type=document["content_type"], headers={
+        "X-Content-SHA256": sha256.lower(), "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": attachment(document["filename"]),
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 @router.post("/dossiers/{code}/supplements", status_code=202, response_model=SupplementAnswer,
