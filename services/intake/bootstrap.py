@@ -12,12 +12,20 @@ from faststream.kafka import KafkaBroker
 from services.intake import consumers
 from services.intake.adapters.documents import DocumentNotFound, DocumentStore, LocalDocumentStore
 from services.intake.adapters.receipts import Receipts
+from services.intake.api.body import UploadSlots
 from services.intake.api.catalog import router as catalog
 from services.intake.api.dossiers import router as dossiers
 from services.intake.api.limiter import TrackingLimiter
 from services.intake.api.tracking import router as tracking
 from services.intake.deps import IntakeDeps
-from services.intake.domain import Conflict, DossierNotFound, SubmissionRefused
+from services.intake.domain import (
+    Conflict,
+    DossierNotFound,
+    QuotaExceeded,
+    StagingExpired,
+    SubmissionRefused,
+)
+from services.intake.handlers.storage import sweep_forever
 from services.intake.settings import IntakeSettings
 from services.intake.validation import Limits, check_catalog
 from shared.contracts.topics import portal_receipts
@@ -32,6 +40,8 @@ ERRORS: dict[type[Exception], int] = {
     Conflict: 409,
     DossierNotFound: 404,
     DocumentNotFound: 404,
+    QuotaExceeded: 429,
+    StagingExpired: 503,
 }
 
 
@@ -64,6 +74,11 @@ def build_deps(settings: IntakeSettings, pool: asyncpg.Pool, broker: KafkaBroker
         receipts=Receipts(broker),
         clock_skew_s=settings.portal_clock_skew_s,
         record_max_age_s=settings.portal_record_max_age_s,
+        portal_daily_quota_bytes=settings.portal_daily_quota_bytes,
+        staged_document_grace_s=settings.staged_document_grace_s,
+        sweep_interval_s=settings.sweep_interval_s,
+        uploads=UploadSlots(settings.upload_slots_per_portal, settings.large_upload_bytes),
+        max_json_body_bytes=settings.max_json_body_bytes,
     )
 
 
@@ -86,6 +101,7 @@ SPEC = ServiceSpec(
     subscriptions=consumers.subscriptions,
     consumers=consumers.consumers,
     routers=[dossiers, catalog, tracking],
+    background=[sweep_forever],
     errors=ERRORS,
     topics=topics,
 )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from services.intake.blobs import Blob
 from services.intake.schemas import SubmitDossier
 from shared.contracts.events import EVENT_TYPES
 from shared.contracts.status import DossierStatus
@@ -19,16 +20,20 @@ class DecodedDocument:
     kind: str
     filename: str
     content_type: str
-    content: bytes
+    content: Blob
     declared_sha256: str | None = None
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
+        return self.content.sha256
+
+    @property
+    def size(self) -> int:
+        return self.content.size
 
     @property
     def head(self) -> bytes:
-        return self.content[:16]
+        return self.content.head
 
 
 class SubmissionRefused(Exception):
@@ -56,6 +61,14 @@ class Conflict(Exception):
         if not self.status:
             return {}
         return {"status": self.status, "status_label": DossierStatus(self.status).label_vi}
+
+
+class QuotaExceeded(Exception):
+    """The portal's documents exceed its daily storage quota (HTTP 429)."""
+
+
+class StagingExpired(Exception):
+    """A document's lease was swept before its dossier committed: try again (HTTP 503)."""
 
 
 class DossierNotFound(LookupError):

@@ -16,6 +16,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
+from services.intake.blobs import Blob
 from services.intake.content import safe_filename
 from services.intake.domain import DecodedDocument, SubmissionRefused
 from services.intake.schemas import DocumentIn
@@ -34,7 +35,7 @@ class Part:
 
     filename: str | None
     content_type: str | None
-    content: bytes
+    content: Blob
 
 
 def reasons_of(error: ValidationError) -> list[str]:
@@ -105,7 +106,8 @@ def _decode(doc: DocumentIn, files: Mapping[str, Part]) -> DecodedDocument:
         content, filename, content_type = part.content, part.filename, part.content_type
     elif doc.content_base64 is not None:
         try:
-            content = base64.b64decode(re.sub(r"\s+", "", doc.content_base64), validate=True)
+            content = Blob.of(base64.b64decode(re.sub(r"\s+", "", doc.content_base64),
+                                               validate=True))
         except (binascii.Error, ValueError):
             raise ValueError("content_base64 is not valid base64") from None
         filename, content_type = None, None

@@ -42,6 +42,22 @@ class IntakeSettings(ServiceSettings):
         "refuses to start when the catalog allows a larger one (the shipped data's drawings, "
         "ban_ve_thiet_ke, are 20 MiB).")
     max_dossier_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    max_json_body_bytes: int = Field(
+        16 * 1024 * 1024, gt=0, description="A JSON body is parsed whole, its documents a "
+        "third larger in base64: past this, a portal sends multipart (streamed to disk).")
+    upload_slots_per_portal: int = Field(
+        4, ge=1, description="Large uploads one portal may have in flight on one replica; "
+        "one more is answered 429 with Retry-After.")
+    large_upload_bytes: int = Field(
+        1024 * 1024, ge=0, description="A body larger than this (or of unknown length) takes "
+        "an upload slot.")
+    portal_daily_quota_bytes: int = Field(
+        20 * 1024**3, gt=0, description="Bytes of documents one portal may have accepted per "
+        "business day (Asia/Ho_Chi_Minh); past it, 429 until midnight.")
+    staged_document_grace_s: int = Field(
+        3600, ge=60, description="How long a document written for a submission that has not "
+        "committed is kept before the sweeper deletes it.")
+    sweep_interval_s: float = Field(300, gt=0)
 
     tracking_rate_limit: str = Field(
         "30/minute", description="Per client, in the 'limits' notation, e.g. '30/minute'; "

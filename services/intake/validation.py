@@ -106,7 +106,7 @@ def document_problems(documents: list[DecodedDocument], procedure: Procedure,
                            f"(its kinds: {kinds})")
             continue
         reasons += _one_document(where, doc, requirement, limits)
-    total = sum(len(d.content) for d in documents)
+    total = sum(d.size for d in documents)
     if total > limits.max_dossier_bytes:
         reasons.append(f"documents: {total} bytes in all exceeds the limit of "
                        f"{limits.max_dossier_bytes} bytes per dossier")
@@ -119,13 +119,13 @@ def _one_document(where: str, doc: DecodedDocument, requirement: DocumentRequire
     if doc.content_type not in requirement.accepted_types:
         reasons.append(f"{where}: type {doc.content_type!r} is not accepted "
                        f"(accepted: {', '.join(requirement.accepted_types)})")
-    elif doc.content and (problem := content_problem(doc.content_type, doc.head)):
+    elif doc.size and (problem := content_problem(doc.content_type, doc.head)):
         reasons.append(f"{where}: {problem}")
     limit = min(requirement.max_bytes, limits.max_document_bytes)  # equal: check_catalog
-    if not doc.content:
+    if not doc.size:
         reasons.append(f"{where}: the document is empty")
-    elif len(doc.content) > limit:
-        reasons.append(f"{where}: {len(doc.content)} bytes exceeds the limit of {limit} bytes")
+    elif doc.size > limit:
+        reasons.append(f"{where}: {doc.size} bytes exceeds the limit of {limit} bytes")
     if doc.declared_sha256 is not None and doc.declared_sha256 != doc.sha256:
         reasons.append(f"{where}: declared sha256 {doc.declared_sha256} does not match the "
                        f"content (sha256 {doc.sha256})")

@@ -12,5 +12,6 @@ from tests.integration.intake.support import Intake, running_intake
 
 @pytest.fixture(scope="module")
 async def intake(postgres_url: str, tmp_path_factory) -> AsyncIterator[Intake]:
-    async with running_intake(postgres_url, tmp_path_factory.mktemp("documents")) as running:
+    async with running_intake(postgres_url, tmp_path_factory.mktemp("documents"),
+                              max_json_body_bytes=1024 * 1024) as running:
         yield running

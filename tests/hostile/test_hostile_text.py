@@ -107,3 +107,38 @@ async def test_identity_numbers_and_phones_take_ascii_digits_only(intake: Intake
     answer = await intake.submit(body)
     assert answer.status_code == 422
     assert f"applicant.{field}: must be" in _reasons(answer) and value not in answer.text
+
+
+async def test_past_its_upload_slots_a_portal_gets_429_at_once(intake: Intake) -> None:
+    import asyncio
+    from dataclasses import replace
+
+    import httpx
+
+    from services.intake.api.body import UploadSlots
+    from tests.integration.intake.support import intake_app
+
+    app = intake_app(replace(intake.deps, uploads=UploadSlots(1, 1024)))
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_body():
+        yield b"{"
+        started.set()  # intake asks for more: it holds the slot and reads
+        await release.wait()  # ... until the second request was answered
+        yield b"}"
+
+    headers = {**signed_headers("portal-a", SECRETS["portal-a"], b"{}"),
+               "Content-Type": "application/json"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://intake") as http:
+        first = asyncio.create_task(http.post("/v1/dossiers", content=slow_body(),
+                                              headers=headers))
+        await started.wait()
+        second = await http.post("/v1/dossiers", content=b"{" + b" " * 2048 + b"}",
+                                 headers=headers)
+        release.set()
+        assert second.status_code == 429 and second.headers["Retry-After"] == "1"
+        assert "large uploads in flight" in second.json()["detail"]
+        assert (await first).status_code == 422  # read, verified, then judged: {} is invalid
+        small = await http.post("/v1/dossiers", content=b"{}", headers=headers)
+        assert small.status_code == 422  # small bodies take no slot

@@ -6,15 +6,16 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel
 
+from services.intake.api.body import small_body
 from services.intake.api.deps import Deps, ProcedureInPath
 from services.intake.schemas import Code
 from shared.contracts.types import EARLIEST_DATE, LATEST_DATE, Line
 from shared.reference.catalog import CatalogError, CatalogVersion, Procedure
 
-router = APIRouter(prefix="/v1", tags=["catalog"])
+router = APIRouter(prefix="/v1", tags=["catalog"], dependencies=[Depends(small_body)])
 
 
 class ProcedureView(Procedure):

@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from services.intake import repository
 from services.intake.api.deps import CodeInPath, Deps, Sha256InPath
 from services.intake.api.openapi import signed
-from services.intake.api.signed import Signed, parse_signed
+from services.intake.api.signed import Signed, SignedUpload, parse_signed
 from services.intake.content import attachment
 from services.intake.domain import DossierNotFound, describe
 from services.intake.handlers.requests import provide_supplement, request_withdrawal
@@ -28,6 +28,7 @@ router = APIRouter(prefix="/v1", tags=["dossiers"])
 
 _ERRORS = {
     401: {"description": "Missing, stale or wrong signature; `detail` says which"},
+    413: {"description": "The body exceeds the route's limit"},
     404: {"description": "No such dossier of this portal"},
     409: {"description": "The dossier's status, or an earlier request, does not allow it"},
     422: {"description": "Invalid; `detail` lists every reason"},
@@ -37,7 +38,7 @@ _ERRORS = {
 @router.post("/dossiers", status_code=201, response_model=DossierReceipt,
              responses={200: {"description": "A replay of a submission already registered"},
                         **_ERRORS}, openapi_extra=signed(SubmitDossier))
-async def post_dossier(request: Signed, deps: Deps, response: Response) -> DossierReceipt:
+async def post_dossier(request: SignedUpload, deps: Deps, response: Response) -> DossierReceipt:
     """Submit a dossier (JSON with base64 documents, or multipart with files)."""
     command, documents = await parse_signed(SubmitDossier, request)
     receipt, created = await submit_dossier(request.portal, command, documents, deps)
@@ -95,7 +96,7 @@ async def get_document(code: CodeInPath, sha256: Sha256InPath, request: Signed,
 
 @router.post("/dossiers/{code}/supplements", status_code=202, response_model=SupplementAnswer,
              responses=_ERRORS, openapi_extra=signed(ProvideSupplement))
-async def post_supplement(code: CodeInPath, request: Signed, deps: Deps) -> SupplementAnswer:
+async def post_supplement(code: CodeInPath, request: SignedUpload, deps: Deps) -> SupplementAnswer:
     """Answer a supplement request with documents; processing resumes the clock."""
     command, documents = await parse_signed(ProvideSupplement, request)
     return await provide_supplement(request.portal, code, command, documents, deps)
@@ -105,6 +106,6 @@ async def post_supplement(code: CodeInPath, request: Signed, deps: Deps) -> Supp
              responses=_ERRORS, openapi_extra=signed(RequestWithdrawal))
 async def post_withdrawal(code: CodeInPath, request: Signed, deps: Deps) -> WithdrawalAnswer:
     """Ask to withdraw a dossier not yet decided; processing confirms it (status withdrawn)."""
-    command, _ = await parse_signed(RequestWithdrawal, request) if request.body else (
+    command, _ = await parse_signed(RequestWithdrawal, request) if request.body.size else (
         RequestWithdrawal(), [])
     return await request_withdrawal(request.portal, code, command, deps)

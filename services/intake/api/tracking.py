@@ -12,16 +12,17 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from services.intake import repository
+from services.intake.api.body import small_body
 from services.intake.api.deps import CodeInPath, Deps
 from services.intake.domain import public_description, public_detail
 from services.intake.schemas import PublicTimelineEntry, TrackingView
 from shared.contracts.status import DossierStatus
 from shared.reference.catalog import CatalogError
 
-router = APIRouter(prefix="/v1", tags=["tracking"])
+router = APIRouter(prefix="/v1", tags=["tracking"], dependencies=[Depends(small_body)])
 PhoneLast4 = Annotated[str, Query(pattern=r"^[0-9]{4}$", description=(
     "The last four digits of the applicant's phone number, as given at submission"))]
 

@@ -77,7 +77,7 @@ async def running_intake(postgres_url: str, document_dir: Path, **settings: Any
     pool = await create_pool(url)
     configured = IntakeSettings(**{
         "portal_secrets": ";".join(f"{p}:{s}" for p, s in SECRETS.items()),
-        "document_dir": document_dir,
+        "document_dir": document_dir, "max_json_body_bytes": 256 * 1024,
         "max_dossier_bytes": 160 * 1024, "tracking_rate_limit": "1000/minute", **settings})
     deps = build_deps(configured, pool, None)  # HTTP only: no receipts
     app = intake_app(deps)
