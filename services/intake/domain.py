@@ -63,8 +63,12 @@ class Conflict(Exception):
         return {"status": self.status, "status_label": DossierStatus(self.status).label_vi}
 
 
-class QuotaExceeded(Exception):
-    """The portal's documents exceed its daily storage quota (HTTP 429)."""
+class QuotaExceeded(SubmissionRefused):
+    """The portal's documents exceed its daily storage quota: HTTP 429 (a more specific
+    mapping than its base's 422), and over Kafka a refused receipt, like any refusal."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__([reason])
 
 
 class StagingExpired(Exception):
