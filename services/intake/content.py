@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import quote
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -54,6 +55,4 @@ def attachment(filename: str) -> str:
     """A Content-Disposition that downloads, never displays, under a name no header can
     break: an ASCII fallback, and the exact name in RFC 5987 form."""
     fallback = re.sub(r'[^A-Za-z0-9._ -]', "_", filename) or "document"
-    from urllib.parse import quote
-
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

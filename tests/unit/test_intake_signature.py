@@ -8,7 +8,7 @@ import time
 import pytest
 from fastapi import HTTPException
 
-from services.intake.api.signed import claim
+from services.intake.api.signature import claim
 from shared.portal.auth import SignatureRefused, sign, signed_headers, verify
 
 KEYS = {"portal-a": ("secret-one-0000001", "secret-two-0000002")}

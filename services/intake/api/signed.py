@@ -1,22 +1,17 @@
 """The HTTP side of portal requests: who claims to send it, a bounded body, its signature,
 then its parsing.
 
-The headers are checked first: an unknown portal, a malformed or stale timestamp or a
-malformed signature is a 401 before one byte of the body is read. The body then streams into
-a spooled temporary file while the HMAC of each of the portal's secrets runs over it, so a
-50 MB upload never sits in memory; only a verified body is parsed (as JSON, or as multipart
-with files, by the code the Kafka ingress shares). The checks are those of
-``shared.portal.auth.verify`` on headers and on a stream (tests/unit/test_intake_signature.py
-holds the two to the same answers).
+The headers are checked first (``signature.claim``): an unknown portal, a malformed or stale
+timestamp or a malformed signature is a 401 before one byte of the body is read. The body then
+streams into a spooled temporary file while the HMAC of each of the portal's secrets runs over
+it, so a 50 MB upload never sits in memory; only a verified body is parsed (as JSON, or as
+multipart with files, by the code the Kafka ingress shares).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import time
-from collections.abc import AsyncIterator, Callable, Mapping
+import inspect
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -27,63 +22,15 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from services.intake.api.body import SMALL_BODY, check_declared, read_body
 from services.intake.api.deps import Deps
+from services.intake.api.signature import claim, refused
 from services.intake.blobs import Blob
 from services.intake.domain import DecodedDocument, SubmissionRefused
 from services.intake.parsing import JSON_PART, Part, parse_form, parse_json
-from shared.portal.auth import PORTAL_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, PortalKeys
+from shared.portal.auth import SIGNATURE_HEADER
 
 M = TypeVar("M", bound=BaseModel)
 MAX_PARTS = 60
 FORM_OVERHEAD = 1024 * 1024  # the JSON part and the parts' headers, beside the documents
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
-_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
-
-
-def _refused(reason: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, reason, headers={
-        "WWW-Authenticate": "HMAC-SHA256 (X-Portal-Id, X-Timestamp, X-Signature)"})
-
-
-@dataclass(frozen=True)
-class Claim:
-    """What the headers say, checked: a known portal, a fresh timestamp, a signature's shape."""
-
-    portal: str
-    timestamp: str
-    signature: str
-
-    def hmacs(self, keys: PortalKeys) -> list[Any]:
-        """One running HMAC per active secret, fed the body as it arrives."""
-        return [hmac.new(s.encode(), self.timestamp.encode() + b"\n", hashlib.sha256)
-                for s in keys[self.portal]]
-
-    def matches(self, running: list[Any]) -> bool:
-        # Every secret is compared, in constant time, so timing tells nothing.
-        return any([hmac.compare_digest(h.hexdigest(), self.signature.lower())
-                    for h in running])
-
-
-def claim(keys: PortalKeys, headers: Mapping[str, str], *, max_skew_s: int,
-          now: float | None = None) -> Claim:
-    lowered = {k.lower(): v for k, v in headers.items()}
-    names = (PORTAL_ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER)
-    if missing := [n for n in names if not lowered.get(n.lower())]:
-        raise _refused(f"missing header(s): {', '.join(missing)}")
-    portal, timestamp, signature = (lowered[n.lower()] for n in names)
-    if not keys.get(portal):
-        raise _refused(f"{PORTAL_ID_HEADER}: unknown portal {portal[:64]!r}")
-    if not _TIMESTAMP.fullmatch(timestamp):
-        raise _refused(f"{TIMESTAMP_HEADER}: expected unix seconds (ASCII digits), "
-                       f"got {timestamp[:20]!r}")
-    if not _SIGNATURE.fullmatch(signature):
-        raise _refused(f"{SIGNATURE_HEADER}: expected 64 hexadecimal digits")
-    age = (time.time() if now is None else now) - int(timestamp)
-    if abs(age) > max_skew_s:
-        raise _refused(f"{TIMESTAMP_HEADER}: stale, {int(abs(age))} s away from the server's "
-                       f"clock (at most {max_skew_s} s allowed)")
-    return Claim(portal, timestamp, signature)
-
-
 @dataclass
 class SignedRequest:
     portal: str
@@ -111,20 +58,15 @@ def signed_request(*, documents: bool) -> Callable[..., AsyncIterator[SignedRequ
                                    [body.close])
             try:
                 if not claimed.matches(running):
-                    raise _refused(f"{SIGNATURE_HEADER}: does not match the body for any "
+                    raise refused(f"{SIGNATURE_HEADER}: does not match the body for any "
                                    f"active secret of {claimed.portal!r}")
                 yield signed
             finally:
                 for close in signed.closers:
-                    await close() if _is_async(close) else close()
+                    if inspect.isawaitable(closed := close()):
+                        await closed
 
     return dependency
-
-
-def _is_async(function: Callable[[], Any]) -> bool:
-    import inspect
-
-    return inspect.iscoroutinefunction(function)
 
 
 Signed = Annotated[SignedRequest, Depends(signed_request(documents=False))]
