@@ -12,14 +12,22 @@ from faststream.kafka import KafkaBroker
 from services.intake import consumers
 from services.intake.adapters.documents import DocumentNotFound, DocumentStore, LocalDocumentStore
 from services.intake.adapters.receipts import Receipts
+from services.intake.api.body import UploadSlots
 from services.intake.api.catalog import router as catalog
 from services.intake.api.dossiers import router as dossiers
 from services.intake.api.limiter import TrackingLimiter
 from services.intake.api.tracking import router as tracking
 from services.intake.deps import IntakeDeps
-from services.intake.domain import Conflict, DossierNotFound, SubmissionRefused
+from services.intake.domain import (
+    Conflict,
+    DossierNotFound,
+    QuotaExceeded,
+    StagingExpired,
+    SubmissionRefused,
+)
+from services.intake.handlers.storage import sweep_forever
 from services.intake.settings import IntakeSettings
-from services.intake.validation import Limits
+from services.intake.validation import Limits, check_catalog
 from shared.contracts.topics import portal_receipts
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
@@ -32,6 +40,8 @@ ERRORS: dict[type[Exception], int] = {
     Conflict: 409,
     DossierNotFound: 404,
     DocumentNotFound: 404,
+    QuotaExceeded: 429,
+    StagingExpired: 503,
 }
 
 
@@ -47,18 +57,28 @@ def document_store(settings: IntakeSettings) -> DocumentStore:
 
 
 def build_deps(settings: IntakeSettings, pool: asyncpg.Pool, broker: KafkaBroker) -> IntakeDeps:
+    catalog = load_catalog()
+    limits = Limits(settings.max_document_bytes, settings.max_dossier_bytes)
+    check_catalog(catalog, limits)  # before anything opens: a disagreement stops the start
     return IntakeDeps(
         pool=pool,
         transactions=Transactions(pool, SERVICE),
-        catalog=load_catalog(),
+        catalog=catalog,
         calendar=WorkingCalendar.default(),
         documents=document_store(settings),
-        limits=Limits(settings.max_document_bytes, settings.max_dossier_bytes),
+        limits=limits,
         portal_keys=settings.portal_keys(),
-        tracking_limiter=TrackingLimiter(settings.tracking_rate_limit, settings.client_ip_header),
+        tracking_limiter=TrackingLimiter(pool, settings.tracking_rate_limit,
+                                         settings.tracking_code_rate_limit,
+                                         trusted_proxies=settings.trusted_proxies),
         receipts=Receipts(broker),
         clock_skew_s=settings.portal_clock_skew_s,
         record_max_age_s=settings.portal_record_max_age_s,
+        portal_daily_quota_bytes=settings.portal_daily_quota_bytes,
+        staged_document_grace_s=settings.staged_document_grace_s,
+        sweep_interval_s=settings.sweep_interval_s,
+        uploads=UploadSlots(settings.upload_slots_per_portal, settings.large_upload_bytes),
+        max_json_body_bytes=settings.max_json_body_bytes,
     )
 
 
@@ -81,6 +101,7 @@ SPEC = ServiceSpec(
     subscriptions=consumers.subscriptions,
     consumers=consumers.consumers,
     routers=[dossiers, catalog, tracking],
+    background=[sweep_forever],
     errors=ERRORS,
     topics=topics,
 )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 
 from services.intake.adapters.documents import DocumentStore
 from services.intake.adapters.receipts import Receipts
+from services.intake.api.body import UploadSlots
 from services.intake.api.limiter import TrackingLimiter
 from services.intake.validation import Limits
 from shared.portal.auth import PortalKeys
@@ -29,3 +30,8 @@ class IntakeDeps:
     receipts: Receipts
     clock_skew_s: int = 300
     record_max_age_s: int = 86_400
+    portal_daily_quota_bytes: int = 20 * 1024**3
+    staged_document_grace_s: int = 3600
+    sweep_interval_s: float = 300
+    uploads: UploadSlots = field(default_factory=lambda: UploadSlots(4, 1024 * 1024))
+    max_json_body_bytes: int = 16 * 1024 * 1024

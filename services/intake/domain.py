@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from services.intake.blobs import Blob
 from services.intake.schemas import SubmitDossier
 from shared.contracts.events import EVENT_TYPES
 from shared.contracts.status import DossierStatus
@@ -18,12 +20,20 @@ class DecodedDocument:
     kind: str
     filename: str
     content_type: str
-    content: bytes
+    content: Blob
     declared_sha256: str | None = None
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
+        return self.content.sha256
+
+    @property
+    def size(self) -> int:
+        return self.content.size
+
+    @property
+    def head(self) -> bytes:
+        return self.content.head
 
 
 class SubmissionRefused(Exception):
@@ -53,6 +63,18 @@ class Conflict(Exception):
         return {"status": self.status, "status_label": DossierStatus(self.status).label_vi}
 
 
+class QuotaExceeded(SubmissionRefused):
+    """The portal's documents exceed its daily storage quota: HTTP 429 (a more specific
+    mapping than its base's 422), and over Kafka a refused receipt, like any refusal."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__([reason])
+
+
+class StagingExpired(Exception):
+    """A document's lease was swept before its dossier committed: try again (HTTP 503)."""
+
+
 class DossierNotFound(LookupError):
     """No dossier of that code from this portal (another portal's does not exist for it)."""
 
@@ -80,18 +102,22 @@ def describe(event_type: str) -> str:
 
 
 # Kept in the timeline for the portal's view; officers' free text and parcel numbers stay out
-# of the public view, which anyone with a (sequential) code can read.
+# of the public view. ``missing`` is an officer's list: only the entries that are document
+# kinds of the procedure are public (in the review it held another person's name and CCCD).
 TIMELINE_DETAIL = ("outcome", "reason", "tracking_code", "method", "amount", "channel",
                    "missing", "deadline", "actor_role", "due_date", "new_due_date",
                    "submitted_by")
-_PUBLIC_DETAIL = ("outcome", "method", "amount", "missing", "deadline", "actor_role",
-                  "due_date", "new_due_date")
+_PUBLIC_DETAIL = ("outcome", "method", "amount", "deadline", "actor_role", "due_date",
+                  "new_due_date")
 
 
-def public_detail(detail: dict[str, Any]) -> dict[str, Any]:
-    """A timeline entry's detail without personal data: an assisted submission shows the
-    helper's organisation, never the helper's name."""
+def public_detail(detail: dict[str, Any], document_kinds: Collection[str]) -> dict[str, Any]:
+    """A timeline entry's detail without personal data or officers' words: of ``missing``, the
+    procedure's ``document_kinds`` only; an assisted submission shows the helper's
+    organisation, never the helper's name."""
     shown = {k: detail[k] for k in _PUBLIC_DETAIL if k in detail}
+    if isinstance(detail.get("missing"), list):
+        shown["missing"] = [m for m in detail["missing"] if m in document_kinds]
     helper = detail.get("submitted_by") or {}
     if helper.get("kind") == "helper":
         shown["assisted"] = True

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
+from services.intake.blobs import Blob
+from services.intake.content import safe_filename
 from services.intake.domain import DecodedDocument, SubmissionRefused
 from services.intake.schemas import DocumentIn
 
@@ -33,7 +35,7 @@ class Part:
 
     filename: str | None
     content_type: str | None
-    content: bytes
+    content: Blob
 
 
 def reasons_of(error: ValidationError) -> list[str]:
@@ -48,10 +50,17 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return out or "body"
 
 
+def _json(text: bytes | str) -> object:
+    """pydantic's JSON parser, not the standard one: it refuses lone surrogates (which no UTF-8
+    encoder, PostgreSQL's included, can write) and nesting past 200 levels (the standard one
+    recurses until RecursionError), each with a message saying where."""
+    return from_json(text, cache_strings="keys")
+
+
 def parse_json(model: type[M], body: bytes) -> tuple[M, list[DecodedDocument]]:
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = _json(body)
+    except ValueError as error:
         raise Unreadable([f"body: not valid JSON ({error})"]) from error
     if not isinstance(data, dict):
         raise Unreadable(["body: expected a JSON object"])
@@ -63,8 +72,8 @@ def parse_form(model: type[M], fields: Mapping[str, str],
     if JSON_PART not in fields:
         raise SubmissionRefused([f"multipart: a part named {JSON_PART!r} must hold the JSON body"])
     try:
-        data = json.loads(fields[JSON_PART])
-    except json.JSONDecodeError as error:
+        data = _json(fields[JSON_PART])
+    except ValueError as error:
         raise SubmissionRefused([f"{JSON_PART}: not valid JSON ({error})"]) from error
     if not isinstance(data, dict):
         raise SubmissionRefused([f"{JSON_PART}: expected a JSON object"])
@@ -97,7 +106,8 @@ def _decode(doc: DocumentIn, files: Mapping[str, Part]) -> DecodedDocument:
         content, filename, content_type = part.content, part.filename, part.content_type
     elif doc.content_base64 is not None:
         try:
-            content = base64.b64decode(re.sub(r"\s+", "", doc.content_base64), validate=True)
+            content = Blob.of(base64.b64decode(re.sub(r"\s+", "", doc.content_base64),
+                                               validate=True))
         except (binascii.Error, ValueError):
             raise ValueError("content_base64 is not valid base64") from None
         filename, content_type = None, None
@@ -109,5 +119,5 @@ def _decode(doc: DocumentIn, files: Mapping[str, Part]) -> DecodedDocument:
     content_type = doc.content_type or content_type
     if not filename or not content_type:
         raise ValueError("filename and content_type are required")
-    return DecodedDocument(doc.kind, filename, content_type.split(";")[0].strip(), content,
-                           doc.sha256)
+    return DecodedDocument(doc.kind, safe_filename(filename),
+                           content_type.split(";")[0].strip().lower(), content, doc.sha256)

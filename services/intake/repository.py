@@ -138,7 +138,7 @@ async def get_dossier(conn: asyncpg.Connection, code: str,
     return await conn.fetchrow(
         f"""SELECT id, code, portal, procedure_code, department_code, catalog_version, channel,
                    status, received_at, due_date, statutory_due_date, return_method,
-                   submitted_by, withdrawal_requested_at
+                   submitted_by, withdrawal_requested_at, applicant->>'phone' AS applicant_phone
             FROM dossier WHERE code = $1{lock}""",  # noqa: S608 - constant fragments only
         code,
     )
@@ -152,17 +152,20 @@ async def get_timeline(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[
     )
 
 
-async def has_document(conn: asyncpg.Connection, dossier_id: uuid.UUID, sha256: str) -> bool:
-    found = await conn.fetchval(
-        """SELECT true FROM dossier_document WHERE dossier_id = $1 AND sha256 = $2
+async def find_document(conn: asyncpg.Connection, dossier_id: uuid.UUID,
+                        sha256: str) -> asyncpg.Record | None:
+    """The name and type a document of the dossier was received under, or None."""
+    return await conn.fetchrow(
+        """SELECT filename, content_type FROM dossier_document
+           WHERE dossier_id = $1 AND sha256 = $2
            UNION ALL
-           SELECT true FROM dossier_supplement s, jsonb_array_elements(s.documents) d
+           SELECT d->>'filename', d->>'content_type'
+           FROM dossier_supplement s, jsonb_array_elements(s.documents) d
            WHERE s.dossier_id = $1 AND d->>'sha256' = $2
            LIMIT 1""",
         dossier_id,
         sha256,
     )
-    return bool(found)
 
 
 # --- The portal's requests on a registered dossier: supplements and withdrawal ----------------
@@ -207,3 +210,25 @@ async def mark_withdrawal_requested(conn: asyncpg.Connection, dossier_id: uuid.U
                updated_at = now() WHERE id = $1""",
         dossier_id, requested_at, event_id,
     )
+
+
+# --- Shared counters: the public tracking limits ----------------------------------------------
+
+
+async def hit_rate_window(conn: asyncpg.Connection, key: str, window_start: datetime,
+                          expires_at: datetime) -> int:
+    """Count one hit of ``key`` in its window; the window's hits so far, this one included."""
+    hits: int = await conn.fetchval(
+        """INSERT INTO rate_limit_window AS w (key, window_start, hits, expires_at)
+           VALUES ($1, $2, 1, $3)
+           ON CONFLICT (key, window_start) DO UPDATE SET hits = w.hits + 1
+           RETURNING hits""",
+        key, window_start, expires_at,
+    )
+    return hits
+
+
+async def forget_rate_windows(conn: asyncpg.Connection, before: datetime) -> int:
+    """Drop the windows that ended before ``before``; how many."""
+    deleted = await conn.execute("DELETE FROM rate_limit_window WHERE expires_at < $1", before)
+    return int(deleted.split()[-1])

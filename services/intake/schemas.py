@@ -1,7 +1,12 @@
 """Intake's HTTP and Kafka schemas: what portals send, and what intake answers.
 
 Requests: unknown fields are ignored, never fatal; every error names its field. The portal is
-never taken from the body: it is the one whose credential signed the request.
+never taken from the body: it is the one whose credential signed the request. Every string is
+a ``shared.contracts.types`` text (bounded, no control or bidi characters). Identity numbers
+and phones take ASCII digits only: ``\\d`` matches any Unicode digit (fullwidth ``０``,
+Arabic-Indic ``٠``…), and they are refused rather than normalised, because the number is
+matched as printed on the citizen's card against the national population database; a portal
+that sends other digits has a bug worth seeing.
 Answers: receipts to portals, the portal's view of a dossier, public tracking.
 """
 
@@ -14,10 +19,10 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from shared.contracts.types import ReturnMethod
+from shared.contracts.types import Line, ReturnMethod, Text, bounded_text
 
-_ID_NUMBER = re.compile(r"^\d{12}$")
-_VN_PHONE = re.compile(r"^(0|\+84)(3|5|7|8|9)\d{8}$")
+_ID_NUMBER = re.compile(r"^[0-9]{12}$")
+_VN_PHONE = re.compile(r"^(0|\+84)(3|5|7|8|9)[0-9]{8}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -44,10 +49,19 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
 
 
+Name = bounded_text(200, min_length=1)
+Code = bounded_text(64, min_length=1)
+"""An identifier the catalog chose: a procedure, a channel, a document kind."""
+SubmissionId = bounded_text(128, min_length=1)
+Filename = bounded_text(255, min_length=1)
+MediaType = bounded_text(100, min_length=3)
+Address = bounded_text(500, multiline=True)
+
+
 class ApplicantIn(_Input):
-    full_name: str = Field(min_length=1, max_length=200)
-    id_number: Annotated[str, AfterValidator(_id_number)]
-    phone: Annotated[str, AfterValidator(_phone)]
+    full_name: Name
+    id_number: Annotated[Line, AfterValidator(_id_number)]
+    phone: Annotated[Line, AfterValidator(_phone)]
     email: EmailStr
 
 
@@ -55,8 +69,8 @@ class SubmittedByIn(_Input):
     """Who pressed "submit": the citizen, or a helper (e.g. a youth-union volunteer)."""
 
     kind: Literal["citizen", "helper"] = "citizen"
-    name: str | None = Field(None, max_length=200)
-    organisation: str | None = Field(None, max_length=200)
+    name: Name | None = None
+    organisation: Name | None = None
 
     @model_validator(mode="after")
     def _helper_named(self) -> Self:
@@ -71,24 +85,24 @@ class DocumentIn(_Input):
     ``sha256``, when declared, must match the content, or the submission is refused.
     """
 
-    kind: str = Field(min_length=1, max_length=100)
-    filename: str | None = Field(None, min_length=1, max_length=255)
-    content_type: str | None = Field(None, min_length=3, max_length=100)
+    kind: Code
+    filename: Filename | None = None
+    content_type: MediaType | None = None
     content_base64: str | None = None
-    part: str | None = Field(None, description="multipart only: the name of the file part")
+    part: Code | None = Field(None, description="multipart only: the name of the file part")
     sha256: Annotated[str, AfterValidator(_sha256)] | None = None
 
 
 class SubmitDossier(_Input):
     """Command: a portal submits a citizen's dossier."""
 
-    portal_submission_id: str = Field(min_length=1, max_length=128)
-    procedure_code: str = Field(min_length=1, max_length=64)
-    channel: str = Field("online", max_length=32, description="online, counter or postal")
+    portal_submission_id: SubmissionId
+    procedure_code: Code
+    channel: Code = Field("online", description="online, counter or postal")
     applicant: ApplicantIn
     submitted_by: SubmittedByIn = SubmittedByIn()
     return_method: ReturnMethod
-    postal_address: str | None = Field(None, max_length=500)
+    postal_address: Address | None = None
     documents: list[DocumentIn] = Field(default_factory=list, max_length=50)
 
 
@@ -96,11 +110,11 @@ class ProvideSupplement(_Input):
     """Command: the documents a supplement request asked for."""
 
     documents: list[DocumentIn] = Field(min_length=1, max_length=50)
-    note: str | None = Field(None, max_length=1000)
+    note: Text | None = None
 
 
 class RequestWithdrawal(_Input):
-    reason: str | None = Field(None, max_length=1000)
+    reason: Text | None = None
 
 
 # --- What intake answers ---------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
+from limits import parse
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -36,19 +37,47 @@ class IntakeSettings(ServiceSettings):
     s3_prefix: str = "documents/"
     s3_endpoint_url: str | None = Field(None, description="An S3-compatible server; AWS if unset")
     s3_region: str | None = None
-    max_document_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    max_document_bytes: int = Field(
+        20 * 1024 * 1024, gt=0, description="The largest document of any procedure: intake "
+        "refuses to start when the catalog allows a larger one (the shipped data's drawings, "
+        "ban_ve_thiet_ke, are 20 MiB).")
     max_dossier_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    max_json_body_bytes: int = Field(
+        16 * 1024 * 1024, gt=0, description="A JSON body is parsed whole, its documents a "
+        "third larger in base64: past this, a portal sends multipart (streamed to disk).")
+    upload_slots_per_portal: int = Field(
+        4, ge=1, description="Large uploads one portal may have in flight on one replica; "
+        "one more is answered 429 with Retry-After.")
+    large_upload_bytes: int = Field(
+        1024 * 1024, ge=0, description="A body larger than this (or of unknown length) takes "
+        "an upload slot.")
+    portal_daily_quota_bytes: int = Field(
+        20 * 1024**3, gt=0, description="Bytes of documents one portal may have accepted per "
+        "business day (Asia/Ho_Chi_Minh); past it, 429 until midnight.")
+    staged_document_grace_s: int = Field(
+        3600, ge=60, description="How long a document written for a submission that has not "
+        "committed is kept before the sweeper deletes it.")
+    sweep_interval_s: float = Field(300, gt=0)
 
     tracking_rate_limit: str = Field(
-        "30/minute", description="Per client, in the 'limits' notation, e.g. '30/minute'."
-    )
-    client_ip_header: str | None = Field(
-        None, description="Behind a trusted proxy: the header carrying the client's address."
-    )
+        "30/minute", description="Per client, in the 'limits' notation, e.g. '30/minute'; "
+        "counted in the database, so shared by every replica.")
+    tracking_code_rate_limit: str = Field(
+        "20/hour", description="Lookups of one dossier code, whoever makes them: what makes "
+        "guessing the phone's last four digits slow from many addresses.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks of the proxies in front of "
+        "intake: the client is the rightmost X-Forwarded-For hop that is not one of them. "
+        "Empty: the header is ignored and the peer address counts.")
 
     @model_validator(mode="after")
     def _portals_configured(self) -> Self:
         self.portal_keys()  # a malformed value stops the service at start, naming the entry
+        for name in ("tracking_rate_limit", "tracking_code_rate_limit"):
+            try:
+                parse(getattr(self, name))
+            except ValueError:
+                raise ValueError(f"INTAKE_{name.upper()}: expected e.g. '30/minute'") from None
         if self.document_store == "s3" and not self.s3_bucket:
             raise ValueError("INTAKE_S3_BUCKET is required when INTAKE_DOCUMENT_STORE is s3")
         return self

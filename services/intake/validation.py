@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from services.intake.content import SIGNATURES, content_problem
 from services.intake.domain import DecodedDocument, SubmissionRefused
 from services.intake.schemas import SubmitDossier
-from shared.reference.catalog import CatalogVersion, DocumentRequirement, Procedure
+from shared.reference.catalog import Catalog, CatalogVersion, DocumentRequirement, Procedure
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,23 @@ class Limits:
     def max_body_bytes(self) -> int:
         """The largest request worth reading: every document base64-encoded, plus the form."""
         return self.max_dossier_bytes * 4 // 3 + 1024 * 1024
+
+
+def check_catalog(catalog: Catalog, limits: Limits) -> None:
+    """ValueError naming every document of the catalog intake could never accept as the data
+    says: a limit above INTAKE_MAX_DOCUMENT_BYTES (the data wins over a silent min: raise the
+    setting, or lower the data), or a type whose content intake cannot check."""
+    problems = sorted({
+        f"{p.code}/{d.kind}: " + (f"max_bytes {d.max_bytes} exceeds INTAKE_MAX_DOCUMENT_BYTES "
+                                  f"{limits.max_document_bytes}" if d.max_bytes >
+                                  limits.max_document_bytes else
+                                  f"type {t!r} has no known signature")
+        for v in catalog.versions for p in v.procedures for d in p.required_documents
+        for t in d.accepted_types
+        if d.max_bytes > limits.max_document_bytes or t not in SIGNATURES})
+    if problems:
+        raise ValueError(f"catalog {catalog.dataset} disagrees with intake's limits: "
+                         + "; ".join(problems))
 
 
 def procedure_for(command: SubmitDossier, version: CatalogVersion,
@@ -88,7 +106,7 @@ def document_problems(documents: list[DecodedDocument], procedure: Procedure,
                            f"(its kinds: {kinds})")
             continue
         reasons += _one_document(where, doc, requirement, limits)
-    total = sum(len(d.content) for d in documents)
+    total = sum(d.size for d in documents)
     if total > limits.max_dossier_bytes:
         reasons.append(f"documents: {total} bytes in all exceeds the limit of "
                        f"{limits.max_dossier_bytes} bytes per dossier")
@@ -101,11 +119,13 @@ def _one_document(where: str, doc: DecodedDocument, requirement: DocumentRequire
     if doc.content_type not in requirement.accepted_types:
         reasons.append(f"{where}: type {doc.content_type!r} is not accepted "
                        f"(accepted: {', '.join(requirement.accepted_types)})")
-    limit = min(requirement.max_bytes, limits.max_document_bytes)
-    if not doc.content:
+    elif doc.size and (problem := content_problem(doc.content_type, doc.head)):
+        reasons.append(f"{where}: {problem}")
+    limit = min(requirement.max_bytes, limits.max_document_bytes)  # equal: check_catalog
+    if not doc.size:
         reasons.append(f"{where}: the document is empty")
-    elif len(doc.content) > limit:
-        reasons.append(f"{where}: {len(doc.content)} bytes exceeds the limit of {limit} bytes")
+    elif doc.size > limit:
+        reasons.append(f"{where}: {doc.size} bytes exceeds the limit of {limit} bytes")
     if doc.declared_sha256 is not None and doc.declared_sha256 != doc.sha256:
         reasons.append(f"{where}: declared sha256 {doc.declared_sha256} does not match the "
                        f"content (sha256 {doc.sha256})")

@@ -52,11 +52,21 @@ def test_the_public_view_shows_an_assisted_submission_but_not_the_helpers_name()
                                "organisation": "Đoàn Thanh niên xã Thạnh An"},
               "channel": "online", "reason": "Ông Lê Văn A thiếu giấy tờ",
               "tracking_code": "EB123456789VN", "outcome": "approved"}
-    shown = public_detail(detail)
+    shown = public_detail(detail, {"to_khai"})
     assert shown == {"outcome": "approved", "assisted": True,
                      "organisation": "Đoàn Thanh niên xã Thạnh An"}
     text = public_description("DossierSubmitted", detail)
     assert text == ("Hồ sơ đã được nộp trực tuyến (nộp thay, với sự hỗ trợ của "
                     "Đoàn Thanh niên xã Thạnh An)")
     assert "Trần Văn Nam" not in text
-    assert public_detail({"submitted_by": {"kind": "citizen"}}) == {}
+    assert public_detail({"submitted_by": {"kind": "citizen"}}, ()) == {}
+
+
+def test_intake_refuses_to_start_when_a_catalog_limit_exceeds_the_global_cap() -> None:
+    from services.intake.bootstrap import build_deps
+
+    settings = IntakeSettings(portal_secrets="a:0123456789abcdef",
+                              max_document_bytes=10 * 1024 * 1024)
+    with pytest.raises(ValueError, match=r"ban_ve_thiet_ke.*20971520.*INTAKE_MAX_DOCUMENT_BYTES"):
+        build_deps(settings, None, None)
+    assert IntakeSettings(portal_secrets="a:0123456789abcdef").max_document_bytes == 20971520

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from services.intake.blobs import Blob
 from services.intake.domain import SubmissionRefused, fingerprint
 from services.intake.parsing import Part, Unreadable, parse_form, parse_json
 from services.intake.schemas import SubmitDossier
@@ -101,7 +102,7 @@ def test_postal_return_needs_an_address_and_a_procedure_that_offers_it() -> None
 
 def test_documents_mandatory_type_size_kind_and_emptiness() -> None:
     body = _submission(documents=[
-        _doc("to_khai", b"x" * 1001),
+        _doc("to_khai", PDF + b"x" * (1001 - len(PDF))),
         {**_doc("giay_to_ket_hon"), "content_type": "text/plain"},
         _doc("giay_to_tuy_than", b""),
         _doc("anh_the"),
@@ -121,7 +122,7 @@ def test_documents_mandatory_type_size_kind_and_emptiness() -> None:
 
 
 def test_the_dossier_total_is_limited() -> None:
-    body = _submission(documents=[_doc(k, b"y" * 900) for k in
+    body = _submission(documents=[_doc(k, PDF + b"y" * (900 - len(PDF))) for k in
                                   ("to_khai", "giay_to_ket_hon", "giay_to_tuy_than")])
     assert _reasons(body) == [
         "documents: 2700 bytes in all exceeds the limit of 2500 bytes per dossier"]
@@ -158,7 +159,7 @@ def test_the_same_dossier_as_json_or_multipart_is_one_submission() -> None:
     json_command, json_docs = parse_json(SubmitDossier, json.dumps(body).encode())
     form = {**body, "documents": [{"kind": d["kind"], "part": f"f{i}"}
                                   for i, d in enumerate(body["documents"])]}
-    files = {f"f{i}": Part(d["filename"], "application/pdf", PDF)
+    files = {f"f{i}": Part(d["filename"], "application/pdf", Blob.of(PDF))
              for i, d in enumerate(body["documents"])}
     form_command, form_docs = parse_form(SubmitDossier, {"json": json.dumps(form)}, files)
     assert fingerprint(json_command, json_docs) == fingerprint(form_command, form_docs)
@@ -169,6 +170,7 @@ def test_the_same_dossier_as_json_or_multipart_is_one_submission() -> None:
 def test_multipart_names_a_missing_part() -> None:
     form = {**_submission(), "documents": [{"kind": "to_khai", "part": "nope"}]}
     with pytest.raises(SubmissionRefused) as refused:
-        parse_form(SubmitDossier, {"json": json.dumps(form)}, {"f": Part("a.pdf", None, PDF)})
+        parse_form(SubmitDossier, {"json": json.dumps(form)},
+                   {"f": Part("a.pdf", None, Blob.of(PDF))})
     assert refused.value.reasons == ["documents[0] (to_khai): no file part named 'nope' in the "
                                      "upload"]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from services.intake.adapters.documents import DocumentNotFound
+from services.intake.blobs import Blob
 
 
 class S3DocumentStore:
@@ -28,14 +28,18 @@ class S3DocumentStore:
     def _key(self, sha256: str) -> str:
         return f"{self._prefix}{sha256[:2]}/{sha256}"
 
-    async def put(self, content: bytes) -> str:
-        digest = hashlib.sha256(content)
+    async def put(self, content: Blob) -> str:
         # The store checks the checksum too: a corrupted upload is refused, not kept.
+        checksum = base64.b64encode(bytes.fromhex(content.sha256)).decode()
         await asyncio.to_thread(
-            self._client.put_object, Bucket=self._bucket, Key=self._key(digest.hexdigest()),
-            Body=content, ChecksumSHA256=base64.b64encode(digest.digest()).decode(),
+            self._client.put_object, Bucket=self._bucket, Key=self._key(content.sha256),
+            Body=content.file(), ContentLength=content.size, ChecksumSHA256=checksum,
         )
-        return digest.hexdigest()
+        return content.sha256
+
+    async def delete(self, sha256: str) -> None:
+        await asyncio.to_thread(self._client.delete_object, Bucket=self._bucket,
+                                Key=self._key(sha256))
 
     async def get(self, sha256: str) -> bytes:
         try:

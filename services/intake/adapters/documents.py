@@ -1,17 +1,20 @@
 """Documents live outside Kafka, content-addressed by SHA-256; events carry references.
 
-Two stores keep the same contract (tests/integration/test_intake_documents.py runs one suite
-against both): a local folder by default, or an S3-compatible bucket (``document_s3``).
+Two stores keep the same contract (tests/integration/intake/test_intake_documents.py runs one
+suite against both): a local folder by default, or an S3-compatible bucket (``document_s3``).
+A store only keeps bytes; which of them a dossier references, and which were staged for a
+submission that never committed, is intake's database's to say (handlers/storage.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import tempfile
 from pathlib import Path
 from typing import Protocol
+
+from services.intake.blobs import Blob
 
 
 class DocumentNotFound(LookupError):
@@ -20,12 +23,16 @@ class DocumentNotFound(LookupError):
 
 
 class DocumentStore(Protocol):
-    async def put(self, content: bytes) -> str:
+    async def put(self, content: Blob) -> str:
         """Store ``content``; return its SHA-256 (hex), which is its address."""
         ...
 
     async def get(self, sha256: str) -> bytes:
         """The content stored at ``sha256``, or :class:`DocumentNotFound`."""
+        ...
+
+    async def delete(self, sha256: str) -> None:
+        """Forget ``sha256`` (nothing happens when it is not there)."""
         ...
 
 
@@ -38,13 +45,12 @@ class LocalDocumentStore:
     def _path(self, sha256: str) -> Path:
         return self._root / sha256[:2] / sha256
 
-    async def put(self, content: bytes) -> str:
-        sha256 = hashlib.sha256(content).hexdigest()
-        await asyncio.to_thread(self._write, sha256, content)
-        return sha256
+    async def put(self, content: Blob) -> str:
+        await asyncio.to_thread(self._write, content)
+        return content.sha256
 
-    def _write(self, sha256: str, content: bytes) -> None:
-        target = self._path(sha256)
+    def _write(self, content: Blob) -> None:
+        target = self._path(content.sha256)
         if target.exists():
             return
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +59,8 @@ class LocalDocumentStore:
         # so a power cut cannot keep the dossier and lose its document.
         fd, tmp = tempfile.mkstemp(dir=target.parent)
         with os.fdopen(fd, "wb") as out:
-            out.write(content)
+            for chunk in content.chunks():
+                out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)
@@ -68,3 +75,6 @@ class LocalDocumentStore:
             return await asyncio.to_thread(self._path(sha256).read_bytes)
         except FileNotFoundError:
             raise DocumentNotFound(sha256) from None
+
+    async def delete(self, sha256: str) -> None:
+        await asyncio.to_thread(self._path(sha256).unlink, missing_ok=True)

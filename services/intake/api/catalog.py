@@ -6,13 +6,16 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel
 
-from services.intake.api.deps import Deps
+from services.intake.api.body import small_body
+from services.intake.api.deps import Deps, ProcedureInPath
+from services.intake.schemas import Code
+from shared.contracts.types import EARLIEST_DATE, LATEST_DATE, Line
 from shared.reference.catalog import CatalogError, CatalogVersion, Procedure
 
-router = APIRouter(prefix="/v1", tags=["catalog"])
+router = APIRouter(prefix="/v1", tags=["catalog"], dependencies=[Depends(small_body)])
 
 
 class ProcedureView(Procedure):
@@ -58,7 +61,7 @@ async def list_procedures(deps: Deps) -> list[ProcedureView]:
 
 @router.get("/procedures/{code}", response_model=ProcedureView,
             responses={404: {"description": "No such procedure in the version in force"}})
-async def get_procedure(code: str, deps: Deps) -> ProcedureView:
+async def get_procedure(code: ProcedureInPath, deps: Deps) -> ProcedureView:
     version = deps.catalog.active()
     procedure = version.procedure(code)
     if procedure is None:
@@ -68,7 +71,7 @@ async def get_procedure(code: str, deps: Deps) -> ProcedureView:
 
 def _received_at(value: str) -> datetime:
     # An unencoded "+07:00" in a query string arrives as " 07:00": read it as meant.
-    value = re.sub(r"(T[\d:.]+) (\d\d:?\d\d)$", r"\1+\2", value.strip())
+    value = re.sub(r"(T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$", r"\1+\2", value.strip())
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -78,6 +81,10 @@ def _received_at(value: str) -> datetime:
         raise HTTPException(422, [
             "received_at: needs a UTC offset (a time without one is ambiguous), "
             "e.g. 2025-01-23T10:00:00+07:00"])
+    if not EARLIEST_DATE <= moment.date() <= LATEST_DATE:
+        raise HTTPException(422, [
+            f"received_at: must fall between {EARLIEST_DATE} and {LATEST_DATE}, the years the "
+            "working-day calendar covers"])
     return moment
 
 
@@ -86,8 +93,8 @@ def _received_at(value: str) -> datetime:
                        422: {"description": "Malformed time, or a time without offset"}})
 async def get_due_date(
     deps: Deps,
-    procedure_code: Annotated[str, Query(min_length=1)],
-    received_at: Annotated[str, Query(description="ISO 8601 with offset")],
+    procedure_code: Annotated[Code, Query()],
+    received_at: Annotated[Line, Query(description="ISO 8601 with offset")],
 ) -> DueDate:
     """The appointment a dossier received at ``received_at`` would get, under the catalog
     version in force then (provisional until the dossier is accepted)."""
@@ -110,7 +117,8 @@ async def get_due_date(
 
 
 @router.get("/calendar/{year}", response_model=CalendarYear)
-async def get_calendar(deps: Deps, year: Annotated[int, Path(ge=2000, le=2100)]) -> CalendarYear:
+async def get_calendar(deps: Deps, year: Annotated[
+        int, Path(ge=EARLIEST_DATE.year, le=LATEST_DATE.year)]) -> CalendarYear:
     """Weekdays that are not working days (holidays, swaps) and Saturdays worked instead."""
     return CalendarYear(
         year=year,

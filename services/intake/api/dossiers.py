@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response, status
 
 from services.intake import repository
-from services.intake.api.deps import Deps
+from services.intake.api.deps import CodeInPath, Deps, Sha256InPath
 from services.intake.api.openapi import signed
-from services.intake.api.signed import SIGNED_BODY_CEILING, Signed, parse_signed
+from services.intake.api.signed import SIGNED_BODY_CEILING, Signed, SignedUpload, parse_signed
+from services.intake.content import attachment
 from services.intake.domain import DossierNotFound, describe
 from services.intake.handlers.requests import provide_supplement, request_withdrawal
 from services.intake.handlers.submission import submit_dossier
@@ -27,6 +28,7 @@ router = APIRouter(prefix="/v1", tags=["dossiers"])
 
 _ERRORS = {
     401: {"description": "Missing, stale or wrong signature; `detail` says which"},
+    413: {"description": "The body exceeds the route's limit"},
     404: {"description": "No such dossier of this portal"},
     409: {"description": "The dossier's status, or an earlier request, does not allow it"},
     422: {"description": "Invalid; `detail` lists every reason"},
@@ -37,7 +39,7 @@ _ERRORS = {
              max_body_size=SIGNED_BODY_CEILING,
              responses={200: {"description": "A replay of a submission already registered"},
                         **_ERRORS}, openapi_extra=signed(SubmitDossier))
-async def post_dossier(request: Signed, deps: Deps, response: Response) -> DossierReceipt:
+async def post_dossier(request: SignedUpload, deps: Deps, response: Response) -> DossierReceipt:
     """Submit a dossier (JSON with base64 documents, or multipart with files)."""
     command, documents = await parse_signed(SubmitDossier, request)
     receipt, created = await submit_dossier(request.portal, command, documents, deps)
@@ -48,7 +50,7 @@ async def post_dossier(request: Signed, deps: Deps, response: Response) -> Dossi
 
 @router.get("/dossiers/{code}", response_model=DossierView, responses=_ERRORS,
             openapi_extra=signed())
-async def get_dossier(code: str, request: Signed, deps: Deps) -> DossierView:
+async def get_dossier(code: CodeInPath, request: Signed, deps: Deps) -> DossierView:
     """The portal's view of its dossier: status, dates, who submitted, the whole timeline."""
     async with deps.pool.acquire() as conn:
         row = await repository.get_dossier(conn, code)
@@ -74,23 +76,29 @@ async def get_dossier(code: str, request: Signed, deps: Deps) -> DossierView:
 
 @router.get("/dossiers/{code}/documents/{sha256}", responses=_ERRORS, openapi_extra=signed(),
             response_class=Response)
-async def get_document(code: str, sha256: str, request: Signed, deps: Deps) -> Response:
+async def get_document(code: CodeInPath, sha256: Sha256InPath, request: Signed,
+                       deps: Deps) -> Response:
     """A document of the portal's dossier, by its SHA-256."""
     async with deps.pool.acquire() as conn:
         row = await repository.get_dossier(conn, code)
         if row is None or row["portal"] != request.portal:
             raise DossierNotFound(code)
-        if not await repository.has_document(conn, row["id"], sha256.lower()):
+        document = await repository.find_document(conn, row["id"], sha256.lower())
+        if document is None:
             raise HTTPException(404, f"dossier {code} has no document {sha256}")
     content = await deps.documents.get(sha256.lower())
-    return Response(content, media_type="application/octet-stream",
-                    headers={"X-Content-SHA256": sha256.lower()})
+    # Served as received (its type checked against its first bytes at intake), as a download
+    # the browser may neither sniff into HTML nor display in the portal's origin.
+    return Response(content, media_type=document["content_type"], headers={
+        "X-Content-SHA256": sha256.lower(), "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": attachment(document["filename"]),
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 @router.post("/dossiers/{code}/supplements", status_code=202, response_model=SupplementAnswer,
              max_body_size=SIGNED_BODY_CEILING,
              responses=_ERRORS, openapi_extra=signed(ProvideSupplement))
-async def post_supplement(code: str, request: Signed, deps: Deps) -> SupplementAnswer:
+async def post_supplement(code: CodeInPath, request: SignedUpload, deps: Deps) -> SupplementAnswer:
     """Answer a supplement request with documents; processing resumes the clock."""
     command, documents = await parse_signed(ProvideSupplement, request)
     return await provide_supplement(request.portal, code, command, documents, deps)
@@ -98,8 +106,8 @@ async def post_supplement(code: str, request: Signed, deps: Deps) -> SupplementA
 
 @router.post("/dossiers/{code}/withdraw", status_code=202, response_model=WithdrawalAnswer,
              responses=_ERRORS, openapi_extra=signed(RequestWithdrawal))
-async def post_withdrawal(code: str, request: Signed, deps: Deps) -> WithdrawalAnswer:
+async def post_withdrawal(code: CodeInPath, request: Signed, deps: Deps) -> WithdrawalAnswer:
     """Ask to withdraw a dossier not yet decided; processing confirms it (status withdrawn)."""
-    command, _ = await parse_signed(RequestWithdrawal, request) if request.body else (
+    command, _ = await parse_signed(RequestWithdrawal, request) if request.body.size else (
         RequestWithdrawal(), [])
     return await request_withdrawal(request.portal, code, command, deps)

@@ -1,98 +1,111 @@
-"""The HTTP side of portal requests: a bounded body, its signature, then its parsing.
+"""The HTTP side of portal requests: who claims to send it, a bounded body, its signature,
+then its parsing.
 
-The signature covers the raw bytes, so the body is read once, verified, and only then parsed
-(as JSON, or as multipart with files) by the same code the Kafka ingress uses.
+The headers are checked first (``signature.claim``): an unknown portal, a malformed or stale
+timestamp or a malformed signature is a 401 before one byte of the body is read. The body then
+streams into a spooled temporary file while the HMAC of each of the portal's secrets runs over
+it, so a 50 MB upload never sits in memory; only a verified body is parsed (as JSON, or as
+multipart with files, by the code the Kafka ingress shares).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from pydantic import BaseModel
-from starlette.datastructures import UploadFile
-from starlette.types import Message
+from starlette.datastructures import Headers, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 
+from services.intake.api.body import SMALL_BODY, check_declared, read_body
 from services.intake.api.deps import Deps
-from services.intake.domain import DecodedDocument
+from services.intake.api.signature import claim, refused
+from services.intake.blobs import Blob
+from services.intake.domain import DecodedDocument, SubmissionRefused
 from services.intake.parsing import JSON_PART, Part, parse_form, parse_json
-from shared.portal.auth import SignatureRefused, verify
+from shared.portal.auth import SIGNATURE_HEADER
 
 M = TypeVar("M", bound=BaseModel)
 SIGNED_BODY_CEILING = 128 * 1024 * 1024
 """No configuration reads more on a route that takes documents (the configured dossier size,
 Limits.max_body_bytes, is enforced below it as the body arrives)."""
 MAX_PARTS = 60
-
-
-@dataclass(frozen=True)
+FORM_OVERHEAD = 1024 * 1024  # the JSON part and the parts' headers, beside the documents
+@dataclass
 class SignedRequest:
     portal: str
-    body: bytes
-    content_type: str
+    body: Blob
+    media_type: str
     scope: Any
+    closers: list[Callable[[], Any]] = field(default_factory=list)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, refused with 413 as soon as it exceeds ``limit``."""
-    too_large = HTTPException(413,
-                              f"the request body exceeds {limit} bytes")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
+def signed_request(*, documents: bool) -> Callable[..., AsyncIterator[SignedRequest]]:
+    """The FastAPI dependency of a signed route; ``documents``: its body may carry them (the
+    dossier cap, multipart; or the JSON cap), else ``SMALL_BODY``."""
+
+    async def dependency(request: Request, deps: Deps) -> AsyncIterator[SignedRequest]:
+        claimed = claim(deps.portal_keys, request.headers, max_skew_s=deps.clock_skew_s)
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        limit = SMALL_BODY if not documents else (
+            deps.limits.max_dossier_bytes + FORM_OVERHEAD
+            if media_type == "multipart/form-data" else deps.max_json_body_bytes)
+        declared = check_declared(request, limit)
+        async with deps.uploads.hold(claimed.portal, declared if documents else 0):
+            running = claimed.hmacs(deps.portal_keys)
+            body = await read_body(request, limit, *running)
+            signed = SignedRequest(claimed.portal, body, media_type, request.scope,
+                                   [body.close])
+            try:
+                if not claimed.matches(running):
+                    raise refused(f"{SIGNATURE_HEADER}: does not match the body for any "
+                                   f"active secret of {claimed.portal!r}")
+                yield signed
+            finally:
+                for close in signed.closers:
+                    if inspect.isawaitable(closed := close()):
+                        await closed
+
+    return dependency
 
 
-async def signed_request(request: Request, deps: Deps) -> SignedRequest:
-    """FastAPI dependency: the portal that signed this request, or 401 saying why not."""
-    body = await read_body(request, deps.limits.max_body_bytes)
-    try:
-        portal = verify(deps.portal_keys, request.headers, body, max_skew_s=deps.clock_skew_s)
-    except SignatureRefused as refused:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, str(refused),
-            headers={"WWW-Authenticate": "HMAC-SHA256 (X-Portal-Id, X-Timestamp, X-Signature)"},
-        ) from refused
-    return SignedRequest(portal, body, request.headers.get("content-type", ""), request.scope)
-
-
-Signed = Annotated[SignedRequest, Depends(signed_request)]
+Signed = Annotated[SignedRequest, Depends(signed_request(documents=False))]
+SignedUpload = Annotated[SignedRequest, Depends(signed_request(documents=True))]
 
 
 async def parse_signed(model: type[M], signed: SignedRequest) -> tuple[M, list[DecodedDocument]]:
     """Raises SubmissionRefused (→ 422) or a 415 for a type that is neither JSON nor form."""
-    media_type = signed.content_type.split(";")[0].strip().lower()
-    if media_type == "multipart/form-data":
+    if signed.media_type == "multipart/form-data":
         fields, files = await _form(signed)
         return parse_form(model, fields, files)
-    if media_type in {"application/json", ""}:
-        return parse_json(model, signed.body)
+    if signed.media_type in {"application/json", ""}:
+        return parse_json(model, signed.body.read())
     raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                         "send application/json, or multipart/form-data with a 'json' part")
 
 
 async def _form(signed: SignedRequest) -> tuple[dict[str, str], dict[str, Part]]:
-    async def replay() -> Message:
-        return {"type": "http.request", "body": signed.body, "more_body": False}
+    async def stream() -> AsyncIterator[bytes]:
+        for chunk in signed.body.chunks():
+            yield chunk
 
-    form = await Request(signed.scope, replay).form(max_files=MAX_PARTS, max_fields=MAX_PARTS)
+    parser = MultiPartParser(Headers(scope=signed.scope), stream(), max_files=MAX_PARTS,
+                             max_fields=MAX_PARTS)
+    try:
+        form = await parser.parse()
+    except MultiPartException as error:
+        raise SubmissionRefused([f"multipart: {error.message}"]) from None
+    signed.closers.append(form.close)
     fields: dict[str, str] = {}
     files: dict[str, Part] = {}
-    try:
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                files[name] = Part(value.filename, value.content_type, await value.read())
-            else:
-                fields[name] = value
-    finally:
-        await form.close()
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            files[name] = Part(value.filename, value.content_type, Blob.adopt(value.file))
+        else:
+            fields[name] = value
     if JSON_PART not in fields and JSON_PART in files:  # curl -F json=@file.json sends a file
-        fields[JSON_PART] = files.pop(JSON_PART).content.decode("utf-8", "replace")
+        fields[JSON_PART] = files.pop(JSON_PART).content.read().decode("utf-8", "replace")
     return fields, files

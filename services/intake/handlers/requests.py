@@ -19,7 +19,7 @@ from services.intake.domain import (
     DossierNotFound,
     timeline_detail,
 )
-from services.intake.handlers.submission import store_documents
+from services.intake.handlers.storage import keep, stage
 from services.intake.schemas import (
     ProvideSupplement,
     RequestWithdrawal,
@@ -29,6 +29,7 @@ from services.intake.schemas import (
 from services.intake.validation import check_supplement
 from shared.contracts.events import SupplementProvided, WithdrawalRequested
 from shared.contracts.status import WITHDRAWABLE_STATUSES, DossierStatus
+from shared.reference.workdays import BUSINESS_TZ
 from shared.runtime.outbox import UnitOfWork
 
 
@@ -63,8 +64,10 @@ async def provide_supplement(portal: str, code: str, command: ProvideSupplement,
         procedure = deps.catalog.version(row["catalog_version"]).procedure(row["procedure_code"])
         assert procedure is not None  # a published version never loses a procedure
         check_supplement(documents, procedure, deps.limits, request["detail"].get("missing", []))
-        refs = await store_documents(documents, deps)
         provided_at = datetime.now(UTC)
+        day = provided_at.astimezone(BUSINESS_TZ).date()
+        refs = await stage(portal, day, documents, deps, now=provided_at)
+        await keep(uow.conn, {(portal, day): refs}, deps)
         envelope = uow.emit(
             SupplementProvided(dossier_code=code, documents=tuple(refs), provided_at=provided_at,
                                note=command.note),

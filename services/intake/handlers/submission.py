@@ -14,22 +14,13 @@ import structlog
 from services.intake import repository
 from services.intake.deps import IntakeDeps
 from services.intake.domain import Conflict, DecodedDocument, fingerprint
+from services.intake.handlers.storage import keep, stage
 from services.intake.schemas import DossierReceipt, SubmitDossier
 from services.intake.validation import check_submission, procedure_for
 from shared.contracts.events import Applicant, DocumentRef, DossierSubmitted, SubmittedBy
 from shared.reference.workdays import BUSINESS_TZ
 
 log = structlog.get_logger(__name__)
-
-
-async def store_documents(documents: list[DecodedDocument], deps: IntakeDeps) -> list[DocumentRef]:
-    """Store each document (before the transaction: content-addressed, so a rollback leaves
-    only an unreferenced copy, and a retry stores nothing new)."""
-    return [
-        DocumentRef(kind=d.kind, filename=d.filename, content_type=d.content_type,
-                    size=len(d.content), sha256=await deps.documents.put(d.content))
-        for d in documents
-    ]
 
 
 @dataclass(frozen=True)
@@ -50,9 +41,9 @@ async def prepare_submission(
     portal: str, command: SubmitDossier, documents: list[DecodedDocument], deps: IntakeDeps,
     *, now: datetime | None = None,
 ) -> Registration | DossierReceipt:
-    """Check a submission and store its documents; a replay's receipt when the portal sent
-    this submission before. Raises SubmissionRefused (invalid) or Conflict (the id was used
-    for another body)."""
+    """Check a submission fully, then stage its documents (handlers/storage.py); a replay's
+    receipt when the portal sent this submission before. Raises SubmissionRefused (invalid),
+    Conflict (the id was used for another body) or QuotaExceeded."""
     request_sha256 = fingerprint(command, documents)
     async with deps.pool.acquire() as conn:
         existing = await repository.find_by_submission(conn, portal, command.portal_submission_id)
@@ -64,7 +55,8 @@ async def prepare_submission(
     known_elsewhere = any(v.procedure(command.procedure_code) for v in deps.catalog.versions)
     procedure = procedure_for(command, version, known_elsewhere)
     check_submission(command, documents, procedure, deps.limits)
-    refs = await store_documents(documents, deps)
+    business_day = received_at.astimezone(BUSINESS_TZ).date()
+    refs = await stage(portal, business_day, documents, deps, now=received_at)
     dossier_id = uuid.uuid4()
     event = DossierSubmitted(
         dossier_code=str(dossier_id),  # provisional: numbered just before COMMIT
@@ -97,7 +89,7 @@ async def prepare_submission(
         request_sha256=request_sha256,
         timeline_detail={"channel": event.channel,
                          "submitted_by": command.submitted_by.model_dump(exclude_none=True)},
-        business_day=received_at.astimezone(BUSINESS_TZ).date(),
+        business_day=business_day,
         version_id=version.id,
     )
 
@@ -112,7 +104,11 @@ async def register(registrations: Sequence[Registration], deps: IntakeDeps
     instead of 200 (issue 6: the lock, not the CPU, capped acceptance at ~100/s). A rollback
     gives the numbers back. Raises what PostgreSQL raised (UniqueViolationError when one of
     them was registered meanwhile): nothing is written then."""
+    lots: dict[tuple[str, date], list[DocumentRef]] = {}
+    for r in registrations:
+        lots.setdefault((r.event.portal, r.business_day), []).extend(r.event.documents)
     async with deps.transactions() as uow:
+        await keep(uow.conn, lots, deps)
         await repository.insert_dossiers(
             uow.conn, [(r.event, r.dossier_id, r.request_sha256) for r in registrations])
         await repository.add_registrations_to_timeline(uow.conn, [

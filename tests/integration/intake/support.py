@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,19 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
+from services.intake.bootstrap import SPEC, build_deps
 from services.intake.deps import IntakeDeps
+from services.intake.settings import IntakeSettings
 from shared.portal.client import signed_request
+from shared.runtime.db import (
+    SHARED_MIGRATIONS,
+    create_pool,
+    ensure_database,
+    migrate,
+    migration_files,
+)
+from shared.runtime.service import install_errors
+from shared.runtime.settings import with_database
 
 SECRETS = {"portal-a": "portal-a-secret-0001", "portal-b": "portal-b-secret-0001"}
 PDF = b"%PDF-1.4\n% Mot Cua test\n"
@@ -41,6 +54,39 @@ class Intake:
             event_type)
         envelopes = [json.loads(bytes(r["payload"])) for r in rows]
         return [e for e in envelopes if code is None or e["dossier_code"] == code]
+
+
+def intake_app(deps: IntakeDeps) -> FastAPI:
+    """Intake's routers and error mapping, as the runtime assembles them, on ``deps``."""
+    app = FastAPI()
+    for router in SPEC.routers:
+        app.include_router(router)
+    install_errors(app, SPEC.errors)
+    app.state.deps = deps
+    return app
+
+
+@asynccontextmanager
+async def running_intake(postgres_url: str, document_dir: Path, **settings: Any
+                         ) -> AsyncIterator[Intake]:
+    """Intake on a fresh database of the session's server, reached over ASGI; ``settings``
+    change the defaults below (small limits, so that limits are cheap to reach)."""
+    url = with_database(postgres_url, f"intake_{uuid.uuid4().hex[:10]}")
+    await ensure_database(url)
+    await migrate(url, migration_files(SHARED_MIGRATIONS, SPEC.migrations))
+    pool = await create_pool(url)
+    configured = IntakeSettings(**{
+        "portal_secrets": ";".join(f"{p}:{s}" for p, s in SECRETS.items()),
+        "document_dir": document_dir, "max_json_body_bytes": 256 * 1024,
+        "max_dossier_bytes": 160 * 1024, "tracking_rate_limit": "1000/minute", **settings})
+    deps = build_deps(configured, pool, None)  # HTTP only: no receipts
+    app = intake_app(deps)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://intake") as http:
+            yield Intake(http, pool, deps, app)
+    finally:
+        await pool.close()
 
 
 def documents_for(procedure: dict, content: bytes = PDF) -> list[dict]:
