@@ -126,7 +126,8 @@ class VnpaySandbox:
         query = signing.signed_query(delivery.params, self.secret)
         try:
             async with httpx.AsyncClient(timeout=10) as client:
-                answer = (await client.get(f"{self.ipn_url}?{query}")).json().get("RspCode", "")
+                answer = (await client.get(f"{self.ipn_url}?{query}")).json().get("RspCode") \
+                    or "no answer"
         except (httpx.HTTPError, ValueError):
             answer = "no answer"
         delivery.answers.append(answer)
