@@ -71,11 +71,6 @@ async def lock_fee_by_token(conn: asyncpg.Connection, token: str) -> asyncpg.Rec
         token)
 
 
-async def fee_by_token(conn: asyncpg.Connection, token: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"SELECT {FEE_COLUMNS} FROM payment p WHERE p.pay_token = $1", token)  # noqa: S608
-
-
 async def cancel_payment(conn: asyncpg.Connection, payment_id: uuid.UUID, cause: str) -> None:
     """The fee will never be paid: its unfinished orders are cancelled with it."""
     await conn.execute(
