@@ -32,6 +32,8 @@ class Letter:
 
     template: str
     render: Callable[[Any, Contact], Rendered]
+    applies: Callable[[Any], bool] = lambda event: True
+    """Whether this event calls for the letter at all (a payment link only when it has one)."""
 
 
 def email_id_of(event_id: uuid.UUID, template: str) -> uuid.UUID:

@@ -21,6 +21,8 @@ async def on_dossier_submitted(event: DossierSubmitted, envelope: Envelope,
 async def queue_letter(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
     """Queue the letter for ``event``, once per (event, letter)."""
     letter = LETTERS[type(event)]
+    if not letter.applies(event):
+        return
     contact = await repository.contact_of(uow.conn, envelope.dossier_id)
     if contact is None:
         raise LookupError(f"no contact known for dossier {envelope.dossier_code}")

@@ -16,6 +16,7 @@ from shared.contracts.events import (
     Event,
     PaymentFailed,
     PaymentRefunded,
+    PaymentRequested,
     SupplementRequested,
 )
 
@@ -117,6 +118,16 @@ def payment_failed(event: PaymentFailed, contact: Contact) -> Rendered:
               + _SIGNATURE))
 
 
+def payment_link(event: PaymentRequested, contact: Contact) -> Rendered:
+    return Rendered(
+        subject=f"Thanh toán phí, lệ phí hồ sơ {event.dossier_code}",
+        body=(_dear(contact) + f"{_about(event.dossier_code, contact.procedure_name)} cần nộp "
+              f"phí, lệ phí {_vnd(event.amount)} đồng trước khi được tiếp tục giải quyết.\n"
+              f"Ông/Bà vui lòng thanh toán trực tuyến qua đường dẫn sau:\n{event.pay_url}\n"
+              "Mỗi lần mở đường dẫn là một lần thanh toán mới; nếu lần trước không thành công, "
+              "Ông/Bà có thể mở lại đường dẫn này." + _SIGNATURE))
+
+
 LETTERS: dict[type[Event], Letter] = {
     DossierAccepted: Letter("dossier_accepted", accepted),
     DossierDecided: Letter("result_ready", result_ready),
@@ -127,4 +138,6 @@ LETTERS: dict[type[Event], Letter] = {
     DossierWithdrawn: Letter("withdrawn", withdrawn),
     PaymentRefunded: Letter("fee_refunded", refunded),
     PaymentFailed: Letter("fee_payment_failed", payment_failed),
+    PaymentRequested: Letter("fee_payment_link", payment_link,
+                             applies=lambda event: event.pay_url is not None),
 }

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from functools import partial
 
-from services.payment import handlers
 from services.payment.deps import PaymentDeps
-from services.payment.domain import CAUSES
+from services.payment.domain.fees import CAUSES
+from services.payment.handlers import events
 from shared.contracts.events import DossierAccepted, DossierSubmitted, Event
 from shared.runtime.dispatch import Handler
 
 
 def subscriptions(deps: PaymentDeps) -> dict[str, dict[type[Event], Handler]]:
-    on_ended = partial(handlers.on_dossier_ended, catalog=deps.catalog)
+    on_ended = partial(events.on_dossier_ended, catalog=deps.catalog)
     return {DossierSubmitted.topic: {
-        DossierSubmitted: handlers.on_dossier_submitted,
-        DossierAccepted: handlers.on_dossier_accepted,
+        DossierSubmitted: events.on_dossier_submitted,
+        DossierAccepted: partial(events.on_dossier_accepted, deps=deps),
         **dict.fromkeys(CAUSES, on_ended),
     }}

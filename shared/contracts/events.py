@@ -395,6 +395,9 @@ class PaymentRequested(Event):
     payment_id: uuid.UUID
     amount: Decimal = Field(gt=0)
     currency: Literal["VND"] = "VND"
+    pay_url: str | None = None
+    """The citizen's link to payment's own start page (no secret in it); each visit starts a
+    fresh attempt at the gateway. None from producers older than issue 11."""
 
 
 class PaymentCompleted(Event):
@@ -441,6 +444,32 @@ class PaymentFailed(Event):
     amount: Decimal
     reason: str = Field(max_length=500)
     attempts: int = Field(ge=1)
+
+
+class ExtraPaymentRefunded(Event):
+    """Money the gateway took for a fee that was already paid (a second attempt paid too)
+    went back to the citizen; the fee itself stays paid."""
+
+    topic: ClassVar[str] = "payment.events"
+    description_vi: ClassVar[str] = "Đã hoàn trả khoản thanh toán trùng cho công dân"
+    dossier_code: str
+    payment_id: uuid.UUID
+    refund_id: uuid.UUID
+    amount: Decimal
+    gateway_refund_id: str
+
+
+class PaymentUnsettled(Event):
+    """The gateway never told how one attempt to pay ended (no IPN, and querydr kept saying
+    pending or failed): the daily reconciliation, or the staff, must settle it."""
+
+    topic: ClassVar[str] = "payment.events"
+    description_vi: ClassVar[str] = "Chưa xác định được kết quả một lần thanh toán"
+    dossier_code: str
+    payment_id: uuid.UUID
+    txn_ref: str
+    reason: str = Field(max_length=500)
+    attempts: int = Field(ge=0)
 
 
 class RefundFailed(Event):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench import limits, markdown, profiling, report, scenarios
+from tests.bench.citizens import citizens
 from tests.bench.department import departments
 from tests.bench.measures import ServiceDatabases
 from tests.bench.observer import Observer
@@ -54,8 +55,10 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
     final_timeout = args.final_timeout or 120 + 0.06 * args.dossiers
     with MemorySampler(info["pids"]) as memory:
         async with departments(info["services"]["processing"]) as officers, \
+                citizens() as crowd, \
                 Observer(info["kafka_bootstrap_servers"], officers, PORTAL_ID,
-                         fetch_wait_ms=args.department_fetch_wait_ms) as observer:
+                         fetch_wait_ms=args.department_fetch_wait_ms,
+                         citizens=crowd) as observer:
             print("HTTP intake", flush=True)
             http = await scenarios.http_intake(ctx, observer, step_s)
             print(f"national day: {args.dossiers} dossiers", flush=True)
@@ -65,7 +68,8 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
             cpu_after = cpu_seconds_by_part(info["launcher_pid"])
             day["cpu_s"] = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_after.items()}
             print(f"  {day}", flush=True)
-            errors = officers.errors[:5]
+            errors = officers.errors[:5] + crowd.errors[:5]
+            day["fees"] = {"paid": crowd.paid, "declined_first": crowd.declined}
     return {"machine": report.machine(), "stack_ready_s": info["stack_ready_s"],
             "limits": raw, "http_intake": http,
             "kafka_ingress": f"{day['accepted_per_s']} dossiers/s accepted (the national day's "

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.contracts.topics import DOSSIER_EVENTS, portal_receipts
+from shared.contracts.topics import DOSSIER_EVENTS, PAYMENT_EVENTS, portal_receipts
+from tests.bench.citizens import Citizens
 from tests.bench.department import DepartmentClient
 
 
@@ -38,15 +39,17 @@ class Seen:
 
 
 class Observer:
-    """Follows the broker; hands each work item to the departments."""
+    """Follows the broker; hands each work item to the departments, each payment link to
+    the citizens."""
 
     def __init__(self, bootstrap: str, departments: DepartmentClient, portal_id: str,
-                 *, fetch_wait_ms: int = 500) -> None:
+                 *, fetch_wait_ms: int = 500, citizens: Citizens | None = None) -> None:
         self.seen = Seen()
         self._fetch_wait_ms = fetch_wait_ms
         self._bootstrap = bootstrap
         self._receipts = portal_receipts(portal_id)
         self._departments = departments
+        self._citizens = citizens
         self._tasks: list[asyncio.Task[None]] = []
 
     async def __aenter__(self) -> Observer:
@@ -55,7 +58,7 @@ class Observer:
                                     fetch_max_wait_ms=self._fetch_wait_ms)
         await consumer.start()
         topics = [t for t in await consumer.topics()
-                  if t in (DOSSIER_EVENTS, self._receipts)
+                  if t in (DOSSIER_EVENTS, PAYMENT_EVENTS, self._receipts)
                   or (t.startswith("department.") and t.endswith(".work"))]
         partitions = [TopicPartition(t, p) for t in topics
                       for p in consumer.partitions_for_topic(t) or ()]
@@ -100,5 +103,7 @@ class Observer:
             self.seen.queued_at.setdefault(code, now)
         elif kind == "DossierResultReturned":
             self.seen.final_at.setdefault(code, now)
+        elif kind == "PaymentRequested" and self._citizens and payload.get("pay_url"):
+            self._citizens.notice(code, payload["pay_url"])  # the link the citizen is emailed
         if kind in ("WorkItemQueued", "WorkItemStatusChanged"):
             self._departments.notice(code, payload["department_code"], payload["status"])

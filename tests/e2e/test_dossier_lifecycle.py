@@ -7,6 +7,7 @@ import email
 import email.policy
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -80,6 +81,16 @@ def _documents_for(procedure: dict) -> list[dict]:
          "content_base64": base64.b64encode(PDF).decode()}
         for d in procedure["required_documents"] if d["mandatory"]
     ]
+
+
+def _payment_link(mail_dir: Path, code: str) -> str | None:
+    """The link in the payment email of dossier ``code``, once it has arrived."""
+    for path in sorted(mail_dir.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["Subject"] == f"Thanh toán phí, lệ phí hồ sơ {code}":
+            found = re.search(r"https?://\S+/v1/pay/\S+", message.get_content())
+            return found.group(0) if found else None
+    return None
 
 
 def _read_topic(bootstrap: str, topic: str, key: bytes, count: int) -> list[Envelope]:
@@ -156,6 +167,17 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
         if accepted_at_intake:
             await _act(http, case_url, officer["intake"], {"action": "accept"})
 
+        # The citizen pays as a citizen does: the link in the email, the bank page, the button.
+        link = await wait_until(lambda: _payment_link(Path(stack["smtp"]["maildir"]), code),
+                                timeout=60, description="the payment link arrives by email")
+        bank = await http.get(link, follow_redirects=True)
+        assert bank.status_code == 200 and "Cổng thanh toán" in bank.text, bank.text
+        txn_ref = re.search(r'name="vnp_TxnRef" value="([^"]+)"', bank.text)
+        assert txn_ref is not None
+        returned = await http.post(str(bank.url.join("bank")), follow_redirects=True,
+                                   data={"vnp_TxnRef": txn_ref.group(1), "choice": "00"})
+        assert returned.status_code == 200 and "Thanh toán thành công" in returned.text
+
         async def fee_paid() -> bool:
             return await case_status() == "accepted"
 
@@ -201,9 +223,10 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
                     for p in sorted(mail_dir.glob("*.eml"))]
         return [m for m in messages if code in m["Subject"]]
 
-    await wait_until(lambda: len(emails()) == 2, timeout=30, description="two emails")
+    await wait_until(lambda: len(emails()) == 3, timeout=30, description="three emails")
     subjects = sorted(m["Subject"] for m in emails())
-    assert subjects == [f"Hồ sơ {code} đã có kết quả", f"Hồ sơ {code} đã được tiếp nhận"]
+    assert subjects == [f"Hồ sơ {code} đã có kết quả", f"Hồ sơ {code} đã được tiếp nhận",
+                        f"Thanh toán phí, lệ phí hồ sơ {code}"]
     assert all(m["To"] == "hoa@example.vn" for m in emails())
 
     bootstrap = stack["kafka_bootstrap_servers"]
@@ -223,6 +246,7 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
         "PaymentRequested", "PaymentCompleted"]
     assert [e.event_type for e in _read_topic(bootstrap, "postal.events", key, 2)] == [
         "ShipmentCreated", "ShipmentDelivered"]
-    notified = _read_topic(bootstrap, "notification.events", key, 2)
-    assert sorted(e.payload["template"] for e in notified) == ["dossier_accepted", "result_ready"]
+    notified = _read_topic(bootstrap, "notification.events", key, 3)
+    assert sorted(e.payload["template"] for e in notified) == [
+        "dossier_accepted", "fee_payment_link", "result_ready"]
     assert all("hoa@example.vn" not in json.dumps(e.payload) for e in notified)

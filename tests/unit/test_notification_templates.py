@@ -38,6 +38,8 @@ EVENTS: list[ev.Event] = [
                     amount=Decimal(75000), gateway_refund_id="R", cause="withdrawn"),
     ev.PaymentFailed(dossier_code=CODE, payment_id=uuid.uuid4(), amount=Decimal(75000),
                   reason="declined by the gateway", attempts=1),
+    ev.PaymentRequested(dossier_code=CODE, payment_id=uuid.uuid4(), amount=Decimal(75000),
+                        pay_url="http://127.0.0.1:8003/v1/pay/abc"),
 ]
 
 
@@ -58,3 +60,13 @@ def test_a_letter_is_vietnamese_in_nfc_and_names_the_dossier(event: ev.Event) ->
 def test_the_fee_line_groups_thousands_with_dots_and_keeps_its_commas() -> None:
     rendered = LETTERS[ev.DossierAccepted].render(EVENTS[0], CONTACT)
     assert "Phí, lệ phí: 75.000 đồng, vui lòng thanh toán trực tuyến." in rendered.body
+
+
+def test_the_payment_link_letter_carries_the_link_and_only_when_there_is_one() -> None:
+    letter = LETTERS[ev.PaymentRequested]
+    rendered = letter.render(EVENTS[-1], CONTACT)
+    assert "http://127.0.0.1:8003/v1/pay/abc" in rendered.body
+    assert "phí, lệ phí 75.000 đồng" in rendered.body
+    assert letter.applies(EVENTS[-1])
+    assert not letter.applies(ev.PaymentRequested(dossier_code=CODE, payment_id=uuid.uuid4(),
+                                                  amount=Decimal(75000)))

@@ -24,32 +24,8 @@ async def sandbox() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def test_a_payment_answers_as_scripted_then_as_it_is(sandbox) -> None:
-    reference, key = f"R-{uuid.uuid4().hex[:6]}", {"Idempotency-Key": str(uuid.uuid4())}
-    script = await sandbox.put(f"/payment/_sandbox/payments/{reference}",
-                               json={"answers": ["pending", "timeout", "error", "succeeded"]})
-    assert script.status_code == 200
-    body = {"amount": "75000", "reference": reference}
-
-    first = (await sandbox.post("/payment/v1/payments", json=body, headers=key)).json()
-    assert first["status"] == "pending"
-    with pytest.raises(httpx.TimeoutException):
-        await sandbox.post("/payment/v1/payments", json=body, headers=key)
-    assert (await sandbox.post("/payment/v1/payments", json=body, headers=key)).status_code == 503
-    settled = (await sandbox.post("/payment/v1/payments", json=body, headers=key)).json()
-    assert settled == {**first, "status": "succeeded"}  # the same payment, settled
-    again = (await sandbox.post("/payment/v1/payments", json=body, headers=key)).json()
-    assert again == settled
-    calls = (await sandbox.get(f"/payment/_sandbox/payments/{reference}/calls")).json()
-    assert calls == ["pending", "timeout", "error", "succeeded", "default"]
-
-    other = {"amount": "1000", "reference": "another"}
-    assert (await sandbox.post("/payment/v1/payments", json=other,
-                               headers={"Idempotency-Key": "x"})).json()["status"] == "succeeded"
-
-
 async def test_an_unknown_answer_is_refused(sandbox) -> None:
-    refused = await sandbox.put("/payment/_sandbox/refunds/R", json={"answers": ["maybe"]})
+    refused = await sandbox.put("/carrier/_sandbox/shipments/R", json={"answers": ["maybe"]})
     assert refused.status_code == 422 and "maybe" in refused.json()["detail"]
 
 

@@ -49,8 +49,8 @@ transient, permanent, exhausted, expired) and ``side_effect_rechecks_total{effec
 trigger; ``repository.py`` (the insert, the claim query); ``handlers.py`` (the use case that
 inserts the row when its event arrives); ``adapters/`` (the provider's client); ``effects.py``
 (the declaration); ``bootstrap.py`` (the effect in the dependencies' ``effects``, which
-``ServiceSpec.effects`` hands to :func:`run_effects`); and a test that scripts the sandbox's answers (``deploy/sandbox``). A
-declaration reads like this::
+``ServiceSpec.effects`` hands to :func:`run_effects`); and a test that scripts the sandbox's
+answers (``deploy/sandbox``). A declaration reads like this::
 
     def receipts(printer: Printer, retry: Retry) -> Effect:
         async def print_one(row: Row) -> Outcome:

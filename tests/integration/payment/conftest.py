@@ -1,10 +1,18 @@
-"""Payment's integration fixtures: a freshly migrated database, and the sandbox gateway over
-real HTTP (one server for the session: each test scripts its own references)."""
+"""Payment's integration fixtures: a freshly migrated database, and per test the payment
+service's HTTP edge and a sandbox VNPay of its own, both over real HTTP."""
+
+from collections.abc import AsyncIterator
 
 import pytest
 
 from services.payment.bootstrap import SPEC
-from tests.support import pool_fixture, sandbox_served
+from tests.integration.payment.support import Payment, payment_stack
+from tests.support import pool_fixture
 
 pool = pool_fixture(SPEC.migrations)
-sandbox_url = pytest.fixture(scope="session")(sandbox_served)
+
+
+@pytest.fixture
+async def payment(pool) -> AsyncIterator[Payment]:
+    async with payment_stack(pool) as stack:
+        yield stack

@@ -1,5 +1,5 @@
-"""Payment's rules, no I/O: one fee per dossier, at most one refund per payment, and which
-ends of a dossier give a paid fee back (the catalog's rule for the procedure)."""
+"""The fee, no I/O: one per dossier, at most one refund per paid attempt, and which ends of a
+dossier give a paid fee back (the catalog's rule for the procedure)."""
 
 from __future__ import annotations
 
@@ -29,13 +29,13 @@ class RefundRuleUnknown(Exception):
 
 
 def payment_id_of(dossier_id: uuid.UUID) -> uuid.UUID:
-    """One fee per dossier, stable: the gateway's idempotency key for the charge."""
+    """One fee per dossier, stable: a redelivered acceptance finds the fee it requested."""
     return uuid.uuid5(dossier_id, "fee")
 
 
-def refund_id_of(payment_id: uuid.UUID) -> uuid.UUID:
-    """One refund per payment, stable: the gateway's idempotency key for it."""
-    return uuid.uuid5(payment_id, "refund")
+def refund_id_of(order_id: uuid.UUID) -> uuid.UUID:
+    """One refund per paid attempt, stable: the gateway's request id for it (its hex)."""
+    return uuid.uuid5(order_id, "refund")
 
 
 def refund_on(catalog: Catalog, procedure_code: str,

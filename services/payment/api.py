@@ -1,0 +1,65 @@
+"""Payment's HTTP edge, thin: the citizen's link and return page, and the gateway's IPN."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from services.payment import pages
+from services.payment.deps import PaymentDeps
+from services.payment.handlers import citizen, ipn
+from shared.runtime.service import deps_of
+
+log = structlog.get_logger(__name__)
+
+
+async def get_deps(request: Request) -> PaymentDeps:
+    deps: PaymentDeps = deps_of(request)
+    return deps
+
+
+Deps = Annotated[PaymentDeps, Depends(get_deps)]
+router = APIRouter(prefix="/v1", tags=["payment"])
+HTML = {"content": {"text/html": {}}}
+
+
+@router.get("/pay/{token}", response_class=HTMLResponse, status_code=303,
+            responses={303: {"description": "To the gateway's signed payment page"},
+                       200: {"description": "Đã thanh toán", **HTML},
+                       404: {"description": "Không tìm thấy", **HTML},
+                       410: {"description": "Không còn hiệu lực", **HTML}})
+async def pay(token: str, request: Request, deps: Deps) -> Response:
+    """The link of a fee's ``PaymentRequested``: a fresh attempt (a new order) each time,
+    then a redirect to the gateway's signed URL. The token is a capability, not a secret of
+    the merchant."""
+    try:
+        url = await citizen.start_attempt(token, request.client.host if request.client
+                                          else "127.0.0.1", deps)
+    except citizen.LinkNotPayable as nothing:
+        status, html = pages.not_payable(nothing.state, nothing.dossier_code)
+        return HTMLResponse(html, status_code=status)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/gateways/vnpay/return", response_class=HTMLResponse)
+async def returned(request: Request, deps: Deps) -> HTMLResponse:
+    """Where the gateway sends the citizen back: shows the outcome, changes nothing (only
+    the IPN, or a querydr answer, decides)."""
+    view = await citizen.read_return(dict(request.query_params), deps)
+    return HTMLResponse(pages.returned(view), status_code=400 if view.outcome == "invalid"
+                        else 200)
+
+
+@router.get("/gateways/vnpay/ipn", response_model=ipn.IpnAnswer)
+async def vnpay_ipn(request: Request, deps: Deps) -> JSONResponse:
+    """VNPay's IPN (server to server): answers RspCode 00 confirmed, 01 order not found,
+    02 already confirmed, 04 invalid amount, 97 invalid checksum, 99 unknown error."""
+    try:
+        answer = await ipn.on_ipn(dict(request.query_params), deps)
+    except Exception:
+        log.exception("IPN failed")
+        answer = ipn.UNKNOWN
+    return JSONResponse({"RspCode": answer.RspCode, "Message": answer.Message})
