@@ -44,6 +44,9 @@ REQUIRED_ENV = {
     "INTAKE_PORTAL_SECRETS": "portal-a:not-a-secret",
     "POSTGRES_PASSWORD": "not-a-secret",
     "PROCESSING_TOKEN_SECRET": "not-a-secret-not-a-secret-not-a-secret",
+    "PAYMENT_VNPAY_TMN_CODE": "NOTREAL1",
+    "PAYMENT_VNPAY_HASH_SECRET": "not-a-secret",
+    "PAYMENT_PUBLIC_URL": "https://payment.example.vn",
 }
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL")
 REQUIRED_VAR = re.compile(r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):\?[^}]+\}$")
@@ -325,7 +328,7 @@ def test_postgres_init_creates_each_service_database(services):
 @pytest.mark.parametrize(
     ("service", "var"),
     [("intake", "INTAKE_PORTAL_SECRETS"), ("postgres", "POSTGRES_PASSWORD"),
-     ("processing", "PROCESSING_TOKEN_SECRET")],
+     ("processing", "PROCESSING_TOKEN_SECRET"), ("payment", "PAYMENT_VNPAY_HASH_SECRET")],
 )
 def test_required_secrets_come_from_the_environment(services, service: str, var: str):
     value = environment(services[service])[var]
