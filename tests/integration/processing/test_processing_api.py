@@ -12,13 +12,15 @@ import asyncpg
 import pytest
 
 from services.processing.domain.rules import Action, Role, Situation
-from services.processing.officers import DEV_PASSWORD, Officer, TokenService
+from services.processing.officers import DEV_PASSWORD
+from services.processing.tokens import TokenService
 from shared.contracts.status import DossierStatus as S
 from tests.integration.processing.support import (
     BODIES,
     OTHER,
     OWN,
     SECRET,
+    account,
     act,
     bearer,
     dossier_in,
@@ -53,10 +55,9 @@ async def test_officers_sign_in_and_every_call_needs_a_valid_token(http, officer
     token = granted.json()["access_token"]
     assert (await http.get("/v1/queue", headers={"Authorization": f"Bearer {token}"})
             ).status_code == 200
-    expired = TokenService(SECRET, -60).issue(Officer(username="tp.approver",
-                                                      department_code="tp", role=Role.APPROVER))
-    forged = TokenService("another key, just as long as the real", 900).issue(Officer(
-        username="tp.approver", department_code="tp", role=Role.APPROVER))
+    expired = TokenService(SECRET, -60).issue(account("tp", Role.APPROVER))
+    forged = TokenService("another key, just as long as the real", 900).issue(
+        account("tp", Role.APPROVER))
     ghost = bearer("zz", "approver")  # signed correctly, but no such account
     for headers in ({}, {"Authorization": f"Bearer {expired}"},
                     {"Authorization": f"Bearer {forged}"}, ghost):
