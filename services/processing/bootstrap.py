@@ -19,7 +19,6 @@ from services.processing.domain.errors import (
     ConcurrentChange,
     InvalidAction,
     NoResultDocument,
-    NotYourDepartment,
 )
 from services.processing.handlers.deadlines import scan_deadlines
 from services.processing.officers import OfficerDirectory
@@ -92,7 +91,6 @@ async def watch_officers(deps: Deps) -> None:
 ERRORS: dict[type[Exception], int] = {
     CaseNotFound: 404,
     NoResultDocument: 404,
-    NotYourDepartment: 403,
     ConcurrentChange: 409,
     InvalidAction: 422,
 }

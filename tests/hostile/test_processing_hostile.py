@@ -9,9 +9,17 @@ import pytest
 from services.processing.officers import hash_password
 from tests.hostile.processing_fixtures import *  # noqa: F403 - the fixtures, used by name
 from tests.hostile.processing_fixtures import write_officers
-from tests.integration.processing.support import OWN
+from tests.integration.processing.support import BODIES, FREE_AUTO, OTHER, OWN, submit
 
 pytestmark = pytest.mark.integration
+
+
+def routes(code: str) -> list[tuple[str, str, dict | None]]:
+    """Every route that names a dossier: (method, path, JSON body)."""
+    return [("GET", f"/v1/dossiers/{code}", None), ("GET", f"/v1/dossiers/{code}/audit", None),
+            ("GET", f"/v1/dossiers/{code}/result-document", None),
+            *[("POST", f"/v1/dossiers/{code}/actions", {"action": action, **body})
+              for action, body in BODIES.items()]]
 
 
 # --- 11: a token outlives a password change --------------------------------------------
@@ -35,3 +43,20 @@ async def test_a_token_dies_when_its_officers_password_changes_or_the_account_go
     officers_file.write_text("officers: []\n", "utf-8")
     officers.reload()
     assert (await http.get("/v1/queue", headers=fresh)).status_code == 401
+
+
+# --- 13: an existence oracle ------------------------------------------------------------
+
+
+async def test_another_departments_dossier_answers_exactly_as_an_unknown_code(
+        http, deps, sign_in) -> None:
+    theirs = await submit(deps, FREE_AUTO)  # a dossier of OWN's department
+    unknown = theirs.rsplit("-", 1)[0] + "-999999"
+    stranger = await sign_in(f"{OTHER}.approver")
+    for (method, path, body), (_, unknown_path, _) in zip(routes(theirs), routes(unknown),
+                                                           strict=True):
+        seen = await http.request(method, path, json=body, headers=stranger)
+        missing = await http.request(method, unknown_path, json=body, headers=stranger)
+        assert seen.status_code == missing.status_code == 404, (path, seen.text)
+        assert seen.json() == {"detail": f"no dossier {theirs!r}"}, path
+        assert missing.json() == {"detail": f"no dossier {unknown!r}"}, path

@@ -19,6 +19,9 @@ from services.processing.officers import Officer
 from services.processing.schemas import AuditView, CaseView, OfficerCommand
 
 router = APIRouter(prefix="/v1", tags=["dossiers"])
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {
+    "description": "No dossier of the officer's department has this code (another "
+                   "department's dossier is answered exactly the same way)"}}
 
 
 def _view(case: Case, officer: Officer, deps: Deps) -> CaseView:
@@ -27,9 +30,7 @@ def _view(case: Case, officer: Officer, deps: Deps) -> CaseView:
 
 @router.post(
     "/dossiers/{code}/actions", response_model=CaseView,
-    responses={401: {"description": "No or invalid token"},
-               403: {"description": "The dossier belongs to another department"},
-               404: {"description": "Unknown dossier"},
+    responses={**_NOT_FOUND, 401: {"description": "No or invalid token"},
                409: {"description": "Not allowed now or for this role, or somebody acted "
                                     "meanwhile; the body gives the status and the allowed "
                                     "actions"},
@@ -44,12 +45,12 @@ async def post_action(code: str, command: Annotated[OfficerCommand, Body()],
     return _view(case, officer, deps)
 
 
-@router.get("/dossiers/{code}", response_model=CaseView)
+@router.get("/dossiers/{code}", response_model=CaseView, responses=_NOT_FOUND)
 async def get_case(code: str, officer: CurrentOfficer, deps: DepsDep) -> CaseView:
     return _view(await reads.read_case(deps, code, officer), officer, deps)
 
 
-@router.get("/dossiers/{code}/audit", response_model=list[AuditView])
+@router.get("/dossiers/{code}/audit", response_model=list[AuditView], responses=_NOT_FOUND)
 async def get_audit(code: str, officer: CurrentOfficer, deps: DepsDep) -> list[AuditView]:
     """Every action and automatic transition: who, in which role, when, from and to which
     status, and why. Append-only: the database refuses to change or delete an entry."""
@@ -58,7 +59,7 @@ async def get_audit(code: str, officer: CurrentOfficer, deps: DepsDep) -> list[A
 
 
 @router.get("/dossiers/{code}/result-document", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+            responses={**_NOT_FOUND, 200: {"content": {"application/pdf": {}}}})
 async def get_result_document(code: str, officer: CurrentOfficer, deps: DepsDep) -> Response:
     document = await reads.read_result_document(deps, code, officer)
     return Response(document["content"], media_type=document["content_type"], headers={

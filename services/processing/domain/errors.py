@@ -12,7 +12,8 @@ from shared.contracts.status import DossierStatus
 
 
 class CaseNotFound(LookupError):
-    """No dossier has this code (HTTP 404)."""
+    """No dossier of the officer's department has this code (HTTP 404): another
+    department's dossier is answered exactly as a code never issued."""
 
     def __init__(self, code: str) -> None:
         super().__init__(f"no dossier {code!r}")
@@ -23,14 +24,6 @@ class NoResultDocument(LookupError):
 
     def __init__(self, code: str) -> None:
         super().__init__(f"dossier {code} has no result document")
-
-
-class NotYourDepartment(Exception):
-    """The dossier belongs to another department (HTTP 403)."""
-
-    def __init__(self, code: str, department_code: str, officers_department: str) -> None:
-        super().__init__(f"dossier {code} belongs to department {department_code!r}, "
-                         f"not {officers_department!r}")
 
 
 class InvalidAction(ValueError):

@@ -12,7 +12,6 @@ from services.processing.domain.clock import business_date
 from services.processing.domain.errors import (
     ActionNotAllowed,
     InvalidAction,
-    NotYourDepartment,
     StaleVersion,
 )
 from services.processing.domain.rules import Action, Role, is_allowed
@@ -34,11 +33,6 @@ from shared.reference.workdays import WorkingCalendar, classify
 
 
 class OfficerActions(CaseState):
-    def check_department(self, department_code: str) -> None:
-        """Officers see and act on their own department's dossiers only."""
-        if self.department_code != department_code:
-            raise NotYourDepartment(self.code, self.department_code, department_code)
-
     def check_version(self, seen: int | None, actor: Actor) -> None:
         """An officer who names the version they saw acts on that version or not at all."""
         if seen is not None and seen != self.version:
