@@ -4,14 +4,21 @@ tokens from its own sign-in route: each is answered by the 4xx that says why, ne
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
 import pytest
 
+from services.processing.handlers.events import on_payment_completed
 from services.processing.officers import hash_password
+from shared.contracts.events import Envelope, PaymentCompleted
 from tests.hostile.processing_fixtures import *  # noqa: F403 - the fixtures, used by name
 from tests.hostile.processing_fixtures import write_officers
 from tests.integration.processing.support import BODIES, FREE_AUTO, OTHER, OWN, submit
 
 pytestmark = pytest.mark.integration
+WITH_FEE = "VTH-LOCAL-03"  # ktht, received at once, awaits its fee of 10 000
 
 
 def routes(code: str) -> list[tuple[str, str, dict | None]]:
@@ -43,6 +50,52 @@ async def test_a_token_dies_when_its_officers_password_changes_or_the_account_go
     officers_file.write_text("officers: []\n", "utf-8")
     officers.reload()
     assert (await http.get("/v1/queue", headers=fresh)).status_code == 401
+
+
+# --- 12: dates without bounds -----------------------------------------------------------
+
+
+async def test_every_date_an_officer_gives_is_bounded_and_the_answer_names_the_bound(
+        http, deps, sign_in) -> None:
+    code = await submit(deps, FREE_AUTO)
+    approver, specialist = await sign_in(f"{OWN}.approver"), await sign_in(f"{OWN}.specialist")
+    view = (await http.get(f"/v1/dossiers/{code}", headers=approver)).json()
+    latest_due = date.fromisoformat(view["statutory_due_date"]) + timedelta(days=365)
+    far = await http.post(f"/v1/dossiers/{code}/actions", headers=approver, json={
+        "action": "issue_apology", "reason": "Cần xác minh", "new_due_date": "9999-12-30"})
+    assert far.status_code == 422, far.text
+    assert (far.json()["field"], far.json()["latest"]) == ("new_due_date", str(latest_due))
+    assert "new_due_date" in far.json()["detail"] and str(latest_due) in far.json()["detail"]
+    assert (await http.post(f"/v1/dossiers/{code}/actions", headers=specialist,
+                            json={"action": "start"})).status_code == 200
+    latest_deadline = deps.now().date() + timedelta(days=365)
+    for deadline in ("9999-12-30", str(latest_deadline + timedelta(days=1))):
+        late = await http.post(f"/v1/dossiers/{code}/actions", headers=specialist, json={
+            "action": "request_supplement", "missing": ["Tờ khai"], "reason": "Thiếu",
+            "deadline": deadline})
+        assert late.status_code == 422, late.text
+        assert (late.json()["field"], late.json()["latest"]) == ("deadline", str(latest_deadline))
+    after = (await http.get(f"/v1/dossiers/{code}", headers=approver)).json()
+    assert (after["status"], after["due_date"]) == ("in_progress", view["due_date"])
+
+
+async def test_a_dossier_given_an_extreme_date_before_the_bounds_still_resumes(
+        http, deps, pool, clock, sign_in) -> None:
+    code = await submit(deps, WITH_FEE)
+    # What an apology to 9999-12-30 left behind when it was still accepted.
+    dossier_id = await pool.fetchval("UPDATE dossier_case SET due_date = '9999-12-30' "
+                                     "WHERE code = $1 RETURNING id", code)
+    clock.advance(days=3)
+    paid = PaymentCompleted(dossier_code=code, payment_id=uuid.uuid4(), amount=Decimal(10_000),
+                            gateway_transaction_id="GW-1")
+    envelope = Envelope.wrap(paid, dossier_id=dossier_id, producer="payment",
+                             occurred_at=clock.now)
+    async with deps.transactions(envelope) as uow:
+        await on_payment_completed(deps, paid, envelope, uow)
+        await uow.commit()
+    view = (await http.get(f"/v1/dossiers/{code}", headers=await sign_in(f"{OWN}.intake"))
+            ).json()
+    assert (view["status"], view["due_date"]) == ("accepted", "9999-12-30")
 
 
 # --- 13: an existence oracle ------------------------------------------------------------

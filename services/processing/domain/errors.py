@@ -5,6 +5,7 @@ InvalidToken (a 401 with its challenge) by the sign-in dependency."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from services.processing.domain.rules import Action, Role, Situation, allowed_actions
@@ -29,6 +30,22 @@ class NoResultDocument(LookupError):
 class InvalidAction(ValueError):
     """The action is allowed but its content is not (a past date, an unknown department)
     (HTTP 422)."""
+
+
+class DateOutOfBounds(InvalidAction):
+    """A date an officer gave is outside what the action allows (HTTP 422); the answer
+    names the field and both bounds (``fields``, added to the body)."""
+
+    def __init__(self, field: str, value: date, earliest: date, latest: date, rule: str
+                 ) -> None:
+        super().__init__(f"{field} {value} must be {rule}: from {earliest} to {latest}")
+        self.fields = {"field": field, "earliest": earliest.isoformat(),
+                       "latest": latest.isoformat()}
+
+    @classmethod
+    def check(cls, field: str, value: date, earliest: date, latest: date, rule: str) -> None:
+        if not earliest <= value <= latest:
+            raise cls(field, value, earliest, latest, rule)
 
 
 class ConcurrentChange(Exception):
