@@ -113,3 +113,23 @@ async def test_another_departments_dossier_answers_exactly_as_an_unknown_code(
         assert seen.status_code == missing.status_code == 404, (path, seen.text)
         assert seen.json() == {"detail": f"no dossier {theirs!r}"}, path
         assert missing.json() == {"detail": f"no dossier {unknown!r}"}, path
+
+
+# --- 7: inputs that reached PostgreSQL and answered 500 -----------------------------------
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"page": "99999999999999999999"}, "page"), ({"page": "10001"}, "page"),
+    ({"page_size": "101"}, "page_size"), ({"page": "0"}, "page"),
+])
+async def test_queue_parameters_out_of_bounds_are_a_422_naming_them(http, sign_in, params,
+                                                                    field) -> None:
+    answer = await http.get("/v1/queue", params=params, headers=await sign_in(f"{OWN}.intake"))
+    assert answer.status_code == 422, answer.text
+    assert [e["loc"] for e in answer.json()["detail"]] == [["query", field]]
+
+
+async def test_the_last_page_allowed_answers_an_empty_page(http, sign_in) -> None:
+    answer = await http.get("/v1/queue", params={"page": "10000", "page_size": "100"},
+                            headers=await sign_in(f"{OWN}.intake"))
+    assert answer.status_code == 200 and answer.json()["items"] == []

@@ -16,6 +16,9 @@ from services.processing.schemas import QueueItem, QueuePage
 from shared.contracts.status import DossierStatus
 
 router = APIRouter(prefix="/v1", tags=["queue"])
+# A million items at the largest page size: more than any department holds, and an OFFSET
+# PostgreSQL takes (an unbounded page overflowed its bigint and answered 500).
+MAX_PAGE = 10_000
 
 
 @router.get("/queue", response_model=QueuePage)
@@ -28,7 +31,7 @@ async def get_queue(
     q: Annotated[str | None, Query(max_length=100, description="Part of the dossier code or "
                                    "of the applicant's name (diacritics optional)")] = None,
     sort: Sort = "due_date",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> QueuePage:
     today, near = deps.sla_dates(deps.now())
