@@ -3,21 +3,50 @@
 An officer's action is one model per action, told apart by ``action``, each with exactly the
 fields it needs, so a missing reason or date is a 422 that names the field. ``reason`` is
 shown to the citizen in the dossier's timeline.
+
+Every string an officer sends is bounded and printable (``Printable``): PostgreSQL refuses NUL
+in text (a 500 before), and control characters have no place in a reason or a file name.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.processing.domain.case import Case
 from services.processing.domain.clock import SlaState, sla_state
+from services.processing.domain.result_file import MAX_BYTES
 from services.processing.domain.rules import Role, allowed_actions
 from shared.contracts.status import DossierStatus
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# --- Bounded, printable strings -----------------------------------------------------------
+# Processing's own until shared/contracts/types.py has the system's constrained string type:
+# then these few lines become an import of it, and nothing else changes.
+
+# Unicode's control characters (category Cc) but tab and line breaks. Lone surrogates never
+# get here: pydantic refuses them in any str (string_unicode).
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    if (found := _UNPRINTABLE.search(text)) is not None:
+        raise ValueError(f"character U+{ord(found.group()):04X} at position {found.start()} "
+                         "is not allowed (a control character)")
+    return text
+
+
+Printable = AfterValidator(_printable)
+OfficerText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=2000), Printable]
+SearchText = Annotated[str, StringConstraints(max_length=100), Printable]
+FileName = Annotated[str, StringConstraints(min_length=1, max_length=255), Printable]
+# services/intake/domain.py's dossier_code: the agency (shared/reference/catalog's Agency.code),
+# the business date (yyMMdd) and a number of at least four digits (intake's counter is an int).
+DossierCode = Annotated[str, StringConstraints(
+    pattern=r"^[A-Z][A-Z0-9]{1,9}-[0-9]{6}-[0-9]{4,10}$")]
 DepartmentCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,11}$")]
 
 
@@ -26,7 +55,7 @@ DepartmentCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,11}
 
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=100)
+    username: Annotated[str, StringConstraints(min_length=1, max_length=100), Printable]
     password: str = Field(min_length=1, max_length=1000)
 
 
@@ -45,8 +74,8 @@ class TokenGranted(BaseModel):
 class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: int | None = Field(
-        None, description="The version the officer saw; a different current version is a 409 "
-                          "(somebody acted meanwhile).")
+        None, ge=0, le=2**31 - 1, description="The version the officer saw; a different "
+        "current version is a 409 (somebody acted meanwhile).")
 
 
 class AcceptDossier(_Command):
@@ -55,7 +84,7 @@ class AcceptDossier(_Command):
 
 class RefuseAtIntake(_Command):
     action: Literal["refuse_at_intake"]
-    reason: Text
+    reason: OfficerText
 
 
 class StartProcessing(_Command):
@@ -64,9 +93,9 @@ class StartProcessing(_Command):
 
 class RequestSupplement(_Command):
     action: Literal["request_supplement"]
-    missing: list[Text] = Field(min_length=1, max_length=50,
+    missing: list[OfficerText] = Field(min_length=1, max_length=50,
                                 description="What the citizen must add, one item per entry.")
-    reason: Text
+    reason: OfficerText
     deadline: date | None = Field(None, description="Defaults to the procedure's supplement "
                                                     "deadline in working days from today.")
 
@@ -74,41 +103,41 @@ class RequestSupplement(_Command):
 class ProposeDecision(_Command):
     action: Literal["propose"]
     proposed_outcome: Literal["approved", "refused"]
-    reason: Text | None = None
+    reason: OfficerText | None = None
 
 
 class ResultDocument(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    filename: FileName
     content_type: Literal["application/pdf", "image/jpeg", "image/png"]
-    content_base64: str = Field(min_length=1)
+    content_base64: str = Field(min_length=1, max_length=4 * (MAX_BYTES // 3 + 1))
 
 
 class ApproveDossier(_Command):
     action: Literal["approve"]
     result_document: ResultDocument
-    reason: Text | None = None
+    reason: OfficerText | None = None
 
 
 class RefuseDossier(_Command):
     action: Literal["refuse"]
-    reason: Text
+    reason: OfficerText
 
 
 class StopProcessing(_Command):
     action: Literal["stop"]
-    reason: Text
+    reason: OfficerText
 
 
 class TransferDossier(_Command):
     action: Literal["transfer"]
     to_department: DepartmentCode
-    reason: Text | None = None
+    reason: OfficerText | None = None
 
 
 class IssueApology(_Command):
     action: Literal["issue_apology"]
-    reason: Text
+    reason: OfficerText
     new_due_date: date
 
 

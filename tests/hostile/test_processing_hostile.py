@@ -120,7 +120,8 @@ async def test_another_departments_dossier_answers_exactly_as_an_unknown_code(
 
 @pytest.mark.parametrize(("params", "field"), [
     ({"page": "99999999999999999999"}, "page"), ({"page": "10001"}, "page"),
-    ({"page_size": "101"}, "page_size"), ({"page": "0"}, "page"),
+    ({"page_size": "101"}, "page_size"), ({"page": "0"}, "page"), ({"q": "TP\x00"}, "q"),
+    ({"q": "a\x1bb"}, "q"), ({"q": "x" * 101}, "q"),
 ])
 async def test_queue_parameters_out_of_bounds_are_a_422_naming_them(http, sign_in, params,
                                                                     field) -> None:
@@ -133,3 +134,33 @@ async def test_the_last_page_allowed_answers_an_empty_page(http, sign_in) -> Non
     answer = await http.get("/v1/queue", params={"page": "10000", "page_size": "100"},
                             headers=await sign_in(f"{OWN}.intake"))
     assert answer.status_code == 200 and answer.json()["items"] == []
+
+
+async def test_control_characters_in_any_text_of_an_action_are_a_422_naming_the_field(
+        http, deps, sign_in) -> None:
+    code = await submit(deps, FREE_AUTO)
+    approver = await sign_in(f"{OWN}.approver")
+    hostile = {
+        ("refuse_at_intake", "reason"): {"reason": "Sai\x00"},
+        ("stop", "reason"): {"reason": "Dừng\x07"},
+        ("request_supplement", "missing", 0): {"missing": ["Tờ\x00khai"], "reason": "Thiếu"},
+        ("approve", "result_document", "filename"): {"result_document": {
+            **BODIES["approve"]["result_document"], "filename": "kq\x00.pdf"}},
+        ("issue_apology", "reason"): {"reason": "\x1b[31m", "new_due_date": "2025-03-31"},
+    }
+    for (action, *loc), body in hostile.items():
+        answer = await http.post(f"/v1/dossiers/{code}/actions", headers=approver,
+                                 json={"action": action, **body})
+        assert answer.status_code == 422, (action, answer.text)
+        assert [e["loc"] for e in answer.json()["detail"]] == [["body", action, *loc]]
+    assert (await http.get(f"/v1/dossiers/{code}", headers=approver)).json()["version"] == 1
+
+
+@pytest.mark.parametrize("code", ["AB%00-250303-0001", "%00", "T1-250303-0001%0A",
+                                  "t1-250303-0001", "T1-250303-01"])
+async def test_a_path_code_that_cannot_be_a_dossier_code_is_a_422(http, sign_in, code) -> None:
+    officer = await sign_in(f"{OWN}.approver")
+    for method, path, body in routes(code):
+        answer = await http.request(method, path, json=body, headers=officer)
+        assert answer.status_code == 422, (path, answer.text)
+        assert [e["loc"] for e in answer.json()["detail"]] == [["path", "code"]]

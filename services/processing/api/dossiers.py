@@ -16,7 +16,7 @@ from services.processing.domain.errors import ConflictWithState
 from services.processing.handlers import reads
 from services.processing.handlers.officer_actions import act_on_dossier
 from services.processing.officers import Officer
-from services.processing.schemas import AuditView, CaseView, OfficerCommand
+from services.processing.schemas import AuditView, CaseView, DossierCode, OfficerCommand
 
 router = APIRouter(prefix="/v1", tags=["dossiers"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {
@@ -36,7 +36,7 @@ def _view(case: Case, officer: Officer, deps: Deps) -> CaseView:
                                     "actions"},
                422: {"description": "The action's content is invalid; `detail` says why"}},
 )
-async def post_action(code: str, command: Annotated[OfficerCommand, Body()],
+async def post_action(code: DossierCode, command: Annotated[OfficerCommand, Body()],
                       officer: CurrentOfficer, deps: DepsDep) -> Any:
     try:
         case = await act_on_dossier(deps, code, command, officer)
@@ -46,12 +46,12 @@ async def post_action(code: str, command: Annotated[OfficerCommand, Body()],
 
 
 @router.get("/dossiers/{code}", response_model=CaseView, responses=_NOT_FOUND)
-async def get_case(code: str, officer: CurrentOfficer, deps: DepsDep) -> CaseView:
+async def get_case(code: DossierCode, officer: CurrentOfficer, deps: DepsDep) -> CaseView:
     return _view(await reads.read_case(deps, code, officer), officer, deps)
 
 
 @router.get("/dossiers/{code}/audit", response_model=list[AuditView], responses=_NOT_FOUND)
-async def get_audit(code: str, officer: CurrentOfficer, deps: DepsDep) -> list[AuditView]:
+async def get_audit(code: DossierCode, officer: CurrentOfficer, deps: DepsDep) -> list[AuditView]:
     """Every action and automatic transition: who, in which role, when, from and to which
     status, and why. Append-only: the database refuses to change or delete an entry."""
     rows = await reads.read_audit_trail(deps, code, officer)
@@ -60,7 +60,8 @@ async def get_audit(code: str, officer: CurrentOfficer, deps: DepsDep) -> list[A
 
 @router.get("/dossiers/{code}/result-document", response_class=Response,
             responses={**_NOT_FOUND, 200: {"content": {"application/pdf": {}}}})
-async def get_result_document(code: str, officer: CurrentOfficer, deps: DepsDep) -> Response:
+async def get_result_document(code: DossierCode, officer: CurrentOfficer, deps: DepsDep
+                              ) -> Response:
     document = await reads.read_result_document(deps, code, officer)
     return Response(document["content"], media_type=document["content_type"], headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document['filename'])}"})

@@ -12,7 +12,7 @@ from services.processing.api.auth import CurrentOfficer
 from services.processing.domain.clock import SlaState
 from services.processing.handlers.reads import read_queue
 from services.processing.repository.queue import QueueQuery, Sort
-from services.processing.schemas import QueueItem, QueuePage
+from services.processing.schemas import QueueItem, QueuePage, SearchText
 from shared.contracts.status import DossierStatus
 
 router = APIRouter(prefix="/v1", tags=["queue"])
@@ -28,8 +28,8 @@ async def get_queue(
         description="Repeat to select several; default: every open status")] = None,
     sla_state: Annotated[list[SlaState] | None, Query(description="Repeat to select several")
                          ] = None,
-    q: Annotated[str | None, Query(max_length=100, description="Part of the dossier code or "
-                                   "of the applicant's name (diacritics optional)")] = None,
+    q: Annotated[SearchText | None, Query(description="Part of the dossier code or of the "
+                                          "applicant's name (diacritics optional)")] = None,
     sort: Sort = "due_date",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
