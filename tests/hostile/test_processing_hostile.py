@@ -4,6 +4,7 @@ tokens from its own sign-in route: each is answered by the 4xx that says why, ne
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -164,3 +165,44 @@ async def test_a_path_code_that_cannot_be_a_dossier_code_is_a_422(http, sign_in,
         answer = await http.request(method, path, json=body, headers=officer)
         assert answer.status_code == 422, (path, answer.text)
         assert [e["loc"] for e in answer.json()["detail"]] == [["path", "code"]]
+
+
+RAW_BODIES = {
+    "a lone surrogate in a reason": b'{"action": "stop", "reason": "D\\udc00ng"}',
+    "a lone surrogate as a key": b'{"action": "stop", "reason": "x", "\\ud800": 1}',
+    "a lone surrogate as the action": b'{"action": "\\ud800", "reason": "x"}',
+    "a number of 5000 digits": b'{"action": "stop", "reason": "x", "version": '
+                               + b"9" * 5000 + b"}",
+    "a version too large": b'{"action": "stop", "reason": "x", "version": 1e400}',
+    "nesting 100 000 deep": b"[" * 100_000 + b"]" * 100_000,
+    "nesting 900 deep in a field": b'{"action": "stop", "reason": "x", "version": '
+                                   + b"[" * 900 + b"]" * 900 + b"}",
+    "bytes that are not UTF-8": b'{"action": "stop", "reason": "\xed\xa0\x80"}',
+}
+
+
+@pytest.mark.parametrize("content", RAW_BODIES.values(), ids=RAW_BODIES.keys())
+async def test_json_no_parser_should_take_is_a_4xx_on_every_body(http, deps, sign_in,
+                                                                 content) -> None:
+    code = await submit(deps, FREE_AUTO)
+    for path, headers in ((f"/v1/dossiers/{code}/actions", await sign_in(f"{OWN}.approver")),
+                          ("/v1/auth/token", {})):
+        answer = await http.post(path, content=content, headers={
+            **headers, "Content-Type": "application/json"})
+        assert answer.status_code in (400, 422), (path, answer.status_code, answer.text[:300])
+
+
+@pytest.mark.parametrize("credentials", [
+    {"username": "ktht.approver", "password": "\ud800"},
+    {"username": "ktht.\x00approver", "password": "x"},
+    {"username": "\udfff", "password": "x"},
+])
+async def test_sign_in_refuses_what_no_account_can_hold(http, credentials) -> None:
+    answer = await http.post("/v1/auth/token", content=_json(credentials),
+                             headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+
+
+def _json(value: dict) -> bytes:
+    """JSON as a client that escapes everything sends it (lone surrogates included)."""
+    return json.dumps(value, ensure_ascii=True).encode()

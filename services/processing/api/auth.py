@@ -9,13 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.processing.api import AnswerableErrors
 from services.processing.deps import Deps
 from services.processing.domain.errors import InvalidToken
 from services.processing.officers import Officer
 from services.processing.schemas import Credentials, TokenGranted
 from shared.runtime.service import deps_of
 
-router = APIRouter(prefix="/v1/auth", tags=["officers"])
+router = APIRouter(prefix="/v1/auth", tags=["officers"], route_class=AnswerableErrors)
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/auth/token")
 _ARGON2_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
 

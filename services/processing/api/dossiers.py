@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
-from services.processing.api import DepsDep
+from services.processing.api import AnswerableErrors, DepsDep
 from services.processing.api.auth import CurrentOfficer
 from services.processing.deps import Deps
 from services.processing.domain.case import Case
@@ -18,7 +18,7 @@ from services.processing.handlers.officer_actions import act_on_dossier
 from services.processing.officers import Officer
 from services.processing.schemas import AuditView, CaseView, DossierCode, OfficerCommand
 
-router = APIRouter(prefix="/v1", tags=["dossiers"])
+router = APIRouter(prefix="/v1", tags=["dossiers"], route_class=AnswerableErrors)
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {
     "description": "No dossier of the officer's department has this code (another "
                    "department's dossier is answered exactly the same way)"}}

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.processing.api import DepsDep
+from services.processing.api import AnswerableErrors, DepsDep
 from services.processing.api.auth import CurrentOfficer
 from services.processing.domain.clock import SlaState
 from services.processing.handlers.reads import read_queue
@@ -15,7 +15,7 @@ from services.processing.repository.queue import QueueQuery, Sort
 from services.processing.schemas import QueueItem, QueuePage, SearchText
 from shared.contracts.status import DossierStatus
 
-router = APIRouter(prefix="/v1", tags=["queue"])
+router = APIRouter(prefix="/v1", tags=["queue"], route_class=AnswerableErrors)
 # A million items at the largest page size: more than any department holds, and an OFFSET
 # PostgreSQL takes (an unbounded page overflowed its bigint and answered 500).
 MAX_PAGE = 10_000
