@@ -15,10 +15,10 @@ import yaml
 from services.processing.officers import DEV_PASSWORD, OfficerDirectory
 from tests.integration.conftest import database_url
 from tests.integration.processing.conftest import clock, deps, http, pool
-from tests.integration.processing.support import OTHER, OWN, account
+from tests.integration.processing.support import BODIES, OTHER, OWN, account
 
 __all__ = ["clock", "database_url", "deps", "http", "officers", "officers_file", "pool",
-           "sign_in"]
+           "sign_in"]  # the fixtures; the helpers are imported by name
 # The development accounts' hash (of DEV_PASSWORD), so support.bearer's tokens stay valid.
 HASH = account(OWN, "approver").password_hash
 ROLES = ("intake", "specialist", "approver")
@@ -60,3 +60,11 @@ def sign_in(http: httpx.AsyncClient) -> SignIn:
         assert granted.status_code == 200, granted.text
         return {"Authorization": f"Bearer {granted.json()['access_token']}"}
     return signed_in
+
+
+def dossier_routes(code: str) -> list[tuple[str, str, dict | None]]:
+    """Every route that names a dossier, each action once: (method, path, JSON body)."""
+    return [("GET", f"/v1/dossiers/{code}", None), ("GET", f"/v1/dossiers/{code}/audit", None),
+            ("GET", f"/v1/dossiers/{code}/result-document", None),
+            *[("POST", f"/v1/dossiers/{code}/actions", {"action": action, **body})
+              for action, body in BODIES.items()]]

@@ -109,6 +109,13 @@ BODIES = {
     "transfer": {"to_department": "vhtt", "reason": "Sai lĩnh vực"},
     "issue_apology": {"reason": "Cần xác minh thêm", "new_due_date": "2025-03-31"},
 }
+# Where each action can be tried: the situation (dossier_in's states) a dossier is put in.
+SETUP = {
+    "accept": "registered", "refuse_at_intake": "registered", "start": "accepted",
+    "stop": "accepted", "issue_apology": "accepted", "transfer": "accepted",
+    "request_supplement": "in_progress", "propose": "in_progress",
+    "approve": "awaiting_approval", "refuse": "awaiting_approval",
+}
 
 
 async def dossier_in(http: httpx.AsyncClient, deps, state: str) -> str:

@@ -20,6 +20,7 @@ from tests.integration.processing.support import (
     OTHER,
     OWN,
     SECRET,
+    SETUP,
     account,
     act,
     bearer,
@@ -29,13 +30,6 @@ from tests.unit.test_processing_rules import expected_roles
 
 pytestmark = pytest.mark.integration
 
-# Where each action can be tried: the situation, and how a dossier gets there.
-SETUP = {
-    "accept": "registered", "refuse_at_intake": "registered", "start": "accepted",
-    "stop": "accepted", "issue_apology": "accepted", "transfer": "accepted",
-    "request_supplement": "in_progress", "propose": "in_progress",
-    "approve": "awaiting_approval", "refuse": "awaiting_approval",
-}
 SITUATIONS = {"registered": Situation(S.REGISTERED), "accepted": Situation(S.ACCEPTED),
               "in_progress": Situation(S.IN_PROGRESS),
               "awaiting_approval": Situation(S.IN_PROGRESS, awaiting_approval=True)}
