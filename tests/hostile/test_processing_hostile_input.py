@@ -1,17 +1,22 @@
-"""Finding 7 of the hostile-input review, replayed through processing's HTTP edge with
-tokens from its sign-in route: what reached PostgreSQL or FastAPI's answer and came back as
-a 500 (an OFFSET past bigint, NUL in text, a lone surrogate or an infinite number echoed in a
-422) is a 4xx that names the field and says why."""
+"""Findings 7 and 2 of the hostile-input review, replayed through processing's HTTP edge
+with tokens from its sign-in route: what reached PostgreSQL or FastAPI's answer and came back
+as a 500 (an OFFSET past bigint, NUL in text, a lone surrogate or an infinite number echoed
+in a 422) is a 4xx that names the field and says why; a body larger than its route takes is
+a 413 before it is read."""
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import AsyncIterator
 
+import psutil
 import pytest
 
+from services.processing.domain.result_file import MAX_BYTES
 from tests.hostile.processing_fixtures import *  # noqa: F403 - the fixtures, used by name
 from tests.hostile.processing_fixtures import dossier_routes
-from tests.integration.processing.support import BODIES, FREE_AUTO, OWN, submit
+from tests.integration.processing.support import BODIES, FREE_AUTO, OWN, dossier_in, submit
 
 pytestmark = pytest.mark.integration
 
@@ -86,7 +91,8 @@ async def test_json_no_parser_should_take_is_a_4xx_on_every_body(http, deps, sig
                           ("/v1/auth/token", {})):
         answer = await http.post(path, content=content, headers={
             **headers, "Content-Type": "application/json"})
-        assert answer.status_code in (400, 422), (path, answer.status_code, answer.text[:300])
+        assert answer.status_code in (400, 413, 422), (path, answer.status_code,
+                                                      answer.text[:300])
 
 
 @pytest.mark.parametrize("credentials", [
@@ -103,3 +109,37 @@ async def test_sign_in_refuses_what_no_account_can_hold(http, credentials) -> No
 def _json(value: dict) -> bytes:
     """JSON as a client that escapes everything sends it (lone surrogates included)."""
     return json.dumps(value, ensure_ascii=True).encode()
+
+
+MiB = 1 << 20
+
+
+async def test_300_mb_posted_to_sign_in_is_a_413_and_never_held_in_memory(http) -> None:
+    process = psutil.Process()
+    before = peak = process.memory_info().rss
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal peak
+        for _ in range(300):
+            peak = max(peak, process.memory_info().rss)  # sampled while the app reads
+            yield b"x" * MiB
+
+    answer = await http.post("/v1/auth/token", content=body(),
+                             headers={"Content-Type": "application/json"})
+    peak = max(peak, process.memory_info().rss)
+    assert (answer.status_code, answer.json()) == (413, {"detail": "Content Too Large"})
+    assert peak - before < 100 * MiB, f"grew by {(peak - before) // MiB} MiB"
+
+
+async def test_an_action_takes_the_largest_result_document_and_no_more(http, deps,
+                                                                        sign_in) -> None:
+    approver = await sign_in(f"{OWN}.approver")
+    document = {**BODIES["approve"]["result_document"],
+                "content_base64": base64.b64encode(b"%PDF" + b"x" * (MAX_BYTES - 4)).decode()}
+    code = await dossier_in(http, deps, "awaiting_approval")
+    largest = await http.post(f"/v1/dossiers/{code}/actions", headers=approver, json={
+        "action": "approve", "result_document": document, "reason": "Đủ điều kiện " * 150})
+    assert largest.status_code == 200, largest.text[:300]
+    too_large = await http.post(f"/v1/dossiers/{code}/actions", headers={
+        **approver, "Content-Type": "application/json"}, content=b" " * (20 * MiB))
+    assert (too_large.status_code, too_large.text) == (413, "Content Too Large")  # by length

@@ -16,7 +16,11 @@ from services.processing.officers import Officer
 from services.processing.schemas import Credentials, TokenGranted
 from shared.runtime.service import deps_of
 
-router = APIRouter(prefix="/v1/auth", tags=["officers"], route_class=AnswerableErrors)
+# A sign-in is a username and a password (1100 characters, at most 6 bytes each in JSON):
+# anything larger is refused as it arrives, before it is held in memory or authenticated.
+SIGN_IN_BYTES = 16 * 1024
+router = APIRouter(prefix="/v1/auth", tags=["officers"], route_class=AnswerableErrors,
+                   max_body_size=SIGN_IN_BYTES)
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/auth/token")
 _ARGON2_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from services.processing.api import AnswerableErrors, DepsDep
 from services.processing.api.auth import CurrentOfficer
 from services.processing.deps import Deps
+from services.processing.domain import result_file
 from services.processing.domain.case import Case
 from services.processing.domain.errors import ConflictWithState
 from services.processing.handlers import reads
@@ -19,6 +20,8 @@ from services.processing.officers import Officer
 from services.processing.schemas import AuditView, CaseView, DossierCode, OfficerCommand
 
 router = APIRouter(prefix="/v1", tags=["dossiers"], route_class=AnswerableErrors)
+ACTION_BODY_BYTES = result_file.MAX_BYTES * 4 // 3 + 64 * 1024
+"""An approval carries its result document base64-encoded; every other request is small."""
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {
     "description": "No dossier of the officer's department has this code (another "
                    "department's dossier is answered exactly the same way)"}}
@@ -29,7 +32,7 @@ def _view(case: Case, officer: Officer, deps: Deps) -> CaseView:
 
 
 @router.post(
-    "/dossiers/{code}/actions", response_model=CaseView,
+    "/dossiers/{code}/actions", response_model=CaseView, max_body_size=ACTION_BODY_BYTES,
     responses={**_NOT_FOUND, 401: {"description": "No or invalid token"},
                409: {"description": "Not allowed now or for this role, or somebody acted "
                                     "meanwhile; the body gives the status and the allowed "
