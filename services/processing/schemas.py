@@ -26,23 +26,27 @@ from shared.contracts.status import DossierStatus
 # Processing's own until shared/contracts/types.py has the system's constrained string type:
 # then these few lines become an import of it, and nothing else changes.
 
-# Unicode's control characters (category Cc) but tab and line breaks. Lone surrogates never
-# get here: pydantic refuses them in any str (string_unicode).
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Unicode's control characters (category Cc): Printable keeps tab and line breaks, OneLine
+# none. Lone surrogates never get here: pydantic refuses them in any str (string_unicode).
 
 
-def _printable(text: str) -> str:
-    if (found := _UNPRINTABLE.search(text)) is not None:
-        raise ValueError(f"character U+{ord(found.group()):04X} at position {found.start()} "
-                         "is not allowed (a control character)")
-    return text
+def _refusing(characters: str, what: str) -> AfterValidator:
+    pattern = re.compile(f"[{characters}]")
+
+    def check(text: str) -> str:
+        if (found := pattern.search(text)) is not None:
+            raise ValueError(f"character U+{ord(found.group()):04X} at position "
+                             f"{found.start()} is not allowed ({what})")
+        return text
+    return AfterValidator(check)
 
 
-Printable = AfterValidator(_printable)
+Printable = _refusing("\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f", "a control character")
+OneLine = _refusing("\x00-\x1f\x7f-\x9f", "a control character, tab or line break")
 OfficerText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                max_length=2000), Printable]
-SearchText = Annotated[str, StringConstraints(max_length=100), Printable]
-FileName = Annotated[str, StringConstraints(min_length=1, max_length=255), Printable]
+SearchText = Annotated[str, StringConstraints(max_length=100), OneLine]
+FileName = Annotated[str, StringConstraints(min_length=1, max_length=255), OneLine]
 # services/intake/domain.py's dossier_code: the agency (shared/reference/catalog's Agency.code),
 # the business date (yyMMdd) and a number of at least four digits (intake's counter is an int).
 DossierCode = Annotated[str, StringConstraints(
@@ -55,7 +59,7 @@ DepartmentCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,11}
 
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: Annotated[str, StringConstraints(min_length=1, max_length=100), Printable]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=100), OneLine]
     password: str = Field(min_length=1, max_length=1000)
 
 

@@ -28,6 +28,14 @@ def test_control_characters_are_refused_where_they_are(char) -> None:
             adapter.validate_python(f"ab{char}cd")
 
 
+@pytest.mark.parametrize("char", ["\t", "\n", "\r"])
+def test_a_search_or_a_file_name_is_one_line(char) -> None:
+    assert TEXT.validate_python(f"ab{char}cd") == f"ab{char}cd"
+    for adapter in (TypeAdapter(SearchText), TypeAdapter(FileName)):
+        with pytest.raises(ValidationError, match="tab or line break"):
+            adapter.validate_python(f"ab{char}cd")
+
+
 @pytest.mark.parametrize("char", ["\ud800", "\udfff"])
 def test_lone_surrogates_are_refused(char) -> None:
     with pytest.raises(ValidationError, match="string_unicode"):
