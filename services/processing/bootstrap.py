@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,11 +19,11 @@ from services.processing.domain.errors import (
     ConcurrentChange,
     InvalidAction,
     NoResultDocument,
-    NotYourDepartment,
 )
 from services.processing.handlers.deadlines import scan_deadlines
-from services.processing.officers import OfficerDirectory, TokenService
+from services.processing.officers import OfficerDirectory
 from services.processing.settings import ProcessingSettings
+from services.processing.tokens import TokenService
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
 from shared.runtime.effects import drain_forever
@@ -30,6 +31,7 @@ from shared.runtime.service import Platform, ServiceSpec
 
 log = structlog.get_logger(__name__)
 SCAN_BATCH = 100
+OFFICERS_RELOAD_S = 10.0
 
 
 def officer_directory(settings: ProcessingSettings, department_codes: set[str]
@@ -67,6 +69,21 @@ async def watch_deadlines(deps: Deps) -> None:
                         interval_s=deps.deadline_scan_interval_s, batch_size=SCAN_BATCH)
 
 
+async def watch_officers(deps: Deps) -> None:
+    """A changed officers file is in force within seconds, without a restart; an officer
+    whose password changed there is signed out (services.processing.tokens)."""
+    if deps.officers.source is None:
+        return
+    while True:
+        await asyncio.sleep(OFFICERS_RELOAD_S)
+        try:
+            if deps.officers.reload():
+                log.info("officer accounts reloaded", officers=len(deps.officers))
+        except ValueError as invalid:
+            log.warning("officers file not reloaded; the accounts in force stay",
+                        error=str(invalid))
+
+
 # Each domain error's HTTP answer, for the whole app: ``{"detail": str(error)}`` with this
 # status. The action route answers ConflictWithState itself (a 409 that also gives the
 # dossier's status, allowed actions and version), and the sign-in dependency the 401s (which
@@ -74,7 +91,6 @@ async def watch_deadlines(deps: Deps) -> None:
 ERRORS: dict[type[Exception], int] = {
     CaseNotFound: 404,
     NoResultDocument: 404,
-    NotYourDepartment: 403,
     ConcurrentChange: 409,
     InvalidAction: 422,
 }
@@ -88,6 +104,6 @@ SPEC = ServiceSpec(
     assemble=assemble,
     subscriptions=subscriptions,
     routers=[auth.router, queue.router, dossiers.router],
-    background=[watch_deadlines],
+    background=[watch_deadlines, watch_officers],
     errors=ERRORS,
 )

@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 import asyncpg
 
 from services.processing.domain.clock import Terms, at_risk_until, business_date
-from services.processing.officers import OfficerDirectory, TokenService
+from services.processing.officers import OfficerDirectory
+from services.processing.tokens import TokenService
 from shared.reference.catalog import Catalog, CatalogError
 from shared.reference.workdays import WorkingCalendar
 from shared.runtime.consumer import PermanentError

@@ -3,6 +3,9 @@
 An officer's action is one model per action, told apart by ``action``, each with exactly the
 fields it needs, so a missing reason or date is a 422 that names the field. ``reason`` is
 shown to the citizen in the dossier's timeline.
+
+Every string an officer sends is bounded and printable (``Printable``): PostgreSQL refuses NUL
+in text (a 500 before), and control characters have no place in a reason or a file name.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.processing.domain.case import Case
 from services.processing.domain.clock import SlaState, sla_state
+from services.processing.domain.result_file import MAX_BYTES
 from services.processing.domain.rules import Role, allowed_actions
 from shared.contracts.status import DossierStatus
-from shared.contracts.types import Outcome
+from shared.contracts.types import Outcome, bounded_text
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# The system's bounded, printable strings (shared/contracts/types.py), as processing uses them.
+OfficerText = bounded_text(2000, min_length=1, multiline=True, strip=True)
+SearchText = bounded_text(100)
+FileName = bounded_text(255, min_length=1)
 DepartmentCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,11}$")]
 
 
@@ -27,7 +34,7 @@ DepartmentCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,11}
 
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=100)
+    username: bounded_text(100, min_length=1)  # type: ignore[valid-type]
     password: str = Field(min_length=1, max_length=1000)
 
 
@@ -46,8 +53,8 @@ class TokenGranted(BaseModel):
 class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: int | None = Field(
-        None, description="The version the officer saw; a different current version is a 409 "
-                          "(somebody acted meanwhile).")
+        None, ge=0, le=2**31 - 1, description="The version the officer saw; a different "
+        "current version is a 409 (somebody acted meanwhile).")
 
 
 class AcceptDossier(_Command):
@@ -56,7 +63,7 @@ class AcceptDossier(_Command):
 
 class RefuseAtIntake(_Command):
     action: Literal["refuse_at_intake"]
-    reason: Text
+    reason: OfficerText
 
 
 class StartProcessing(_Command):
@@ -65,9 +72,9 @@ class StartProcessing(_Command):
 
 class RequestSupplement(_Command):
     action: Literal["request_supplement"]
-    missing: list[Text] = Field(min_length=1, max_length=50,
+    missing: list[OfficerText] = Field(min_length=1, max_length=50,
                                 description="What the citizen must add, one item per entry.")
-    reason: Text
+    reason: OfficerText
     deadline: date | None = Field(None, description="Defaults to the procedure's supplement "
                                                     "deadline in working days from today.")
 
@@ -75,41 +82,41 @@ class RequestSupplement(_Command):
 class ProposeDecision(_Command):
     action: Literal["propose"]
     proposed_outcome: Outcome
-    reason: Text | None = None
+    reason: OfficerText | None = None
 
 
 class ResultDocument(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    filename: FileName
     content_type: Literal["application/pdf", "image/jpeg", "image/png"]
-    content_base64: str = Field(min_length=1)
+    content_base64: str = Field(min_length=1, max_length=4 * (MAX_BYTES // 3 + 1))
 
 
 class ApproveDossier(_Command):
     action: Literal["approve"]
     result_document: ResultDocument
-    reason: Text | None = None
+    reason: OfficerText | None = None
 
 
 class RefuseDossier(_Command):
     action: Literal["refuse"]
-    reason: Text
+    reason: OfficerText
 
 
 class StopProcessing(_Command):
     action: Literal["stop"]
-    reason: Text
+    reason: OfficerText
 
 
 class TransferDossier(_Command):
     action: Literal["transfer"]
     to_department: DepartmentCode
-    reason: Text | None = None
+    reason: OfficerText | None = None
 
 
 class IssueApology(_Command):
     action: Literal["issue_apology"]
-    reason: Text
+    reason: OfficerText
     new_due_date: date
 
 

@@ -48,12 +48,15 @@ def _printable(multiline: bool) -> Callable[[str], str]:
     return check
 
 
-def bounded_text(max_length: int, *, min_length: int = 0, multiline: bool = False) -> Any:
+def bounded_text(max_length: int, *, min_length: int = 0, multiline: bool = False,
+                 strip: bool = False) -> Any:
     """A string from outside, at most ``max_length`` characters, NFC-normalised (Vietnamese
     arrives composed or decomposed), without control characters (tab, LF and CR only where
     ``multiline``), bidi overrides (they disguise a name: ``gpj.exe`` shown as ``exe.jpg``) or
-    lone surrogates. The length is checked first, so a huge value is refused unread."""
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length),
+    lone surrogates. The length is checked first, so a huge value is refused unread; with
+    ``strip``, after surrounding whitespace is removed (a reason of blanks is no reason)."""
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length,
+                                            strip_whitespace=strip),
                      AfterValidator(_printable(multiline))]
 
 
@@ -62,8 +65,8 @@ Line = bounded_text(200)
 Text = bounded_text(1000, multiline=True)
 """Free text on several lines: a reason, a note, an address."""
 
-DOSSIER_CODE_PATTERN = r"^[A-Z][A-Z0-9]{1,9}-[0-9]{6}-[0-9]{4,9}$"
-DossierCode = Annotated[str, StringConstraints(pattern=DOSSIER_CODE_PATTERN, max_length=27)]
+DOSSIER_CODE_PATTERN = r"^[A-Z][A-Z0-9]{1,9}-[0-9]{6}-[0-9]{4,10}$"
+DossierCode = Annotated[str, StringConstraints(pattern=DOSSIER_CODE_PATTERN, max_length=28)]
 """``{agency}-{yyMMdd}-{NNNN}`` (the catalog's agency code; the number grows past 9999)."""
 
 EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2100, 12, 31)

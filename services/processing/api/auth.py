@@ -9,13 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.processing.api import AnswerableErrors
 from services.processing.deps import Deps
 from services.processing.domain.errors import InvalidToken
 from services.processing.officers import Officer
 from services.processing.schemas import Credentials, TokenGranted
 from shared.runtime.service import deps_of
 
-router = APIRouter(prefix="/v1/auth", tags=["officers"])
+# A sign-in is a username and a password (1100 characters, at most 6 bytes each in JSON):
+# anything larger is refused as it arrives, before it is held in memory or authenticated.
+SIGN_IN_BYTES = 16 * 1024
+router = APIRouter(prefix="/v1/auth", tags=["officers"], route_class=AnswerableErrors,
+                   max_body_size=SIGN_IN_BYTES)
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /v1/auth/token")
 _ARGON2_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
 
@@ -33,21 +38,21 @@ async def issue_token(body: Credentials, request: Request) -> TokenGranted:
     # Argon2 is slow and memory-hard on purpose: keep it off the event loop, on one thread of
     # its own, so that a burst of sign-ins cannot multiply its memory (each thread that ran
     # it would keep a malloc arena holding its 19 MiB).
-    officer = await asyncio.get_running_loop().run_in_executor(
+    account = await asyncio.get_running_loop().run_in_executor(
         _ARGON2_THREAD, deps.officers.authenticate, body.username, body.password)
-    if officer is None:
+    if account is None:
         raise _unauthorized("invalid username or password")
-    return TokenGranted(access_token=deps.tokens.issue(officer), expires_in=deps.tokens.ttl_s,
-                        username=officer.username, department_code=officer.department_code,
-                        role=officer.role.value)
+    return TokenGranted(access_token=deps.tokens.issue(account), expires_in=deps.tokens.ttl_s,
+                        username=account.username, department_code=account.department_code,
+                        role=account.role.value)
 
 
 async def current_officer(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Officer:
-    """The officer the bearer token names, still configured with the same department and
-    role (a token outlives no account change); 401 otherwise."""
+    """The officer the bearer token names, whose account still has the department, role and
+    password the token was issued under (a token outlives no account change); 401 otherwise."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("sign in first: POST /v1/auth/token, then send "
                             "'Authorization: Bearer <token>'")
@@ -56,11 +61,11 @@ async def current_officer(
         claims = deps.tokens.verify(credentials.credentials)
     except InvalidToken as invalid:
         raise _unauthorized(str(invalid)) from invalid
-    officer = deps.officers.get(claims["sub"])
-    if officer is None or (officer.department_code, officer.role.value) != (
-            claims.get("dept"), claims.get("role")):
-        raise _unauthorized("this account no longer exists or changed; sign in again")
-    return officer
+    account = deps.officers.account(claims["sub"])
+    if account is None or not deps.tokens.issued_for(claims, account):
+        raise _unauthorized("this account no longer exists, or its department, role or "
+                            "password changed; sign in again")
+    return account.officer
 
 
 CurrentOfficer = Annotated[Officer, Depends(current_officer)]

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
-from services.processing.api import DepsDep
+from services.processing.api import AnswerableErrors, DepsDep
 from services.processing.api.auth import CurrentOfficer
 from services.processing.deps import Deps
 from services.processing.domain import result_file
@@ -18,10 +18,14 @@ from services.processing.handlers import reads
 from services.processing.handlers.officer_actions import act_on_dossier
 from services.processing.officers import Officer
 from services.processing.schemas import AuditView, CaseView, OfficerCommand
+from shared.contracts.types import DossierCode
 
-router = APIRouter(prefix="/v1", tags=["dossiers"])
+router = APIRouter(prefix="/v1", tags=["dossiers"], route_class=AnswerableErrors)
 ACTION_BODY_BYTES = result_file.MAX_BYTES * 4 // 3 + 64 * 1024
 """An approval carries its result document base64-encoded; every other request is small."""
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {
+    "description": "No dossier of the officer's department has this code (another "
+                   "department's dossier is answered exactly the same way)"}}
 
 
 def _view(case: Case, officer: Officer, deps: Deps) -> CaseView:
@@ -30,15 +34,13 @@ def _view(case: Case, officer: Officer, deps: Deps) -> CaseView:
 
 @router.post(
     "/dossiers/{code}/actions", response_model=CaseView, max_body_size=ACTION_BODY_BYTES,
-    responses={401: {"description": "No or invalid token"},
-               403: {"description": "The dossier belongs to another department"},
-               404: {"description": "Unknown dossier"},
+    responses={**_NOT_FOUND, 401: {"description": "No or invalid token"},
                409: {"description": "Not allowed now or for this role, or somebody acted "
                                     "meanwhile; the body gives the status and the allowed "
                                     "actions"},
                422: {"description": "The action's content is invalid; `detail` says why"}},
 )
-async def post_action(code: str, command: Annotated[OfficerCommand, Body()],
+async def post_action(code: DossierCode, command: Annotated[OfficerCommand, Body()],
                       officer: CurrentOfficer, deps: DepsDep) -> Any:
     try:
         case = await act_on_dossier(deps, code, command, officer)
@@ -47,13 +49,13 @@ async def post_action(code: str, command: Annotated[OfficerCommand, Body()],
     return _view(case, officer, deps)
 
 
-@router.get("/dossiers/{code}", response_model=CaseView)
-async def get_case(code: str, officer: CurrentOfficer, deps: DepsDep) -> CaseView:
+@router.get("/dossiers/{code}", response_model=CaseView, responses=_NOT_FOUND)
+async def get_case(code: DossierCode, officer: CurrentOfficer, deps: DepsDep) -> CaseView:
     return _view(await reads.read_case(deps, code, officer), officer, deps)
 
 
-@router.get("/dossiers/{code}/audit", response_model=list[AuditView])
-async def get_audit(code: str, officer: CurrentOfficer, deps: DepsDep) -> list[AuditView]:
+@router.get("/dossiers/{code}/audit", response_model=list[AuditView], responses=_NOT_FOUND)
+async def get_audit(code: DossierCode, officer: CurrentOfficer, deps: DepsDep) -> list[AuditView]:
     """Every action and automatic transition: who, in which role, when, from and to which
     status, and why. Append-only: the database refuses to change or delete an entry."""
     rows = await reads.read_audit_trail(deps, code, officer)
@@ -61,8 +63,9 @@ async def get_audit(code: str, officer: CurrentOfficer, deps: DepsDep) -> list[A
 
 
 @router.get("/dossiers/{code}/result-document", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
-async def get_result_document(code: str, officer: CurrentOfficer, deps: DepsDep) -> Response:
+            responses={**_NOT_FOUND, 200: {"content": {"application/pdf": {}}}})
+async def get_result_document(code: DossierCode, officer: CurrentOfficer, deps: DepsDep
+                              ) -> Response:
     document = await reads.read_result_document(deps, code, officer)
     return Response(document["content"], media_type=document["content_type"], headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document['filename'])}"})

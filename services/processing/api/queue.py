@@ -7,15 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.processing.api import DepsDep
+from services.processing.api import AnswerableErrors, DepsDep
 from services.processing.api.auth import CurrentOfficer
 from services.processing.domain.clock import SlaState
 from services.processing.handlers.reads import read_queue
 from services.processing.repository.queue import QueueQuery, Sort
-from services.processing.schemas import QueueItem, QueuePage
+from services.processing.schemas import QueueItem, QueuePage, SearchText
 from shared.contracts.status import DossierStatus
 
-router = APIRouter(prefix="/v1", tags=["queue"])
+router = APIRouter(prefix="/v1", tags=["queue"], route_class=AnswerableErrors)
+# A million items at the largest page size: more than any department holds, and an OFFSET
+# PostgreSQL takes (an unbounded page overflowed its bigint and answered 500).
+MAX_PAGE = 10_000
 
 
 @router.get("/queue", response_model=QueuePage)
@@ -25,10 +28,10 @@ async def get_queue(
         description="Repeat to select several; default: every open status")] = None,
     sla_state: Annotated[list[SlaState] | None, Query(description="Repeat to select several")
                          ] = None,
-    q: Annotated[str | None, Query(max_length=100, description="Part of the dossier code or "
-                                   "of the applicant's name (diacritics optional)")] = None,
+    q: Annotated[SearchText | None, Query(description="Part of the dossier code or of the "
+                                          "applicant's name (diacritics optional)")] = None,
     sort: Sort = "due_date",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> QueuePage:
     today, near = deps.sla_dates(deps.now())

@@ -7,7 +7,7 @@ forward: the shared calendar's functions only ever move it later.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +19,10 @@ from shared.reference.catalog import Procedure
 from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar
 
 SLA_STATES: tuple[SlaState, ...] = ("on_track", "at_risk", "overdue", "paused")
+# The furthest an officer may set a date: a supplement deadline from today, an apology's new
+# committed date from the statutory one. Beyond, a date is a typo or an attack, and dates near
+# the calendar's end (year 9999) cannot be counted on.
+LONGEST_WAIT = timedelta(days=365)
 
 
 class Terms(BaseModel):
@@ -48,6 +52,11 @@ class Terms(BaseModel):
 
 def business_date(moment: datetime) -> date:
     return moment.astimezone(BUSINESS_TZ).date()
+
+
+def later(day: date, by: timedelta) -> date:
+    """``day + by``, or the calendar's last day where that is past it (never an error)."""
+    return day + by if day <= date.max - by else date.max
 
 
 def at_risk_until(calendar: WorkingCalendar, today: date, working_days: int) -> date:
@@ -80,4 +89,7 @@ def resumed_due(
     paused_from = max(paused_at, started)
     if resumed_at <= paused_from:
         return due
-    return calendar.extend_for_pause(due, paused_from, resumed_at, terms.cutoff)
+    try:
+        return calendar.extend_for_pause(due, paused_from, resumed_at, terms.cutoff)
+    except OverflowError:  # a date set before dates were bounded, at the calendar's end:
+        return due  # it cannot move later, and a pause never brings it forward

@@ -5,6 +5,7 @@ InvalidToken (a 401 with its challenge) by the sign-in dependency."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from services.processing.domain.rules import Action, Role, Situation, allowed_actions
@@ -12,7 +13,8 @@ from shared.contracts.status import DossierStatus
 
 
 class CaseNotFound(LookupError):
-    """No dossier has this code (HTTP 404)."""
+    """No dossier of the officer's department has this code (HTTP 404): another
+    department's dossier is answered exactly as a code never issued."""
 
     def __init__(self, code: str) -> None:
         super().__init__(f"no dossier {code!r}")
@@ -25,17 +27,25 @@ class NoResultDocument(LookupError):
         super().__init__(f"dossier {code} has no result document")
 
 
-class NotYourDepartment(Exception):
-    """The dossier belongs to another department (HTTP 403)."""
-
-    def __init__(self, code: str, department_code: str, officers_department: str) -> None:
-        super().__init__(f"dossier {code} belongs to department {department_code!r}, "
-                         f"not {officers_department!r}")
-
-
 class InvalidAction(ValueError):
     """The action is allowed but its content is not (a past date, an unknown department)
     (HTTP 422)."""
+
+
+class DateOutOfBounds(InvalidAction):
+    """A date an officer gave is outside what the action allows (HTTP 422); the answer
+    names the field and both bounds (``fields``, added to the body)."""
+
+    def __init__(self, field: str, value: date, earliest: date, latest: date, rule: str
+                 ) -> None:
+        super().__init__(f"{field} {value} must be {rule}: from {earliest} to {latest}")
+        self.fields = {"field": field, "earliest": earliest.isoformat(),
+                       "latest": latest.isoformat()}
+
+    @classmethod
+    def check(cls, field: str, value: date, earliest: date, latest: date, rule: str) -> None:
+        if not earliest <= value <= latest:
+            raise cls(field, value, earliest, latest, rule)
 
 
 class ConcurrentChange(Exception):

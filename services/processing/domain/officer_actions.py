@@ -6,13 +6,13 @@ action's content before changing anything, so a refused action leaves the case u
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from services.processing.domain.clock import business_date
+from services.processing.domain.clock import LONGEST_WAIT, business_date, later
 from services.processing.domain.errors import (
     ActionNotAllowed,
+    DateOutOfBounds,
     InvalidAction,
-    NotYourDepartment,
     StaleVersion,
 )
 from services.processing.domain.rules import Action, Role, is_allowed
@@ -32,13 +32,10 @@ from shared.contracts.events import (
 from shared.contracts.status import DossierStatus as S
 from shared.reference.workdays import WorkingCalendar, classify
 
+DAY = timedelta(days=1)
+
 
 class OfficerActions(CaseState):
-    def check_department(self, department_code: str) -> None:
-        """Officers see and act on their own department's dossiers only."""
-        if self.department_code != department_code:
-            raise NotYourDepartment(self.code, self.department_code, department_code)
-
     def check_version(self, seen: int | None, actor: Actor) -> None:
         """An officer who names the version they saw acts on that version or not at all."""
         if seen is not None and seen != self.version:
@@ -76,8 +73,10 @@ class OfficerActions(CaseState):
                            missing: list[str], reason: str, deadline: date | None) -> None:
         role = self.check(Action.REQUEST_SUPPLEMENT, actor)
         today = business_date(at)
-        if deadline is not None and deadline <= today:
-            raise InvalidAction(f"deadline {deadline} must be after today ({today})")
+        if deadline is not None:
+            DateOutOfBounds.check("deadline", deadline, later(today, DAY),
+                                  later(today, LONGEST_WAIT),
+                                  "after today and at most a year after it")
         deadline = deadline or calendar.add_working_days(today, self.terms.supplement_deadline_days)
         before, self.status, self.paused_at = self.status, S.AWAITING_SUPPLEMENT, at
         self.supplement_deadline = deadline
@@ -145,9 +144,11 @@ class OfficerActions(CaseState):
         """Form 04: a new committed date; the original stays beside it for the statistics."""
         role = self.check(Action.ISSUE_APOLOGY, actor)
         today = business_date(at)
-        if new_due_date <= self.due_date or new_due_date < today:
-            raise InvalidAction(f"new_due_date {new_due_date} must be after the committed "
-                                f"date {self.due_date} and not before today ({today})")
+        DateOutOfBounds.check(
+            "new_due_date", new_due_date, max(later(self.due_date, DAY), today),
+            later(self.statutory_due_date or self.due_date, LONGEST_WAIT),
+            "after the committed date, not before today and at most a year after the "
+            "statutory due date")
         if not calendar.is_working_day(new_due_date):
             raise InvalidAction(f"new_due_date {new_due_date} is not a working day")
         previous, self.due_date = self.due_date, new_due_date

@@ -93,9 +93,9 @@ OFFICER_ACTIONS: dict[type[BaseModel], Perform] = {
 
 async def act_on_dossier(deps: Deps, code: str, command: OfficerCommand, officer: Officer
                          ) -> Case:
-    """Raises CaseNotFound, NotYourDepartment, StaleVersion, ActionNotAllowed, InvalidAction
-    or, when others changed the dossier under it ``MAX_ATTEMPTS`` times in a row,
-    ConcurrentChange (nothing is written then)."""
+    """Raises CaseNotFound (another department's dossier too), StaleVersion,
+    ActionNotAllowed, InvalidAction or, when others changed the dossier under it
+    ``MAX_ATTEMPTS`` times in a row, ConcurrentChange (nothing is written then)."""
     perform, actor = OFFICER_ACTIONS[type(command)], Actor(officer.username, officer.role)
     # Written by the action's own statement: this unit of work only collects the events
     # (producer named, no cause), and is never entered, so it costs no BEGIN and COMMIT.

@@ -20,10 +20,11 @@ async def read_queue(deps: Deps, query: QueueQuery
 
 
 async def own_case(conn: asyncpg.Connection, code: str, officer: Officer) -> Case:
-    case = await cases.load_by_code(conn, code)
+    """Officers see and act on their own department's dossiers only; to them, another
+    department's dossier does not exist (a 403 would confirm that the code was issued)."""
+    case = await cases.load_by_code(conn, code, officer.department_code)
     if case is None:
         raise CaseNotFound(code)
-    case.check_department(officer.department_code)
     return case
 
 

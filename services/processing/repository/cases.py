@@ -37,8 +37,12 @@ def column_value(case: Case, column: str) -> Any:
     return value.value if isinstance(value, DossierStatus) else value
 
 
-async def load_by_code(conn: asyncpg.Connection, code: str) -> Case | None:
-    row = await conn.fetchrow(_SELECT + " WHERE code = $1", code)
+async def load_by_code(conn: asyncpg.Connection, code: str, department_code: str
+                       ) -> Case | None:
+    """The dossier if it is of this department: another department's is not found, by the
+    same query, so neither the answer nor its time tells one from a code never issued."""
+    row = await conn.fetchrow(_SELECT + " WHERE code = $1 AND department_code = $2", code,
+                              department_code)
     return None if row is None else _to_case(row)
 
 

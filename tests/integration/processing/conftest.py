@@ -14,12 +14,13 @@ import pytest
 
 from services.processing.bootstrap import SPEC
 from services.processing.deps import Deps
-from services.processing.officers import OfficerDirectory, TokenService
+from services.processing.officers import OfficerDirectory
 from services.processing.settings import ProcessingSettings
+from services.processing.tokens import TokenService
 from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
 from shared.runtime.outbox import Transactions
 from shared.runtime.service import build_app
-from tests.integration.processing.support import CALENDAR, CATALOG, SECRET, Clock
+from tests.integration.processing.support import CALENDAR, CATALOG, OFFICERS, SECRET, Clock
 
 
 @pytest.fixture
@@ -43,8 +44,7 @@ def deps(pool, clock: Clock) -> Deps:
 
 @pytest.fixture(scope="session")
 def officers() -> OfficerDirectory:
-    departments = {c for v in CATALOG.versions for c in v.department_codes}
-    return OfficerDirectory.development(departments)
+    return OFFICERS  # the accounts support.bearer issues tokens for
 
 
 @pytest.fixture

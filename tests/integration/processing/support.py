@@ -14,7 +14,8 @@ import httpx
 from services.processing.deps import Deps
 from services.processing.domain.rules import Role
 from services.processing.handlers.events import on_dossier_submitted
-from services.processing.officers import Officer, TokenService
+from services.processing.officers import OfficerAccount, OfficerDirectory
+from services.processing.tokens import TokenService
 from shared.contracts.events import Applicant, DossierSubmitted, Envelope
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar
@@ -26,6 +27,7 @@ MONDAY = datetime(2025, 3, 3, 9, tzinfo=BUSINESS_TZ)
 # other tests' intake puts on the same broker.
 _AGENCY, _NUMBERS = f"T{uuid.uuid4().hex[:4].upper()}", itertools.count(1)
 SECRET = "integration-test-secret-of-32-bytes!"  # noqa: S105 - throw-away test key
+OFFICERS = OfficerDirectory.development({c for v in CATALOG.versions for c in v.department_codes})
 
 
 @dataclass
@@ -41,10 +43,19 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+def account(department: str, role: Role | str) -> OfficerAccount:
+    """The development account, or one like it where the department has none."""
+    name, any_hash = f"{department}.{Role(role).value}", OFFICERS.account("tp.approver")
+    assert any_hash is not None
+    return OFFICERS.account(name) or OfficerAccount(
+        username=name, department_code=department, role=Role(role),
+        password_hash=any_hash.password_hash)
+
+
 def bearer(department: str, role: Role | str) -> dict[str, str]:
-    officer = Officer(username=f"{department}.{Role(role).value}", department_code=department,
-                      role=Role(role))
-    return {"Authorization": f"Bearer {TokenService(SECRET, 900).issue(officer)}"}
+    """The headers of a token as the sign-in route issues it (without its slow hash)."""
+    token = TokenService(SECRET, 900).issue(account(department, role))
+    return {"Authorization": f"Bearer {token}"}
 
 
 def submission(procedure_code: str, received_at: datetime, *, name: str = "Nguyễn Văn An",
@@ -97,6 +108,13 @@ BODIES = {
     "refuse": {"reason": "Không đủ điều kiện"}, "stop": {"reason": "Quá hạn bổ sung"},
     "transfer": {"to_department": "vhtt", "reason": "Sai lĩnh vực"},
     "issue_apology": {"reason": "Cần xác minh thêm", "new_due_date": "2025-03-31"},
+}
+# Where each action can be tried: the situation (dossier_in's states) a dossier is put in.
+SETUP = {
+    "accept": "registered", "refuse_at_intake": "registered", "start": "accepted",
+    "stop": "accepted", "issue_apology": "accepted", "transfer": "accepted",
+    "request_supplement": "in_progress", "propose": "in_progress",
+    "approve": "awaiting_approval", "refuse": "awaiting_approval",
 }
 
 

@@ -65,7 +65,7 @@ async def test_an_approval_writes_case_trail_events_and_document_in_order(http, 
 async def test_a_write_on_a_version_somebody_changed_writes_nothing(http, deps, pool) -> None:
     code = await dossier_in(http, deps, "awaiting_approval")
     async with pool.acquire() as conn:
-        seen = await cases.load_by_code(conn, code)
+        seen = await cases.load_by_code(conn, code, OWN)
     assert seen is not None
     # Somebody refuses it meanwhile; an approval decided on the version seen must not land.
     refused = await act(http, code, OWN, "approver", {"action": "refuse", "reason": "Không đủ"})
@@ -84,7 +84,7 @@ async def test_a_write_on_a_version_somebody_changed_writes_nothing(http, deps, 
     assert await _written(pool, code) == before_write
     assert seen.events and seen.audit  # kept, as they were not written
     async with pool.acquire() as conn:
-        current = await cases.load_by_code(conn, code)
+        current = await cases.load_by_code(conn, code, OWN)
     assert current is not None and current.outcome == "refused" and current.version == 4
 
 
