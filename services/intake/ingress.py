@@ -132,6 +132,8 @@ class PortalIngress:
             except asyncpg.UniqueViolationError:  # registered meanwhile: answer as a replay
                 outcome = await self._replayed(item.portal, submission_id,
                                                outcome.request_sha256)
+            except SubmissionRefused as refused:  # the portal's daily quota, judged at commit
+                outcome = _refused(submission_id, refused.reasons)
         await (await self._answer(item.portal, outcome))
 
     async def _check_or_none(self, record: Any, item: PortalRecord
