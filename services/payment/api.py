@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from services.payment import pages
 from services.payment.deps import PaymentDeps
-from services.payment.handlers import citizen, ipn
+from services.payment.handlers import citizen, ipn, receipt
 from shared.runtime.service import deps_of
 
 log = structlog.get_logger(__name__)
@@ -63,3 +63,14 @@ async def vnpay_ipn(request: Request, deps: Deps) -> JSONResponse:
         log.exception("IPN failed")
         answer = ipn.UNKNOWN
     return JSONResponse({"RspCode": answer.RspCode, "Message": answer.Message})
+
+
+@router.get("/payments/{dossier_code}/receipt", response_model=receipt.Receipt,
+            responses={404: {"description": "No paid fee for this dossier"}})
+async def dossier_receipt(dossier_code: str, deps: Deps) -> receipt.Receipt:
+    """The receipt (biên lai) of the dossier's paid fee; 404 for a dossier unknown here, not
+    paid (yet), or whose fee went back."""
+    found = await receipt.receipt_of(dossier_code, deps)
+    if found is None:
+        raise HTTPException(404, "Không tìm thấy biên lai thu phí của hồ sơ này")
+    return found

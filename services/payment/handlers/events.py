@@ -38,7 +38,8 @@ log = structlog.get_logger(__name__)
 async def on_dossier_submitted(event: DossierSubmitted, envelope: Envelope,
                                uow: UnitOfWork) -> None:
     await fees.remember_procedure(uow.conn, envelope.dossier_id, event.procedure_code,
-                                  event.catalog_version)
+                                  event.catalog_version, event.agency_code,
+                                  event.applicant.full_name)
 
 
 async def on_dossier_accepted(event: DossierAccepted, envelope: Envelope, uow: UnitOfWork, *,

@@ -26,11 +26,14 @@ FEE_COLUMNS = """p.id, p.dossier_id, p.dossier_code, p.amount, p.status, p.ended
 
 
 async def remember_procedure(conn: asyncpg.Connection, dossier_id: uuid.UUID,
-                             procedure_code: str, catalog_version: str) -> None:
+                             procedure_code: str, catalog_version: str, agency_code: str,
+                             payer_name: str) -> None:
+    """The dossier's procedure, and its agency and payer for the receipt."""
     await conn.execute(
-        """INSERT INTO dossier_procedure (dossier_id, procedure_code, catalog_version)
-           VALUES ($1, $2, $3) ON CONFLICT (dossier_id) DO NOTHING""",
-        dossier_id, procedure_code, catalog_version)
+        """INSERT INTO dossier_procedure (dossier_id, procedure_code, catalog_version,
+                                          agency_code, payer_name)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dossier_id) DO NOTHING""",
+        dossier_id, procedure_code, catalog_version, agency_code, payer_name)
 
 
 async def procedure_of(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> asyncpg.Record | None:

@@ -1,0 +1,52 @@
+"""Receipts (biên lai): numbered per agency and year, one per paid fee."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+RECEIPT_COLUMNS = """r.number, r.dossier_code, r.agency_code, r.payer_name, r.lines, r.amount,
+                     r.transaction_no, r.paid_at"""
+
+
+async def next_number(conn: asyncpg.Connection, agency_code: str, year: int) -> int:
+    """The next number of the agency's year; the row lock keeps the sequence gapless."""
+    number: int = await conn.fetchval(
+        """INSERT INTO receipt_sequence (agency_code, year, last_number) VALUES ($1, $2, 1)
+           ON CONFLICT (agency_code, year)
+           DO UPDATE SET last_number = receipt_sequence.last_number + 1
+           RETURNING last_number""", agency_code, year)
+    return number
+
+
+async def payer_of(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT agency_code, payer_name FROM dossier_procedure WHERE dossier_id = $1",
+        dossier_id)
+
+
+async def insert(conn: asyncpg.Connection, number: str, fee: Mapping[str, Any],
+                 order_id: uuid.UUID, agency_code: str, payer_name: str | None,
+                 lines: Sequence[Mapping[str, Any]], amount: Decimal,
+                 transaction_no: str | None, paid_at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO receipt (number, payment_id, order_id, dossier_id, dossier_code,
+                                agency_code, payer_name, lines, amount, transaction_no, paid_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)
+           ON CONFLICT (payment_id) DO NOTHING""",
+        number, fee["id"], order_id, fee["dossier_id"], fee["dossier_code"], agency_code,
+        payer_name, json.dumps(list(lines), default=str), amount, transaction_no, paid_at)
+
+
+async def of_dossier(conn: asyncpg.Connection, dossier_code: str) -> asyncpg.Record | None:
+    """The receipt of the dossier's paid fee (none once refunded: the money went back)."""
+    return await conn.fetchrow(
+        f"""SELECT {RECEIPT_COLUMNS} FROM receipt r JOIN payment p ON p.id = r.payment_id
+            WHERE r.dossier_code = $1 AND p.status = 'completed'""",  # noqa: S608
+        dossier_code)
