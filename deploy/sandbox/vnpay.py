@@ -15,6 +15,7 @@ URL, TmnCode and hash secret.
   ``drop_ipn``, ``drop_return`` (the citizen is not sent back), ``refund_outcome`` (``00`` or
   ``09``). ``POST …/transactions/{txn_ref}/settle {"choice": "00"}`` decides a pending one.
 - The merchant web API (querydr, refund with statuses 05 → 06 → 00 or 09): ``vnpay_api``.
+- The daily settlement file (CSV, as the merchant portal exports it): ``vnpay_settlement``.
 """
 
 from __future__ import annotations
@@ -74,6 +75,11 @@ class Switches(BaseModel):
     drop_ipn: bool = False
     drop_return: bool = False
     refund_outcome: str = "00"
+    # The settlement file's faults (vnpay_settlement): TxnRefs it leaves out, amounts (VND)
+    # it reports instead of the paid ones, and transactions the merchant never heard of.
+    settlement_omit: list[str] = []
+    settlement_amounts: dict[str, int] = {}
+    settlement_unknown: int = 0
 
 
 class VnpaySandbox:
@@ -199,7 +205,10 @@ def router(sandbox: VnpaySandbox) -> APIRouter:
         query = signing.signed_query(sandbox.result_params(vnp_TxnRef), sandbox.secret)
         return RedirectResponse(f"{txn.request['vnp_ReturnUrl']}?{query}", status_code=303)
 
+    from deploy.sandbox import vnpay_settlement
+
     api.include_router(vnpay_api.router(sandbox))
+    api.include_router(vnpay_settlement.router(sandbox))
     api.include_router(vnpay_api.switches(sandbox))
     return api
 

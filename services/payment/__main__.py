@@ -1,5 +1,11 @@
+import sys
+
 from services.payment.bootstrap import SPEC
 from services.payment.settings import PaymentSettings
 from shared.runtime.service import run
 
+if sys.argv[1:2] == ["reconcile"]:
+    from services.payment.reconcile_cli import main
+
+    sys.exit(main(sys.argv[2:], sys.stdout))
 run(SPEC, PaymentSettings())

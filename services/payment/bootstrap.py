@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 from operator import attrgetter
 from pathlib import Path
 
 import httpx
 
-from services.payment import api, effects
+from services.payment import api, effects, schedule
 from services.payment.adapters.gateway import Merchant, VnpayGateway
 from services.payment.consumers import subscriptions
-from services.payment.deps import OrderTerms, PaymentDeps
+from services.payment.deps import OrderTerms, PaymentDeps, utc_now
 from services.payment.settings import PaymentSettings
 from shared.reference.catalog import load_catalog
 from shared.runtime.service import Platform, ServiceSpec
@@ -36,11 +37,15 @@ async def assemble(platform: Platform) -> AsyncIterator[PaymentDeps]:
     async with httpx.AsyncClient(base_url=settings.gateway_url,
                                  timeout=settings.gateway_timeout_s) as client:
         gateway = VnpayGateway(client, merchant)
-        yield PaymentDeps(
+        deps = PaymentDeps(
             transactions=platform.transactions, catalog=load_catalog(), gateway=gateway,
             base_url=settings.base_url, orders=order_terms(settings),
             effects=(effects.refunds(gateway, settings.retry()),
                      effects.checks(gateway, settings.retry())))
+        at = schedule.parse_at(settings.reconcile_at)
+        await schedule.schedule_previous_day(platform.transactions, utc_now(), at)
+        yield replace(deps, effects=(*deps.effects,
+                                     schedule.reconciliations(deps, at, settings.retry())))
 
 
 SPEC = ServiceSpec(

@@ -42,6 +42,10 @@ class PaymentSettings(ServiceSettings, effects.EffectSettings):
         300.0, ge=0, description="How long after an attempt expired without an IPN it is "
                                  "settled by querydr.")
 
+    reconcile_at: str = Field(
+        "02:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="When (HH:MM, GMT+7) the previous day's settlement file is reconciled.")
+
     @model_validator(mode="after")
     def _merchant_configured(self) -> Self:
         self.merchant()  # a production service without its merchant refuses to start

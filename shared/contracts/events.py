@@ -472,6 +472,34 @@ class PaymentUnsettled(Event):
     attempts: int = Field(ge=0)
 
 
+
+class PaymentReconciliationMismatch(Event):
+    """The daily reconciliation found one transaction on which our ledger and the gateway's
+    settlement file disagree: ``missing_here`` (the gateway settled money we never recorded),
+    ``missing_at_gateway`` (we recorded a payment the file lacks) or ``amount_mismatch``.
+    For the payment's staff (docs/payment.md, the runbook)."""
+
+    topic: ClassVar[str] = "payment.events"
+    description_vi: ClassVar[str] = "Đối soát thanh toán phát hiện chênh lệch"
+    dossier_code: str | None = None  # None when no order of ours has this TxnRef
+    settlement_date: date
+    kind: Literal["missing_here", "missing_at_gateway", "amount_mismatch"]
+    txn_ref: str = Field(max_length=100)
+    transaction_no: str | None = Field(None, max_length=100)
+    our_amount: Decimal | None = None
+    gateway_amount: Decimal | None = None
+
+
+class PaymentReconciliationFailed(Event):
+    """The scheduled daily reconciliation of one day gave up (the settlement file could not
+    be fetched or read): the payment's staff runs it by hand (docs/payment.md, the runbook)."""
+
+    topic: ClassVar[str] = "payment.events"
+    description_vi: ClassVar[str] = "Đối soát thanh toán hằng ngày không thực hiện được"
+    settlement_date: date
+    reason: str = Field(max_length=500)
+    attempts: int = Field(ge=0)
+
 class RefundFailed(Event):
     """A refund could not be made: the payment's staff must refund by hand."""
 

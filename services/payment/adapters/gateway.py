@@ -8,12 +8,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import httpx
 
-from services.payment.adapters import vnpay
+from services.payment.adapters import settlement, vnpay
 from services.payment.domain.orders import GatewayResult
 
 PAY_PAGE = "/paymentv2/vpcpay.html"
@@ -82,6 +82,10 @@ class VnpayGateway:
                               vnp_OrderInfo=f"Hoan tra phi le phi ho so {reference}")
         answer = await self._call(body, vnpay.REFUND, vnpay.REFUND_ANSWER)
         return _query_answer(answer)
+
+    async def settlement(self, day: date) -> list[settlement.Settled]:
+        """The day's settlement file (GMT+7), as the sandbox serves it."""
+        return await settlement.fetch(self._client, day)
 
     def _api_body(self, command: str, request_id: str, now: datetime,
                   **fields: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ import structlog
 
 from services.payment.adapters.gateway import result_of
 from services.payment.deps import PaymentDeps
-from services.payment.domain.orders import settle
+from services.payment.domain.orders import GatewayResult, settle
 from services.payment.handlers.settling import fee_of, order_of, record
 from services.payment.repository import fees, orders
 
@@ -43,6 +43,12 @@ async def on_ipn(params: Mapping[str, str], deps: PaymentDeps) -> IpnAnswer:
     except (KeyError, ValueError):
         log.warning("IPN refused: signed but incomplete")
         return UNKNOWN
+    return await apply_word(result, deps, by="ipn")
+
+
+async def apply_word(result: GatewayResult, deps: PaymentDeps, *, by: str) -> IpnAnswer:
+    """The gateway's word about one order, checked (order, amount, already settled) and
+    recorded: the IPN's path, which the daily reconciliation takes too (``by``)."""
     async with deps.transactions() as uow:
         payment_id = await orders.payment_of_order(uow.conn, result.txn_ref)
         fee = payment_id and await fees.lock_fee(uow.conn, payment_id)
@@ -57,11 +63,11 @@ async def on_ipn(params: Mapping[str, str], deps: PaymentDeps) -> IpnAnswer:
         if order.settled:
             return ALREADY
         settlement = settle(fee_of(fee), order, result)
-        await record(uow.conn, fee, order, result, settlement, by="ipn", at=deps.now())
+        await record(uow.conn, fee, order, result, settlement, by=by, at=deps.now())
         for event in settlement.events:
             uow.emit(event, dossier_id=fee["dossier_id"], dossier_code=fee["dossier_code"],
                      correlation_id=fee["correlation_id"], causation_id=fee["causation_event_id"])
         await uow.commit()
-    log.info("IPN recorded", dossier_code=fee["dossier_code"], txn_ref=order.txn_ref,
-             outcome=result.outcome, state=settlement.state)
+    log.info("gateway's word recorded", by=by, dossier_code=fee["dossier_code"],
+             txn_ref=order.txn_ref, outcome=result.outcome, state=settlement.state)
     return CONFIRMED

@@ -1,0 +1,141 @@
+"""The daily reconciliation against the sandbox's settlement file, over HTTP, on real
+PostgreSQL: each kind of line (the sandbox's switches produce each mismatch), an order we
+still think open settled from the file through the IPN's path (once), events and metric,
+and the report as a table and as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+
+from deploy.sandbox.vnpay import GMT7
+from services.payment import schedule
+from services.payment.domain.reconcile import REPORT_COLUMNS
+from services.payment.handlers.reconcile import MISMATCHED, reconcile
+from services.payment.reconcile_cli import table, write_csv
+from shared.contracts.events import Envelope, PaymentReconciliationMismatch
+from shared.runtime.effects import Retry, run_once
+from tests.integration.payment.support import FEE, Citizen, Dossier
+
+pytestmark = pytest.mark.integration
+
+
+def today(payment) -> date:
+    return payment.sandbox.now.astimezone(GMT7).date()
+
+
+async def paid(payment) -> tuple[Dossier, str]:
+    dossier = Dossier(payment)
+    await dossier.submit_and_accept()
+    await Citizen().pay(await dossier.pay_url())
+    return dossier, (await dossier.state())["orders"][0]["txn_ref"]
+
+
+async def mismatch_events(payment, txn_ref: str) -> list[PaymentReconciliationMismatch]:
+    async with payment.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT payload FROM outbox_message WHERE topic = 'payment.events'")
+    events = [Envelope.model_validate_json(r["payload"]).event() for r in rows]
+    return [e for e in events if isinstance(e, PaymentReconciliationMismatch)
+            and e.txn_ref == txn_ref]
+
+
+def counted(kind: str) -> float:
+    return MISMATCHED.labels(kind=kind)._value.get()
+
+
+async def test_a_paid_order_in_the_file_is_matched(payment) -> None:
+    dossier, txn_ref = await paid(payment)
+    [line] = [x for x in await reconcile(today(payment), payment.deps) if x.txn_ref == txn_ref]
+    assert (line.kind, line.dossier_code, line.our_amount, line.gateway_amount) == \
+        ("matched", dossier.code, FEE, FEE)
+    assert await mismatch_events(payment, txn_ref) == []
+
+
+async def test_a_transaction_we_never_recorded_is_missing_here(payment) -> None:
+    payment.sandbox.switches.settlement_unknown = 1
+    before = counted("missing_here")
+    lines = await reconcile(today(payment), payment.deps)
+    [line] = [x for x in lines if x.kind == "missing_here"]
+    assert line.dossier_code is None and line.our_amount is None
+    [event] = await mismatch_events(payment, line.txn_ref)
+    assert event.kind == "missing_here" and event.gateway_amount == Decimal(50000)
+    assert counted("missing_here") == before + 1
+
+
+async def test_a_payment_the_file_lacks_is_missing_at_the_gateway(payment) -> None:
+    dossier, txn_ref = await paid(payment)
+    payment.sandbox.switches.settlement_omit = [txn_ref]
+    before = counted("missing_at_gateway")
+    [line] = [x for x in await reconcile(today(payment), payment.deps) if x.txn_ref == txn_ref]
+    assert (line.kind, line.our_amount, line.gateway_amount) == ("missing_at_gateway", FEE, None)
+    [event] = await mismatch_events(payment, txn_ref)
+    assert event.dossier_code == dossier.code
+    assert counted("missing_at_gateway") == before + 1
+
+
+async def test_a_different_amount_is_an_amount_mismatch(payment) -> None:
+    _, txn_ref = await paid(payment)
+    payment.sandbox.switches.settlement_amounts = {txn_ref: 70000}
+    before = counted("amount_mismatch")
+    [line] = [x for x in await reconcile(today(payment), payment.deps) if x.txn_ref == txn_ref]
+    assert (line.kind, line.our_amount, line.gateway_amount) == \
+        ("amount_mismatch", FEE, Decimal(70000))
+    [event] = await mismatch_events(payment, txn_ref)
+    assert (event.our_amount, event.gateway_amount) == (FEE, Decimal(70000))
+    assert counted("amount_mismatch") == before + 1
+
+
+async def test_an_order_we_think_open_is_settled_from_the_file_once(payment) -> None:
+    payment.sandbox.switches.drop_ipn = True  # paid at the bank, we never heard
+    dossier, txn_ref = await paid(payment)
+    assert (await dossier.state())["orders"][0]["state"] == "created"
+    [line] = [x for x in await reconcile(today(payment), payment.deps) if x.txn_ref == txn_ref]
+    assert (line.kind, line.settled_from_file) == ("matched", True)
+    order = (await dossier.state())["orders"][0]
+    assert (order["state"], order["settled_by"]) == ("succeeded", "reconciliation")
+    again = [x for x in await reconcile(today(payment), payment.deps) if x.txn_ref == txn_ref]
+    assert [(x.kind, x.settled_from_file) for x in again] == [("matched", False)]
+    assert await dossier.kinds() == ["PaymentRequested", "PaymentCompleted"]
+    async with payment.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM receipt WHERE dossier_code = $1",
+                                   dossier.code) == 1
+
+
+async def test_the_report_is_a_table_and_a_csv(payment, tmp_path) -> None:
+    _, txn_ref = await paid(payment)
+    payment.sandbox.switches.settlement_unknown = 1
+    lines = await reconcile(today(payment), payment.deps)
+    out = io.StringIO()
+    table(lines, out)
+    printed = out.getvalue().splitlines()
+    assert printed[0].split() == list(REPORT_COLUMNS)
+    assert any(txn_ref in row and row.startswith("matched") for row in printed)
+    write_csv(lines, tmp_path / "report.csv")
+    rows = list(csv.DictReader((tmp_path / "report.csv").open(encoding="utf-8")))
+    assert {r["kind"] for r in rows} >= {"matched", "missing_here"}
+    assert len(rows) == len(lines)
+
+
+async def test_the_scheduled_job_runs_the_previous_day_at_its_time(payment) -> None:
+    _, txn_ref = await paid(payment)
+    payment.sandbox.switches.settlement_omit = [txn_ref]
+    day, at = today(payment), schedule.parse_at("02:00")
+    payment.clock.now = datetime.combine(day + timedelta(days=1), time(1, 59), GMT7)
+    assert await schedule.schedule_previous_day(payment.deps.transactions, payment.clock(),
+                                                at) == day
+    job = schedule.reconciliations(payment.deps, at, Retry(max_attempts=3))
+    assert await run_once(job, payment.deps.transactions, now=payment.clock) == 0
+    payment.later(minutes=1)  # 02:00 GMT+7
+    assert await run_once(job, payment.deps.transactions, now=payment.clock) == 1
+    assert [e.kind for e in await mismatch_events(payment, txn_ref)] == ["missing_at_gateway"]
+    async with payment.pool.acquire() as conn:
+        runs = await conn.fetch("""SELECT settlement_date, status, next_attempt_at
+                                   FROM reconciliation_run ORDER BY settlement_date""")
+    assert [(r["settlement_date"], r["status"]) for r in runs] == \
+        [(day, "done"), (day + timedelta(days=1), "scheduled")]
+    assert runs[1]["next_attempt_at"] == datetime.combine(day + timedelta(days=2), at, GMT7)
+    assert await run_once(job, payment.deps.transactions, now=payment.clock) == 0
