@@ -72,4 +72,9 @@ def main(argv: Sequence[str], out: TextIO) -> int:
     settings = PaymentSettings()
     configure_logging("payment", fmt=settings.log_format, level=settings.log_level)
     lines = asyncio.run(run(args.date, settings, report=args.csv, file=args.file, out=out))
+    return exit_code(lines)
+
+
+def exit_code(lines: Sequence[Line]) -> int:
+    """1 when the operator has something to look at."""
     return 1 if any(line.kind != "matched" for line in lines) else 0

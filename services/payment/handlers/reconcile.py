@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+import asyncpg
 import structlog
 from prometheus_client import Counter
 
@@ -18,6 +19,7 @@ from services.payment.domain.reconcile import MISMATCHES, Line, Ours, compare, d
 from services.payment.handlers.ipn import CONFIRMED, apply_word
 from services.payment.repository import ledger
 from shared.contracts.events import PaymentReconciliationMismatch
+from shared.runtime.outbox import UnitOfWork
 
 log = structlog.get_logger(__name__)
 MISMATCHED = Counter("payment_reconciliation_mismatches_total",
@@ -68,12 +70,12 @@ async def _settle_open_orders(file: list[Settled], deps: PaymentDeps) -> list[st
     return settled
 
 
-def _ours(row) -> Ours:  # type: ignore[no-untyped-def]
+def _ours(row: asyncpg.Record) -> Ours:
     return Ours(row["txn_ref"], row["dossier_code"], row["amount"], row["transaction_no"],
                 paid=row.get("state", "succeeded") == "succeeded")
 
 
-def _emit(uow, day: date, line: Line, dossier) -> None:  # type: ignore[no-untyped-def]
+def _emit(uow: UnitOfWork, day: date, line: Line, dossier: asyncpg.Record | None) -> None:
     """One event per day, kind and TxnRef: a second run of the same day repeats its id, and
     consumers' inboxes drop it."""
     key = f"{day.isoformat()}:{line.kind}:{line.txn_ref}"

@@ -9,14 +9,16 @@ import csv
 import io
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 
 from deploy.sandbox.vnpay import GMT7
-from services.payment import schedule
+from services.payment import reconcile_cli, schedule
 from services.payment.domain.reconcile import REPORT_COLUMNS
 from services.payment.handlers.reconcile import MISMATCHED, reconcile
 from services.payment.reconcile_cli import table, write_csv
+from services.payment.settings import PaymentSettings
 from shared.contracts.events import Envelope, PaymentReconciliationMismatch
 from shared.runtime.effects import Retry, run_once
 from tests.integration.payment.support import FEE, Citizen, Dossier
@@ -139,3 +141,21 @@ async def test_the_scheduled_job_runs_the_previous_day_at_its_time(payment) -> N
         [(day, "done"), (day + timedelta(days=1), "scheduled")]
     assert runs[1]["next_attempt_at"] == datetime.combine(day + timedelta(days=2), at, GMT7)
     assert await run_once(job, payment.deps.transactions, now=payment.clock) == 0
+
+
+async def test_the_command_prints_the_table_writes_the_csv_and_exits_1_on_a_mismatch(
+        payment, database_url, tmp_path) -> None:
+    _, txn_ref = await paid(payment)
+    payment.sandbox.switches.settlement_amounts = {txn_ref: 70000}
+    settings = PaymentSettings(environment="development").model_copy(update={
+        "database_url": database_url, "database_name": urlsplit(database_url).path[1:],
+        "gateway_url": str(payment.gateway_http.base_url)})
+    out = io.StringIO()
+    lines = await reconcile_cli.run(today(payment), settings, report=tmp_path / "r.csv",
+                                    out=out)
+    assert any(row.startswith("amount_mismatch") and txn_ref in row
+               for row in out.getvalue().splitlines())
+    rows = list(csv.DictReader((tmp_path / "r.csv").open(encoding="utf-8")))
+    assert {(r["kind"], r["gateway_amount"]) for r in rows if r["txn_ref"] == txn_ref} == \
+        {("amount_mismatch", "70000")}
+    assert reconcile_cli.exit_code(lines) == 1
