@@ -41,6 +41,11 @@ class Reactions(CaseState):
         self.fee_failed_at, self.fee_failure_reason = at, reason
         self.note("fee_failed", SYSTEM, self.status, reason=reason, detail=detail)
 
+    def record_payment_unsettled(self, reason: str, detail: dict[str, Any]) -> None:
+        """Payment could not learn how an attempt to pay ended: the trail says so, for the
+        office; nothing else moves until reconciliation settles it."""
+        self.note("fee_unsettled", SYSTEM, self.status, reason=reason, detail=detail)
+
     def record_supplement(self, at: datetime, calendar: WorkingCalendar) -> None:
         if self.status is S.AWAITING_SUPPLEMENT:
             self._resume(at, calendar, S.IN_PROGRESS, "supplement_provided")
