@@ -8,33 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from services.intake.handlers.timeline import record_in_timeline
-from shared.contracts.events import (
-    Envelope,
-    PaymentCancelled,
-    PaymentCompleted,
-    PaymentRequested,
-)
-from shared.runtime.outbox import UnitOfWork
-from tests.integration.intake.support import Intake, submission
+from shared.contracts.events import PaymentCancelled, PaymentCompleted, PaymentRequested
+from tests.integration.intake.support import Intake, registered, told
 
 pytestmark = pytest.mark.integration
 LINK = "https://thanhtoan.example.vn/pay/"
 
 
-async def _registered(intake: Intake) -> tuple[str, uuid.UUID]:
-    procedure = (await intake.http.get("/v1/procedures/2.002189")).json()
-    code = (await intake.submit(submission(procedure))).json()["dossier_code"]
-    view = (await intake.send("GET", f"/v1/dossiers/{code}")).json()
-    return code, uuid.UUID(view["dossier_id"])
-
-
 async def _payment_says(intake: Intake, dossier_id: uuid.UUID, event) -> None:
-    envelope = Envelope.wrap(event, dossier_id=dossier_id, producer="payment",
-                             dossier_code=event.dossier_code)
-    async with UnitOfWork(intake.pool, producer="test") as uow:
-        await record_in_timeline(event, envelope, uow)
-        await uow.commit()
+    await told(intake, dossier_id, event, "payment")
 
 
 async def _links(intake: Intake, code: str) -> tuple[str | None, str | None]:
@@ -49,7 +31,7 @@ def _request(code: str, payment_id: uuid.UUID, token: str) -> PaymentRequested:
 
 
 async def test_the_latest_payment_link_shows_until_the_fee_is_paid(intake: Intake) -> None:
-    code, dossier_id = await _registered(intake)
+    code, dossier_id = await registered(intake)
     assert await _links(intake, code) == (None, None)
     payment_id = uuid.uuid4()
     await _payment_says(intake, dossier_id, _request(code, payment_id, "first"))
@@ -63,7 +45,7 @@ async def test_the_latest_payment_link_shows_until_the_fee_is_paid(intake: Intak
 
 
 async def test_a_cancelled_fee_or_an_older_producer_shows_no_link(intake: Intake) -> None:
-    code, dossier_id = await _registered(intake)
+    code, dossier_id = await registered(intake)
     payment_id = uuid.uuid4()
     await _payment_says(intake, dossier_id, _request(code, payment_id, "only"))
     assert await _links(intake, code) == (LINK + "only", LINK + "only")
@@ -71,7 +53,7 @@ async def test_a_cancelled_fee_or_an_older_producer_shows_no_link(intake: Intake
         dossier_code=code, payment_id=payment_id, amount=Decimal(75000), cause="withdrawn"))
     assert await _links(intake, code) == (None, None)
 
-    older, older_id = await _registered(intake)
+    older, older_id = await registered(intake)
     await _payment_says(intake, older_id, PaymentRequested(
         dossier_code=older, payment_id=uuid.uuid4(), amount=Decimal(75000)))
     assert await _links(intake, older) == (None, None)
