@@ -106,7 +106,7 @@ def describe(event_type: str) -> str:
 # kinds of the procedure are public (in the review it held another person's name and CCCD).
 TIMELINE_DETAIL = ("outcome", "reason", "tracking_code", "method", "amount", "channel",
                    "missing", "deadline", "actor_role", "due_date", "new_due_date",
-                   "submitted_by")
+                   "submitted_by", "pay_url")
 _PUBLIC_DETAIL = ("outcome", "method", "amount", "deadline", "actor_role", "due_date",
                   "new_due_date")
 
@@ -133,6 +133,17 @@ def public_description(event_type: str, detail: dict[str, Any]) -> str:
         by = helper.get("organisation") or "người hỗ trợ"
         text += f" (nộp thay, với sự hỗ trợ của {by})"
     return text
+
+
+def fee_link(timeline: Collection[Any]) -> str | None:
+    """The payment link of the latest fee request, until the fee is paid or cancelled."""
+    link = None
+    for entry in timeline:
+        if entry["event_type"] == "PaymentRequested":
+            link = (entry["detail"] or {}).get("pay_url")
+        elif entry["event_type"] in ("PaymentCompleted", "PaymentCancelled"):
+            link = None
+    return link
 
 
 def timeline_detail(payload: dict[str, Any]) -> dict[str, Any]:

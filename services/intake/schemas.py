@@ -164,6 +164,8 @@ class DossierView(BaseModel):
     statutory_due_date: date | None
     return_method: str
     submitted_by: dict[str, Any]
+    pay_url: str | None = None
+    """The fee's payment link while the fee is unpaid (no secret in it)."""
     timeline: list[TimelineEntry]
 
 
@@ -185,6 +187,8 @@ class TrackingView(BaseModel):
     status_label: str
     received_at: datetime
     due_date: date
+    pay_url: str | None = None
+    """The fee's payment link while the fee is unpaid (no secret in it)."""
     timeline: list[PublicTimelineEntry]
 
 

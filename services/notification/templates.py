@@ -14,6 +14,7 @@ from shared.contracts.events import (
     DossierRefusedAtIntake,
     DossierWithdrawn,
     Event,
+    FeePaymentDue,
     PaymentFailed,
     PaymentRefunded,
     PaymentRequested,
@@ -128,6 +129,18 @@ def payment_link(event: PaymentRequested, contact: Contact) -> Rendered:
               "Ông/Bà có thể mở lại đường dẫn này." + _SIGNATURE))
 
 
+def fee_due(event: FeePaymentDue, contact: Contact) -> Rendered:
+    """A reminder the working day before the fee's deadline, with the link when known."""
+    how = (f"qua đường dẫn sau:\n{event.pay_url}" if event.pay_url
+           else "qua đường dẫn trong thư yêu cầu thanh toán đã gửi Ông/Bà.")
+    lines = [f"{_about(event.dossier_code, contact.procedure_name)} chưa được nộp phí, lệ phí "
+             f"{_vnd(event.amount)} đồng. Hạn thanh toán là ngày {event.fee_due_date:%d/%m/%Y};"
+             " quá hạn này, hồ sơ có thể bị dừng giải quyết.",
+             f"Ông/Bà vui lòng thanh toán trực tuyến {how}"]
+    subject = f"Sắp hết hạn thanh toán phí, lệ phí hồ sơ {event.dossier_code}"
+    return Rendered(subject=subject, body=_dear(contact) + "\n".join(lines) + _SIGNATURE)
+
+
 LETTERS: dict[type[Event], Letter] = {
     DossierAccepted: Letter("dossier_accepted", accepted),
     DossierDecided: Letter("result_ready", result_ready),
@@ -138,6 +151,7 @@ LETTERS: dict[type[Event], Letter] = {
     DossierWithdrawn: Letter("withdrawn", withdrawn),
     PaymentRefunded: Letter("fee_refunded", refunded),
     PaymentFailed: Letter("fee_payment_failed", payment_failed),
+    FeePaymentDue: Letter("fee_payment_due", fee_due),
     PaymentRequested: Letter("fee_payment_link", payment_link,
                              applies=lambda event: event.pay_url is not None),
 }

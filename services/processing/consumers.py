@@ -15,6 +15,7 @@ from shared.contracts.events import (
     Event,
     PaymentCompleted,
     PaymentFailed,
+    PaymentUnsettled,
     ShipmentDelivered,
     SupplementProvided,
     WithdrawalRequested,
@@ -30,6 +31,7 @@ HANDLERS: dict[type[Event], UseCase] = {
     WithdrawalRequested: events.on_withdrawal_requested,
     PaymentCompleted: events.on_payment_completed,
     PaymentFailed: events.on_payment_failed,
+    PaymentUnsettled: events.on_payment_unsettled,
     ShipmentDelivered: events.on_shipment_delivered,
 }
 

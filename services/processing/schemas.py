@@ -142,6 +142,8 @@ class QueueItem(BaseModel):
     fee_failed_at: datetime | None = Field(
         description="When collecting the fee failed for good (the dossier still awaits it); "
                     "null once it is paid.")
+    fee_overdue: bool = Field(False, description="The fee's deadline passed unpaid "
+                                                 "(quá hạn thanh toán); the office may stop it.")
     received_at: datetime | None
     due_date: date
     version: int
@@ -154,7 +156,8 @@ class QueueItem(BaseModel):
             procedure_name=row["procedure_name"], applicant_name=row["applicant_name"],
             status=row["status"], status_label=DossierStatus(row["status"]).label_vi,
             sla_state=row["sla_state"], awaiting_approval=row["proposal"] is not None,
-            fee_failed_at=row["fee_failed_at"], received_at=row["received_at"],
+            fee_failed_at=row["fee_failed_at"], fee_overdue=row["fee_overdue"],
+            received_at=row["received_at"],
             due_date=row["due_date"], version=row["version"])
 
 
@@ -171,6 +174,7 @@ class CaseView(QueueItem):
     fee: int
     fee_paid: bool
     fee_failure_reason: str | None
+    fee_due_date: date | None = None
     sla_result: str | None
     allowed_actions: list[str]
 
@@ -188,6 +192,7 @@ class CaseView(QueueItem):
             statutory_due_date=case.statutory_due_date,
             supplement_deadline=case.supplement_deadline, fee=int(case.fee),
             fee_paid=case.fee_paid, fee_failed_at=case.fee_failed_at,
+            fee_overdue=case.fee_overdue, fee_due_date=case.fee_due_date,
             fee_failure_reason=case.fee_failure_reason, sla_result=case.sla_result,
             version=case.version, allowed_actions=allowed_actions(case.situation, role))
 

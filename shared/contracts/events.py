@@ -331,6 +331,18 @@ class DossierAtRisk(Event):
     working_days_left: int
 
 
+class FeePaymentDue(Event):
+    """The last working day to pay the fee is near and it is unpaid (once per deadline)."""
+
+    description_vi: ClassVar[str] = "Sắp hết hạn thanh toán phí, lệ phí"
+    dossier_code: str
+    department_code: str
+    amount: Decimal
+    fee_due_date: date
+    pay_url: str | None = None
+    """Payment's start page for the fee, when the producer knows it."""
+
+
 class DossierOverdue(Event):
     """The committed date passed and the dossier is not decided (emitted once per date)."""
 
@@ -373,6 +385,8 @@ class WorkItemStatusChanged(Event):
     sla_state: SlaState = "on_track"
     due_date: date | None = None
     awaiting_approval: bool | None = None
+    fee_overdue: bool | None = None
+    """The fee's deadline passed unpaid ("quá hạn thanh toán"); None from older producers."""
 
 
 class WorkItemTransferred(Event):

@@ -230,6 +230,8 @@ def procedure(data: dict[str, Any], code: str) -> dict[str, Any]:
         (lambda d: procedure(d, "VTH-LOCAL-01").update(code="VTH-07"), "must contain LOCAL"),
         (lambda d: procedure(d, MARRIAGE).update(fee=-1), r"\(2.002189\)\.fee: "),
         (lambda d: procedure(d, MARRIAGE).update(postage=0), "postage must be > 0"),
+        (lambda d: procedure(d, MARRIAGE).update(fee_payment_days=0),
+         r"\(2.002189\)\.fee_payment_days: "),
         (lambda d: d["versions"][1].update(based_on="x"), "based_on 'x' is not an earlier"),
         (lambda d: d["versions"][1]["changes"].update({"9.999999": {}}), "no procedure '9.99"),
         (lambda d: d["versions"][1].update(effective_from=date(2024, 1, 1)), "share an effect"),
@@ -260,3 +262,13 @@ def test_a_procedure_may_do_without_a_separate_approver() -> None:
     assert school_transfer is not None and school_transfer.separate_approval is False
     pilot = load_catalog("vinh-thanh-2024").active(datetime(2024, 6, 1, tzinfo=UTC))
     assert all(p.separate_approval for p in pilot.procedures)
+
+
+def test_the_days_to_pay_a_fee_default_to_five_working_days(pilot_text: str) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        procedure(data, MARRIAGE).update(fee_payment_days=10)
+
+    edited_catalog = parse_catalog(edited(pilot_text, edit))
+    first = edited_catalog.versions[0]
+    assert first.procedure(MARRIAGE).fee_payment_days == 10
+    assert first.procedure("1.001612").fee_payment_days == 5

@@ -38,6 +38,8 @@ EVENTS: list[ev.Event] = [
                     amount=Decimal(75000), gateway_refund_id="R", cause="withdrawn"),
     ev.PaymentFailed(dossier_code=CODE, payment_id=uuid.uuid4(), amount=Decimal(75000),
                   reason="declined by the gateway", attempts=1),
+    ev.FeePaymentDue(dossier_code=CODE, department_code="tp", amount=Decimal(75000),
+                     fee_due_date=date(2025, 2, 14)),
     ev.PaymentRequested(dossier_code=CODE, payment_id=uuid.uuid4(), amount=Decimal(75000),
                         pay_url="http://127.0.0.1:8003/v1/pay/abc"),
 ]
@@ -70,3 +72,16 @@ def test_the_payment_link_letter_carries_the_link_and_only_when_there_is_one() -
     assert letter.applies(EVENTS[-1])
     assert not letter.applies(ev.PaymentRequested(dossier_code=CODE, payment_id=uuid.uuid4(),
                                                   amount=Decimal(75000)))
+
+
+def test_the_fee_reminder_gives_the_deadline_and_the_link_when_known() -> None:
+    letter = LETTERS[ev.FeePaymentDue]
+    due = ev.FeePaymentDue(dossier_code=CODE, department_code="tp", amount=Decimal(75000),
+                           fee_due_date=date(2025, 2, 14))
+    without = letter.render(due, CONTACT)
+    assert without.subject == f"Sắp hết hạn thanh toán phí, lệ phí hồ sơ {CODE}"
+    assert "phí, lệ phí 75.000 đồng" in without.body and "ngày 14/02/2025" in without.body
+    assert "thư yêu cầu thanh toán" in without.body
+    link = "http://127.0.0.1:8003/v1/pay/abc"
+    with_link = letter.render(due.model_copy(update={"pay_url": link}), CONTACT)
+    assert f"qua đường dẫn sau:\n{link}\n" in with_link.body

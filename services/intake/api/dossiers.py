@@ -9,7 +9,7 @@ from services.intake.api.deps import CodeInPath, Deps, Sha256InPath
 from services.intake.api.openapi import signed
 from services.intake.api.signed import SIGNED_BODY_CEILING, Signed, SignedUpload, parse_signed
 from services.intake.content import attachment
-from services.intake.domain import DossierNotFound, describe
+from services.intake.domain import DossierNotFound, describe, fee_link
 from services.intake.handlers.requests import provide_supplement, request_withdrawal
 from services.intake.handlers.submission import submit_dossier
 from services.intake.schemas import (
@@ -64,7 +64,7 @@ async def get_dossier(code: CodeInPath, request: Signed, deps: Deps) -> DossierV
         channel=row["channel"], status=current.value, status_label=current.label_vi,
         received_at=row["received_at"], due_date=row["due_date"],
         statutory_due_date=row["statutory_due_date"], return_method=row["return_method"],
-        submitted_by=row["submitted_by"],
+        submitted_by=row["submitted_by"], pay_url=fee_link(timeline),
         timeline=[
             TimelineEntry(occurred_at=t["occurred_at"], event_type=t["event_type"],
                           status=t["status"], description=describe(t["event_type"]),

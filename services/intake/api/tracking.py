@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from services.intake import repository
 from services.intake.api.body import small_body
 from services.intake.api.deps import CodeInPath, Deps
-from services.intake.domain import public_description, public_detail
+from services.intake.domain import fee_link, public_description, public_detail
 from services.intake.schemas import PublicTimelineEntry, TrackingView
 from shared.contracts.status import DossierStatus
 from shared.reference.catalog import CatalogError
@@ -53,6 +53,7 @@ async def track(code: CodeInPath, phone_last4: PhoneLast4, request: Request,
         dossier_code=row["code"], procedure_code=row["procedure_code"],
         procedure_name=procedure.name if procedure else None, status=current.value,
         status_label=current.label_vi, received_at=row["received_at"], due_date=row["due_date"],
+        pay_url=fee_link(timeline),
         timeline=[
             PublicTimelineEntry(
                 occurred_at=t["occurred_at"], status=t["status"],

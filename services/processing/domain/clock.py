@@ -34,6 +34,7 @@ class Terms(BaseModel):
     cutoff: time = time(17)
     supplement_policy: Literal["resume", "restart"] = "resume"
     supplement_deadline_days: int = 15
+    fee_payment_days: int = 5  # the catalog's default, for terms stored before it existed
     auto_accept: bool = True
     separate_approval: bool = True
 
@@ -45,6 +46,7 @@ class Terms(BaseModel):
             cutoff=procedure.cutoff,
             supplement_policy=procedure.supplement_policy,
             supplement_deadline_days=procedure.supplement_deadline_days,
+            fee_payment_days=procedure.fee_payment_days,
             auto_accept=procedure.auto_accept,
             separate_approval=procedure.separate_approval,
         )

@@ -15,6 +15,7 @@ from shared.contracts.events import (
     DossierOverdue,
     DossierProcessingResumed,
     DossierWithdrawn,
+    FeePaymentDue,
     WithdrawalRefused,
 )
 from shared.contracts.status import WITHDRAWABLE_STATUSES
@@ -25,6 +26,7 @@ from shared.reference.workdays import WorkingCalendar
 class Reactions(CaseState):
     def record_payment(self, at: datetime, calendar: WorkingCalendar) -> None:
         self.fee_paid, self.fee_failed_at, self.fee_failure_reason = True, None, None
+        self.fee_overdue = False
         if self.status is S.AWAITING_FEE:
             self._resume(at, calendar, S.ACCEPTED, "fee_paid")
 
@@ -40,6 +42,11 @@ class Reactions(CaseState):
             return
         self.fee_failed_at, self.fee_failure_reason = at, reason
         self.note("fee_failed", SYSTEM, self.status, reason=reason, detail=detail)
+
+    def record_payment_unsettled(self, reason: str, detail: dict[str, Any]) -> None:
+        """Payment could not learn how an attempt to pay ended: the trail says so, for the
+        office; nothing else moves until reconciliation settles it."""
+        self.note("fee_unsettled", SYSTEM, self.status, reason=reason, detail=detail)
 
     def record_supplement(self, at: datetime, calendar: WorkingCalendar) -> None:
         if self.status is S.AWAITING_SUPPLEMENT:
@@ -98,5 +105,24 @@ class Reactions(CaseState):
                                     due_date=due, working_days_left=left))
             self.note("flag_at_risk", SYSTEM, self.status,
                       detail={"due_date": due.isoformat(), "working_days_left": left})
+            return True
+        return False
+
+    def flag_fee_deadline(self, today: date, remind_by: date) -> bool:
+        """Remind the citizen once when the fee's deadline is near; flag the case once it
+        passed unpaid (the office may then stop it)."""
+        due = self.fee_due_date
+        if self.status is not S.AWAITING_FEE or self.fee_paid or due is None:
+            return False
+        if due < today and not self.fee_overdue:
+            self.fee_overdue, self.fee_reminded_for = True, due  # too late to remind
+            self.note("flag_fee_overdue", SYSTEM, self.status,
+                      detail={"fee_due_date": due.isoformat()})
+            return True
+        if today <= due <= remind_by and self.fee_reminded_for != due:
+            self.fee_reminded_for = due
+            self.emit(FeePaymentDue(dossier_code=self.code, department_code=self.department_code,
+                                    amount=self.fee, fee_due_date=due))
+            self.note("remind_fee", SYSTEM, self.status, detail={"fee_due_date": due.isoformat()})
             return True
         return False

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Self
 
-from services.processing.domain.clock import Terms
+from services.processing.domain.clock import Terms, business_date
 from services.processing.domain.rules import Situation
 from services.processing.domain.trail import SYSTEM, Actor, AuditEntry
 from shared.contracts.events import DossierAccepted, DossierResultReturned, Event
@@ -48,6 +48,9 @@ class CaseState:
     sla_result: SlaResult | None = None
     at_risk_flagged_for: date | None = None
     overdue_flagged_for: date | None = None
+    fee_due_date: date | None = None  # the last working day to pay the fee
+    fee_reminded_for: date | None = None
+    fee_overdue: bool = False  # the fee's deadline passed unpaid: "quá hạn thanh toán"
     version: int = 0
     events: list[Event] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
@@ -67,6 +70,9 @@ class CaseState:
                                                     self.terms.cutoff)
         self.status = S.AWAITING_FEE if self.fee > 0 else S.ACCEPTED
         self.paused_at = at if self.fee > 0 else None
+        if self.fee > 0:
+            self.fee_due_date = calendar.add_working_days(business_date(at),
+                                                          self.terms.fee_payment_days)
         self.emit(DossierAccepted(
             dossier_code=self.code, department_code=self.department_code, fee=self.fee,
             due_date=self.due_date, return_method=self.return_method, status=self.status,

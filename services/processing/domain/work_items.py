@@ -34,7 +34,7 @@ def _queued(case: CaseState, sla: SlaState) -> WorkItemQueued:
 
 def _seen_by_the_queue(case: CaseState) -> tuple[object, ...]:
     """The facts whose change is news to the department (the SLA state aside)."""
-    return case.status, case.due_date, case.proposal, case.fee_failed_at
+    return case.status, case.due_date, case.proposal, case.fee_failed_at, case.fee_overdue
 
 
 def work_items(case: CaseState, before: CaseState | None, sla: SlaState, *,
@@ -51,5 +51,6 @@ def work_items(case: CaseState, before: CaseState | None, sla: SlaState, *,
     if announce or _seen_by_the_queue(before) != _seen_by_the_queue(case):
         return [WorkItemStatusChanged(
             dossier_code=case.code, department_code=case.department_code, status=case.status,
-            sla_state=sla, due_date=case.due_date, awaiting_approval=case.proposal is not None)]
+            sla_state=sla, due_date=case.due_date, awaiting_approval=case.proposal is not None,
+            fee_overdue=case.fee_overdue)]
     return []

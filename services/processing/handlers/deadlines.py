@@ -13,6 +13,8 @@ from services.processing.domain.rules import CLOCK_RUNNING
 from services.processing.handlers.writing import write_transition
 from services.processing.repository import cases
 
+FEE_REMINDER_DAYS = 1
+
 
 async def scan_deadlines(deps: Deps, batch_size: int = 100) -> int:
     """One batch; returns how many dossiers were flagged."""
@@ -26,6 +28,13 @@ async def scan_deadlines(deps: Deps, batch_size: int = 100) -> int:
             before = case.snapshot()
             if case.flag_deadline(today, near, deps.calendar):
                 await write_transition(uow.conn, uow, deps, case, before, at, announce=True)
+                flagged += 1
+        # The fee's deadline: reminded FEE_REMINDER_DAYS working days before, flagged after.
+        remind_by = deps.calendar.add_working_days(today, FEE_REMINDER_DAYS)
+        for case in await cases.lock_fee_due_for_scan(uow.conn, remind_by, today, batch_size):
+            before = case.snapshot()
+            if case.flag_fee_deadline(today, remind_by):
+                await write_transition(uow.conn, uow, deps, case, before, at)
                 flagged += 1
         await uow.commit()
     return flagged

@@ -16,6 +16,7 @@ from shared.contracts.events import (
     Envelope,
     PaymentCompleted,
     PaymentFailed,
+    PaymentUnsettled,
     ShipmentDelivered,
     SupplementProvided,
     WithdrawalRequested,
@@ -56,6 +57,15 @@ async def on_payment_failed(deps: Deps, event: PaymentFailed, envelope: Envelope
               "attempts": event.attempts}
     await _move(deps, envelope, uow, lambda case: case.record_payment_failure(
         envelope.occurred_at, event.reason, detail))
+
+
+async def on_payment_unsettled(deps: Deps, event: PaymentUnsettled, envelope: Envelope,
+                               uow: UnitOfWork) -> None:
+    """On the audit trail only; the consumer's inbox keeps a redelivery from a second line."""
+    detail = {"payment_id": str(event.payment_id), "txn_ref": event.txn_ref,
+              "attempts": event.attempts}
+    await _move(deps, envelope, uow,
+                lambda case: case.record_payment_unsettled(event.reason, detail))
 
 
 async def on_supplement_provided(deps: Deps, event: SupplementProvided, envelope: Envelope,

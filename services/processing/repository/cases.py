@@ -15,7 +15,8 @@ from shared.contracts.status import DossierStatus
 STATE = ("department_code", "due_date", "received_at", "original_due_date",
          "statutory_due_date", "status", "paused_at", "fee_paid", "fee_failed_at",
          "fee_failure_reason", "proposal", "outcome", "supplement_deadline", "decided_at",
-         "sla_result", "at_risk_flagged_for", "overdue_flagged_for")
+         "sla_result", "at_risk_flagged_for", "overdue_flagged_for", "fee_due_date",
+         "fee_reminded_for", "fee_overdue")
 """The columns a transition may change."""
 FIXED = ("id", "code", "procedure_code", "procedure_name", "applicant_name", "fee",
          "return_method", "catalog_version", "terms", "submitted_at")
@@ -61,6 +62,20 @@ async def lock_due_for_scan(conn: asyncpg.Connection, statuses: list[str], near:
                    OR (due_date < $3 AND overdue_flagged_for IS DISTINCT FROM due_date))
             ORDER BY due_date, id LIMIT $4 FOR UPDATE SKIP LOCKED""",
         statuses, near, today, limit,
+    )
+    return [_to_case(row) for row in rows]
+
+
+async def lock_fee_due_for_scan(conn: asyncpg.Connection, remind_by: date, today: date,
+                                limit: int) -> list[Case]:
+    """Cases awaiting their fee whose deadline is near (not yet reminded of) or past (not
+    yet flagged); rows another replica holds are skipped, never waited for."""
+    rows = await conn.fetch(
+        _SELECT + """ WHERE status = 'awaiting_fee' AND NOT fee_paid AND fee_due_date <= $1
+              AND (fee_reminded_for IS DISTINCT FROM fee_due_date
+                   OR (fee_due_date < $2 AND NOT fee_overdue))
+            ORDER BY fee_due_date, id LIMIT $3 FOR UPDATE SKIP LOCKED""",
+        remind_by, today, limit,
     )
     return [_to_case(row) for row in rows]
 

@@ -90,6 +90,9 @@ class Procedure(FrozenModel):
     cutoff: time = time(17)
     supplement_policy: SupplementPolicy
     supplement_deadline_days: int = Field(ge=1)
+    # Working days the citizen has to pay the fee, counted from the day the dossier starts
+    # waiting for it (issue 11 item 7); five where the procedure's data says nothing.
+    fee_payment_days: int = Field(5, ge=1, le=60)
     # How a dossier ended that gives the citizen a paid fee back. By default: refused at
     # intake or withdrawn, since the office resolved nothing; a stop (status 8, a supplement
     # never came) keeps the fee for the work done. A procedure's data may say otherwise.

@@ -108,3 +108,26 @@ def submission(procedure: dict, **changes: Any) -> dict:
         "documents": documents_for(procedure),
     }
     return {**body, **changes}
+
+
+async def registered(intake: Intake, **changes: Any) -> tuple[str, uuid.UUID]:
+    """A dossier of marriage recording, submitted: its code and id."""
+    procedure = (await intake.http.get("/v1/procedures/2.002189")).json()
+    created = await intake.submit(submission(procedure, **changes))
+    assert created.status_code == 201, created.text
+    code = created.json()["dossier_code"]
+    view = (await intake.send("GET", f"/v1/dossiers/{code}")).json()
+    return code, uuid.UUID(view["dossier_id"])
+
+
+async def told(intake: Intake, dossier_id: uuid.UUID, event: Any, producer: str) -> None:
+    """Intake's timeline records ``event`` as if ``producer`` had published it."""
+    from services.intake.handlers.timeline import record_in_timeline
+    from shared.contracts.events import Envelope
+    from shared.runtime.outbox import UnitOfWork
+
+    envelope = Envelope.wrap(event, dossier_id=dossier_id, producer=producer,
+                             dossier_code=event.dossier_code)
+    async with UnitOfWork(intake.pool, producer="test") as uow:
+        await record_in_timeline(event, envelope, uow)
+        await uow.commit()

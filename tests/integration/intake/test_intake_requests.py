@@ -10,32 +10,17 @@ from datetime import date
 
 import pytest
 
-from services.intake.handlers.timeline import record_in_timeline
-from shared.contracts.events import DossierAccepted, DossierDecided, Envelope, SupplementRequested
+from shared.contracts.events import DossierAccepted, DossierDecided, SupplementRequested
 from shared.contracts.status import DossierStatus
-from shared.runtime.outbox import UnitOfWork
-from tests.integration.intake.support import PDF, Intake, submission
+from tests.integration.intake.support import PDF, Intake, registered, told
 
 pytestmark = pytest.mark.integration
 PERSONAL = ("Nguyễn Thị Hoa", "092301004567", "0912345678", "hoa@example.vn", "Đường 3/2",
             "Trần Văn Nam", "officer.tp")
 
 
-async def _registered(intake: Intake, **changes) -> tuple[str, uuid.UUID]:
-    procedure = (await intake.http.get("/v1/procedures/2.002189")).json()
-    created = await intake.submit(submission(procedure, **changes))
-    assert created.status_code == 201, created.text
-    code = created.json()["dossier_code"]
-    view = (await intake.send("GET", f"/v1/dossiers/{code}")).json()
-    return code, uuid.UUID(view["dossier_id"])
-
-
 async def _processing_says(intake: Intake, dossier_id: uuid.UUID, event) -> None:
-    envelope = Envelope.wrap(event, dossier_id=dossier_id, producer="processing",
-                             dossier_code=event.dossier_code)
-    async with UnitOfWork(intake.pool, producer="test") as uow:
-        await record_in_timeline(event, envelope, uow)
-        await uow.commit()
+    await told(intake, dossier_id, event, "processing")
 
 
 def _supplement_request(code: str) -> SupplementRequested:
@@ -50,7 +35,7 @@ def _document(kind: str, content: bytes = PDF) -> dict:
 
 
 async def test_a_supplement_is_taken_only_when_requested_and_only_once(intake: Intake) -> None:
-    code, dossier_id = await _registered(intake)
+    code, dossier_id = await registered(intake)
     body = {"documents": [_document("giay_to_tuy_than")], "note": "Ảnh rõ hơn"}
     early = await intake.send("POST", f"/v1/dossiers/{code}/supplements", body)
     assert early.status_code == 409 and early.json()["status"] == "registered"
@@ -84,7 +69,7 @@ async def test_a_supplement_is_taken_only_when_requested_and_only_once(intake: I
 
 
 async def test_a_dossier_is_withdrawn_until_it_is_decided(intake: Intake) -> None:
-    code, dossier_id = await _registered(intake)
+    code, dossier_id = await registered(intake)
     await _processing_says(intake, dossier_id, DossierAccepted(
         dossier_code=code, department_code="tp", fee=75000, due_date=date(2031, 1, 20),
         return_method="postal", status=DossierStatus.AWAITING_FEE))
@@ -97,7 +82,7 @@ async def test_a_dossier_is_withdrawn_until_it_is_decided(intake: Intake) -> Non
     assert (await intake.send("POST", f"/v1/dossiers/{code}/withdraw", portal="portal-b")
             ).status_code == 404
 
-    decided, decided_id = await _registered(intake)
+    decided, decided_id = await registered(intake)
     await _processing_says(intake, decided_id, DossierDecided(
         dossier_code=decided, outcome="approved", decided_by="officer.tp",
         return_method="postal"))
@@ -111,7 +96,7 @@ async def test_a_dossier_is_withdrawn_until_it_is_decided(intake: Intake) -> Non
 async def test_tracking_shows_status_dates_and_timeline_and_nothing_personal(
     intake: Intake,
 ) -> None:
-    code, dossier_id = await _registered(intake, submitted_by={
+    code, dossier_id = await registered(intake, submitted_by={
         "kind": "helper", "name": "Trần Văn Nam", "organisation": "Đoàn Thanh niên xã Thạnh An"})
     await _processing_says(intake, dossier_id, DossierAccepted(
         dossier_code=code, department_code="tp", fee=75000, due_date=date(2031, 1, 20),

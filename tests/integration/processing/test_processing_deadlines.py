@@ -46,7 +46,7 @@ async def dossiers(deps, clock, http) -> dict[str, str]:
         ("overdue", datetime(2025, 2, 10, 9), "1.009995"),  # due 24/2
         ("at_risk", datetime(2025, 2, 17, 9), "1.009995"),  # due 3/3, today
         ("on_track", MONDAY, "1.009995"),  # due 17/3
-        ("paused", datetime(2025, 2, 10, 9), "VTH-LOCAL-03"),  # fee unpaid: clock stopped
+        ("paused", MONDAY, "VTH-LOCAL-03"),  # fee unpaid (due 10/3): clock stopped
         ("not_received", datetime(2025, 2, 10, 9), "VTH-LOCAL-01"),  # clock not started
     ]:
         clock.now = received.replace(tzinfo=BUSINESS_TZ)
