@@ -47,49 +47,17 @@ def outbox_row(topic: str, envelope: Envelope, *, key: uuid.UUID | None = None) 
     )
 
 
-class UnitOfWork:
-    """``async with UnitOfWork(pool, producer=...) as uow:`` … ``await uow.commit()``; rolls
-    back otherwise.
+class Outbox:
+    """Events on their way out, as outbox rows: :meth:`emit` builds each one's envelope (the
+    topic from the event's class, the producer bound once by :class:`Transactions`,
+    correlation and causation from ``cause``, the message being handled). A
+    :class:`UnitOfWork` writes them at commit; a writer with a statement of its own
+    (processing's transition) takes them with :meth:`take_rows` and writes them itself."""
 
-    Events leave through :meth:`emit`: the topic comes from the event's class, the producer is
-    the service's (bound once, by :class:`Transactions`), and correlation and causation come
-    from the message being handled (``cause``), which the shared consumer sets per message.
-    """
-
-    def __init__(self, pool: asyncpg.Pool, *, producer: str,
-                 cause: Envelope | None = None) -> None:
-        self._pool = pool
+    def __init__(self, *, producer: str, cause: Envelope | None = None) -> None:
         self.producer = producer
         self.cause = cause
-        self._committed = False
         self._recorded: list[OutboxRow] = []
-
-    async def __aenter__(self) -> UnitOfWork:
-        self._conn_cm = self._pool.acquire()
-        self.conn: asyncpg.Connection = await self._conn_cm.__aenter__()
-        self._tx = self.conn.transaction()
-        await self._tx.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            if not self._committed:
-                await self._tx.rollback()
-        finally:
-            await self._conn_cm.__aexit__(exc_type, exc, tb)
-
-    async def commit(self) -> None:
-        if self._recorded:
-            # Written in one round trip, in the order emitted, inside the transaction.
-            await self.conn.executemany(_INSERT_OUTBOX, self._recorded)
-            self._recorded.clear()
-        await self._tx.commit()
-        self._committed = True
 
     def emit(
         self,
@@ -136,6 +104,48 @@ class UnitOfWork:
         rows, self._recorded = self._recorded, []
         return rows
 
+
+class UnitOfWork(Outbox):
+    """``async with UnitOfWork(pool, producer=...) as uow:`` … ``await uow.commit()``; rolls
+    back otherwise.
+
+    Events leave through :meth:`Outbox.emit` and are written in the transaction at
+    :meth:`commit`; the shared consumer sets ``cause`` per message.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, producer: str,
+                 cause: Envelope | None = None) -> None:
+        super().__init__(producer=producer, cause=cause)
+        self._pool = pool
+        self._committed = False
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._conn_cm = self._pool.acquire()
+        self.conn: asyncpg.Connection = await self._conn_cm.__aenter__()
+        self._tx = self.conn.transaction()
+        await self._tx.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                await self._tx.rollback()
+        finally:
+            await self._conn_cm.__aexit__(exc_type, exc, tb)
+
+    async def commit(self) -> None:
+        if self._recorded:
+            # Written in one round trip, in the order emitted, inside the transaction.
+            await self.conn.executemany(_INSERT_OUTBOX, self._recorded)
+            self._recorded.clear()
+        await self._tx.commit()
+        self._committed = True
+
     async def claim(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Record ``event_id`` as processed by ``consumer``; False when it already was."""
         return event_id in await self.claim_many(consumer, [event_id])
@@ -161,6 +171,10 @@ class Transactions:
 
     def __call__(self, cause: Envelope | None = None) -> UnitOfWork:
         return UnitOfWork(self.pool, producer=self.producer, cause=cause)
+
+    def outbox(self) -> Outbox:
+        """Events to be written by a statement of the caller's own, outside a unit of work."""
+        return Outbox(producer=self.producer)
 
 
 class OutboxRelay:

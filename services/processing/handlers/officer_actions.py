@@ -97,9 +97,8 @@ async def act_on_dossier(deps: Deps, code: str, command: OfficerCommand, officer
     ActionNotAllowed, InvalidAction or, when others changed the dossier under it
     ``MAX_ATTEMPTS`` times in a row, ConcurrentChange (nothing is written then)."""
     perform, actor = OFFICER_ACTIONS[type(command)], Actor(officer.username, officer.role)
-    # Written by the action's own statement: this unit of work only collects the events
-    # (producer named, no cause), and is never entered, so it costs no BEGIN and COMMIT.
-    outbox = deps.transactions()
+    # Written by the action's own statement, outside a transaction: no BEGIN and COMMIT.
+    outbox = deps.transactions.outbox()
     async with deps.pool.acquire() as conn:
         for _ in range(MAX_ATTEMPTS):
             case = await own_case(conn, code, officer)

@@ -13,10 +13,10 @@ from services.processing.domain.errors import ConcurrentChange
 from services.processing.domain.result_file import ResultFile
 from services.processing.domain.work_items import work_items, work_sla
 from services.processing.repository import transitions
-from shared.runtime.outbox import UnitOfWork
+from shared.runtime.outbox import Outbox
 
 
-async def write_transition(conn: asyncpg.Connection, outbox: UnitOfWork, deps: Deps,
+async def write_transition(conn: asyncpg.Connection, outbox: Outbox, deps: Deps,
                            case: Case, before: Case | None, at: datetime, *,
                            announce: bool = False, document: ResultFile | None = None) -> bool:
     """Insert (``before`` None) or update the case, with its audit entries, the events it

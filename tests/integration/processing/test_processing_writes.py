@@ -79,7 +79,7 @@ async def test_a_write_on_a_version_somebody_changed_writes_nothing(http, deps, 
     document = ResultFile("a.pdf", "application/pdf", b"pdf")
     async with pool.acquire() as conn:
         with pytest.raises(ConcurrentChange):
-            await write_transition(conn, deps.transactions(), deps, seen, stale, at,
+            await write_transition(conn, deps.transactions.outbox(), deps, seen, stale, at,
                                    document=document)
     assert await _written(pool, code) == before_write
     assert seen.events and seen.audit  # kept, as they were not written
