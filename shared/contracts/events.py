@@ -16,9 +16,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from shared.contracts.status import DossierStatus
 from shared.contracts.types import (
     EndCause,
+    MessageStatus,
     NotificationChannel,
     Outcome,
+    Rating,
     ReturnMethod,
+    ShipmentStatus,
     SlaResult,
     SlaState,
 )
@@ -360,6 +363,30 @@ class WithdrawalRefused(Event):
     reason: str
 
 
+class DossierRated(Event):
+    """The citizen rated the service once, after the result was returned (QĐ 766, group 5)."""
+
+    description_vi: ClassVar[str] = "Công dân đã đánh giá mức độ hài lòng"
+    dossier_code: str
+    rating: Rating
+    comment: str | None = Field(default=None, max_length=1000)
+    rated_at: AwareDatetime
+
+
+class DossierDeadlineRecomputed(Event):
+    """A calendar announcement moved the dossier's dates; never earlier than promised."""
+
+    description_vi: ClassVar[str] = "Ngày hẹn trả kết quả được điều chỉnh theo lịch làm việc"
+    dossier_code: str
+    department_code: str
+    previous_due_date: date
+    new_due_date: date
+    statutory_due_date: date | None = None
+    calendar_version: str
+    reason: str = Field(max_length=500)
+    """The announcement: document number, date and issuer."""
+
+
 # --- Department work queues (topic department.<code>.work) ------------------------------------
 
 
@@ -559,6 +586,24 @@ class ShipmentFailed(Event):
     attempts: int = Field(ge=1)
 
 
+class ShipmentStatusChanged(Event):
+    """The carrier's tracking moved the parcel (confirmed against its detail endpoint)."""
+
+    topic: ClassVar[str] = "postal.events"
+    description_vi: ClassVar[str] = "Cập nhật trạng thái bưu gửi"
+    dossier_code: str
+    shipment_id: uuid.UUID
+    carrier: str
+    tracking_code: str
+    status: ShipmentStatus
+    previous_status: ShipmentStatus | None = None
+    changed_at: AwareDatetime
+    """The carrier's own time of the update (updates are ordered by it)."""
+    reason: str | None = Field(default=None, max_length=500)
+    recipient_name: str | None = Field(default=None, max_length=200)
+    """Who signed for the parcel, with ``delivered``."""
+
+
 # --- Notifications (topic notification.events) ------------------------------------------------
 
 
@@ -579,6 +624,21 @@ class NotificationFailed(Event):
     template: str
     reason: str = Field(max_length=500)
     attempts: int = Field(ge=1)
+
+
+class NotificationStatusChanged(Event):
+    """A message's delivery state moved (Notify's model: created → sending → delivered | …)."""
+
+    topic: ClassVar[str] = "notification.events"
+    description_vi: ClassVar[str] = "Cập nhật trạng thái gửi thông báo"
+    dossier_code: str
+    message_id: uuid.UUID
+    channel: NotificationChannel
+    template: str
+    template_version: int = Field(ge=1)
+    status: MessageStatus
+    changed_at: AwareDatetime
+    reason: str | None = Field(default=None, max_length=500)
 
 
 def event_type_of(model: type[Event]) -> str:

@@ -22,6 +22,19 @@ SlaResult = Literal["early", "on_time", "late"]
 EndCause = Literal["withdrawn", "refused_at_intake", "stopped"]
 """Why a dossier ended without a result (and what decides whether its fee is refunded)."""
 NotificationChannel = Literal["email", "sms"]
+ShipmentStatus = Literal[
+    "ready_to_pick", "picking", "picked",
+    "storing", "sorting", "transporting",
+    "delivering", "delivered", "delivery_fail",
+    "waiting_to_return", "return", "returning", "returned", "return_fail",
+    "cancel", "exception", "damage", "lost",
+]
+"""A parcel's state, in the carrier's (GHN v2) vocabulary; other carriers map onto it."""
+MessageStatus = Literal["created", "sending", "delivered", "permanent-failure",
+                        "temporary-failure", "technical-failure"]
+"""A message's delivery state, in GOV.UK Notify's vocabulary (email and SMS alike)."""
+Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
+"""The citizen's satisfaction: Rất hài lòng / Hài lòng / Không hài lòng (QĐ 766)."""
 
 
 # --- Text from outside (portals, citizens, officers): one definition of what a string may hold.
