@@ -529,6 +529,8 @@ class PaymentReconciliationMismatch(Event):
     transaction_no: str | None = Field(None, max_length=100)
     our_amount: Decimal | None = None
     gateway_amount: Decimal | None = None
+    transaction: Literal["payment", "refund"] = "payment"
+    """A refund's ``txn_ref`` is the refunded order's; payments only from older producers."""
 
 
 class PaymentReconciliationFailed(Event):
