@@ -543,6 +543,21 @@ class PaymentReconciliationFailed(Event):
     reason: str = Field(max_length=500)
     attempts: int = Field(ge=0)
 
+class ReceiptCancelled(Event):
+    """A receipt (biên lai) issued in error was cancelled by the payment staff, e.g. when the
+    gateway never took the money (reconciliation's ``missing_at_gateway``). Its number stays
+    used; the fee is not collected and the department is told."""
+
+    topic: ClassVar[str] = "payment.events"
+    description_vi: ClassVar[str] = "Biên lai thu phí, lệ phí đã bị hủy"
+    dossier_code: str
+    receipt_number: str = Field(max_length=40)
+    amount: Decimal
+    reason: str = Field(max_length=500)
+    cancelled_by: str = Field(max_length=200)
+    cancelled_at: AwareDatetime
+
+
 class RefundFailed(Event):
     """A refund could not be made: the payment's staff must refund by hand."""
 
