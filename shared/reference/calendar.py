@@ -126,6 +126,7 @@ class CalendarWatch:
         self.calendar, self.horizon_days, self.interval_s = calendar, horizon_days, interval_s
         self.now = now or (lambda: datetime.now(UTC))
         self.logged_for: date | None = None
+        self._checked = asyncio.Event()
 
     def periods(self) -> list[UnconfirmedPeriod]:
         return unconfirmed_periods(business_today(self.now()), self.horizon_days, self.calendar)
@@ -157,7 +158,13 @@ class CalendarWatch:
         """Check now, then every ``interval_s`` (the log line once per business day)."""
         while True:
             self.check()
+            self._checked.set()
             await asyncio.sleep(self.interval_s)
+
+    async def next_check(self) -> None:
+        """Returns once :meth:`run` has checked again (for tests that move the clock)."""
+        self._checked.clear()
+        await self._checked.wait()
 
 
 async def watch_calendar(deps: Any) -> None:

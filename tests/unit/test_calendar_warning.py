@@ -104,12 +104,11 @@ async def test_the_background_job_checks_again_on_its_clock() -> None:
     with capture_logs() as logs:
         job = asyncio.create_task(watch.run())
         try:
-            async def logged(day: date) -> None:
-                while watch.logged_for != day:
-                    await asyncio.sleep(0.01)
-            await asyncio.wait_for(logged(date(2026, 12, 2)), 5)
+            await asyncio.wait_for(watch.next_check(), 5)
+            assert watch.logged_for == date(2026, 12, 2)
             clock.now += timedelta(days=1)  # the next business day: logged again
-            await asyncio.wait_for(logged(date(2026, 12, 3)), 5)
+            await asyncio.wait_for(watch.next_check(), 5)
+            assert watch.logged_for == date(2026, 12, 3)
         finally:
             job.cancel()
     assert [e["log_level"] for e in logs].count("warning") == 2
