@@ -20,7 +20,7 @@ from services.processing.domain.errors import (
     InvalidAction,
     NoResultDocument,
 )
-from services.processing.handlers.calendar import recompute_deadlines
+from services.processing.handlers.calendar import recompute_deadlines, record_calendar
 from services.processing.handlers.deadlines import scan_deadlines
 from services.processing.officers import OfficerDirectory
 from services.processing.settings import ProcessingSettings
@@ -61,11 +61,14 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
     calendar = WorkingCalendar.default()
     watch = CalendarWatch(calendar, horizon_days=settings.calendar_warning_days,
                           interval_s=settings.calendar_check_interval_s)
-    yield Deps(pool=platform.pool, transactions=platform.transactions,
-               calendar=calendar, calendar_watch=watch, catalog=catalog, officers=directory,
-               tokens=TokenService(secret, settings.token_ttl_s),
-               at_risk_working_days=settings.at_risk_working_days,
-               deadline_scan_interval_s=settings.deadline_scan_interval_s)
+    deps = Deps(pool=platform.pool, transactions=platform.transactions,
+                calendar=calendar, calendar_watch=watch, catalog=catalog, officers=directory,
+                tokens=TokenService(secret, settings.token_ttl_s),
+                at_risk_working_days=settings.at_risk_working_days,
+                deadline_scan_interval_s=settings.deadline_scan_interval_s)
+    # Before any consumer writes a case under it: its days, to count them again one day.
+    await record_calendar(deps)
+    yield deps
 
 
 async def watch_deadlines(deps: Deps) -> None:
