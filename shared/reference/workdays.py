@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Self
@@ -212,7 +212,7 @@ class WorkingCalendar:
         return cls(_snapshot={int(y): (named(v["days_off"]), named(v["working_days"]))
                               for y, v in snapshot["years"].items()})
 
-    @property
+    @cached_property
     def version(self) -> str:
         """A content hash of the days (overrides and package version), stable across runs."""
         text = json.dumps(self.snapshot(), sort_keys=True, ensure_ascii=False)
