@@ -56,7 +56,7 @@ _NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 _V1_REFUSED = (f"{NONCE_HEADER}: missing. Signature version 1 (timestamp and body only) is "
                f"no longer accepted: sign version 2 ({SCHEME}: method, path, query, "
-               "timestamp, nonce and the body's SHA-256; README, 'Signing a portal request')")
+               "timestamp, nonce and the body's SHA-256; README, 'As a portal')")
 
 
 class SignatureRefused(Exception):

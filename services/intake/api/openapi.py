@@ -19,7 +19,7 @@ SIGNATURE_PARAMETERS = [
     {"name": SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
      "description": "hex HMAC-SHA256(secret, string to sign): the lines MOTCUA-HMAC-SHA256-2, "
                     "method, canonical path, canonical query, timestamp, nonce, hex SHA-256 "
-                    "of the raw body, joined by newlines (README, 'Signing a portal request')"},
+                    "of the raw body, joined by newlines (README, 'As a portal')"},
 ]
 
 
