@@ -146,10 +146,15 @@ async def get_dossier(conn: asyncpg.Connection, code: str,
 
 async def get_timeline(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT occurred_at, event_type, producer, status, detail FROM dossier_timeline
-           WHERE dossier_id = $1 ORDER BY occurred_at, event_id""",
+        """SELECT occurred_at, event_type, producer, status, detail, seq, entry_hash
+           FROM dossier_timeline WHERE dossier_id = $1 ORDER BY occurred_at, event_id""",
         dossier_id,
     )
+
+
+def audit_head(timeline: Sequence[asyncpg.Record]) -> str | None:
+    """The hash at the head of the dossier's audit chain (its latest entry's)."""
+    return max(timeline, key=lambda t: t["seq"])["entry_hash"] if timeline else None
 
 
 async def find_document(conn: asyncpg.Connection, dossier_id: uuid.UUID,

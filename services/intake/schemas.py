@@ -167,6 +167,9 @@ class DossierView(BaseModel):
     pay_url: str | None = None
     """The fee's payment link while the fee is unpaid (no secret in it)."""
     timeline: list[TimelineEntry]
+    audit_head: str | None = Field(
+        None, description="SHA-256 at the head of the dossier's tamper-evident audit chain "
+        "(docs/security.md): keep it to tell a rewritten history from the real one later.")
 
 
 class PublicTimelineEntry(BaseModel):
@@ -190,6 +193,9 @@ class TrackingView(BaseModel):
     pay_url: str | None = None
     """The fee's payment link while the fee is unpaid (no secret in it)."""
     timeline: list[PublicTimelineEntry]
+    audit_head: str | None = Field(
+        None, description="SHA-256 at the head of the dossier's tamper-evident audit chain: "
+        "whoever notes it can later tell a rewritten history from the real one.")
 
 
 class WithdrawalAnswer(BaseModel):

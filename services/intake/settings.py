@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Literal, Self
 
 from limits import parse
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.portal.auth import MAX_CLOCK_SKEW_S, PortalKeys, parse_portal_secrets
@@ -23,8 +23,9 @@ class IntakeSettings(ServiceSettings):
         description="'development' (make run) registers the development portal.",
     )
 
-    portal_secrets: str = Field(
-        "", description="INTAKE_PORTAL_SECRETS: 'portal-a:secret1,secret2;portal-b:secret3'."
+    portal_secrets: SecretStr = Field(
+        SecretStr(""), description="INTAKE_PORTAL_SECRETS: 'portal-a:secret1,secret2;"
+        "portal-b:secret3' (or INTAKE_PORTAL_SECRETS_FILE)."
     )
     portal_clock_skew_s: int = Field(MAX_CLOCK_SKEW_S, ge=1)
     portal_record_max_age_s: int = Field(
@@ -85,7 +86,7 @@ class IntakeSettings(ServiceSettings):
     def portal_keys(self) -> PortalKeys:
         """The configured portals; the development portal only when nothing is configured in
         development. Anywhere else an empty configuration refuses to start."""
-        keys = parse_portal_secrets(self.portal_secrets)
+        keys = parse_portal_secrets(self.portal_secrets.get_secret_value())
         if keys:
             return keys
         if self.environment == "development":

@@ -24,8 +24,9 @@ BATCH = 50
 @asynccontextmanager
 async def assemble(platform: Platform) -> AsyncIterator[NotificationDeps]:
     settings: NotificationSettings = platform.settings
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     mailer = Mailer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
-                    username=settings.smtp_username, password=settings.smtp_password,
+                    username=settings.smtp_username, password=password,
                     starttls=settings.smtp_starttls, timeout_s=settings.smtp_timeout_s)
     try:
         yield NotificationDeps(transactions=platform.transactions, effects=(

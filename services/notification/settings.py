@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.runtime import effects
@@ -20,7 +20,9 @@ class NotificationSettings(ServiceSettings, effects.EffectSettings):
         "Một Cửa <no-reply@motcua.local>", validation_alias=AliasChoices("SMTP_FROM")
     )
     smtp_username: str | None = Field(None, validation_alias=AliasChoices("SMTP_USERNAME"))
-    smtp_password: str | None = Field(None, validation_alias=AliasChoices("SMTP_PASSWORD"))
+    smtp_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SMTP_PASSWORD"),
+        description="Or SMTP_PASSWORD_FILE, a file holding it (a Docker secret).")
     smtp_starttls: bool = Field(False, validation_alias=AliasChoices("SMTP_STARTTLS"))
     smtp_timeout_s: float = Field(
         10.0, gt=0, validation_alias=AliasChoices("SMTP_TIMEOUT_S"),

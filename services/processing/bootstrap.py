@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -22,9 +21,9 @@ from services.processing.domain.errors import (
 )
 from services.processing.handlers.calendar import recompute_deadlines, record_calendar
 from services.processing.handlers.deadlines import scan_deadlines
-from services.processing.officers import OfficerDirectory
+from services.processing.officers import OfficerDirectory, SignInLimits
 from services.processing.settings import ProcessingSettings
-from services.processing.tokens import TokenService
+from services.processing.tokens import token_service
 from shared.reference.calendar import CalendarWatch, calendar_notices, watch_calendar
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
@@ -51,11 +50,7 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
     catalog = load_catalog()
     departments = {code for version in catalog.versions for code in version.department_codes}
     directory = officer_directory(settings, departments)
-    if settings.token_secret is None and settings.environment != "development":
-        log.warning("PROCESSING_TOKEN_SECRET is not set: tokens are signed with a random key "
-                    "and are valid on this process only")
-    secret = (settings.token_secret.get_secret_value() if settings.token_secret
-              else secrets.token_urlsafe(32))
+    tokens = token_service(settings.token_secret, settings.environment, settings.token_ttl_s)
     log.info("officer accounts loaded", officers=len(directory),
              source=str(settings.officers_file or settings.environment))
     calendar = WorkingCalendar.default()
@@ -63,7 +58,12 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
                           interval_s=settings.calendar_check_interval_s)
     deps = Deps(pool=platform.pool, transactions=platform.transactions,
                 calendar=calendar, calendar_watch=watch, catalog=catalog, officers=directory,
-                tokens=TokenService(secret, settings.token_ttl_s),
+                tokens=tokens,
+                sign_in_limits=SignInLimits(settings.sign_in_attempts_per_account,
+                                            settings.sign_in_attempts_per_client,
+                                            settings.sign_in_window_s),
+                trusted_proxies=tuple(h.strip() for h in settings.trusted_proxies.split(",")
+                                      if h.strip()),
                 at_risk_working_days=settings.at_risk_working_days,
                 deadline_scan_interval_s=settings.deadline_scan_interval_s)
     # Before any consumer writes a case under it: its days, to count them again one day.

@@ -391,6 +391,15 @@ class DossierDeadlineRecomputed(Event):
 
 
 class WorkItemQueued(Event):
+    """A dossier for the department's queue, carrying only what its system needs to pick up
+    the work: the dossier code (to open the dossier in processing, where every other detail
+    is read under an officer's sign-in), the procedure, when it was received and is due, its
+    status and SLA state (to sort the queue), and the applicant's name (the one personal
+    detail, so that an officer recognises a case a citizen calls or comes in about). Never
+    the identity number, phone, email, address or documents: a department system copies this
+    topic into its own storage, out of this system's control, so what it does not need it
+    must not receive."""
+
     topic: ClassVar[str] = "department.{department_code}.work"
     description_vi: ClassVar[str] = "Hồ sơ được chuyển đến phòng chuyên môn"
     dossier_code: str

@@ -28,6 +28,11 @@ pytestmark = pytest.mark.e2e
 READY = "MOT_CUA_READY "
 PDF = b"%PDF-1.4\n% Mot Cua e2e\n"
 DEV_PORTAL = ("dev-portal", "dev-portal-secret")  # what the launcher's development mode registers
+APPLICANT = {"full_name": "Nguyễn Thị Hoa", "id_number": "092301004567", "phone": "0912345678",
+             "email": "hoa@example.vn"}
+POSTAL_ADDRESS = "12 Đường 3/2, Vĩnh Thạnh, Cần Thơ"
+IN_CLEAR = [*APPLICANT.values(), POSTAL_ADDRESS, "Nguyễn Thị", "Thị Hoa", "Đường 3/2"]
+"""The applicant's data, none of which any service may log in clear (issue 16)."""
 
 
 def _signed(method: str, url: str, body: dict | None = None) -> httpx.Request:
@@ -62,6 +67,14 @@ def stack(tmp_path_factory, postgres_url: str, kafka_bootstrap: str) -> Iterator
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
         assert process.returncode == 0, "".join(output) + rest
+        # Every line the launcher and every service logged, start to stop (the sandbox plays
+        # the outside providers, as the SMTP sink plays the mail server: theirs, not ours).
+        logs = "".join(output) + rest + "".join(
+            path.read_text("utf-8", "replace") for path in sorted((data_dir / "log").glob("*.log"))
+            if path.stem not in {"sandbox", "smtp-sink", "tansu", "postgres"})
+        leaked = [v for v in IN_CLEAR if v in logs]
+        assert not leaked, f"personal data in the logs: {leaked}: " + "".join(
+            line for line in logs.splitlines(keepends=True) if any(v in line for v in leaked))
         _, alive = psutil.wait_procs(descendants, timeout=10)
         # pid 1 here does not reap orphans: a zombie has exited, only a live one is an orphan
         running = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
@@ -137,9 +150,8 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
     submission = {
         "portal_submission_id": str(uuid.uuid4()),
         "procedure_code": procedure["code"],
-        "applicant": {"full_name": "Nguyễn Thị Hoa", "id_number": "092301004567",
-                      "phone": "0912345678", "email": "hoa@example.vn"},
-        "return_method": "postal", "postal_address": "12 Đường 3/2, Vĩnh Thạnh, Cần Thơ",
+        "applicant": dict(APPLICANT),
+        "return_method": "postal", "postal_address": POSTAL_ADDRESS,
         "documents": _documents_for(procedure),
     }
     async with httpx.AsyncClient(timeout=10) as http:
