@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 import httpx
@@ -21,8 +20,9 @@ from deploy.sandbox.sms import DEV_ACCOUNT, SmsSandbox
 from services.notification import api, effects, templating
 from services.notification.adapters.mailer import Mailer
 from services.notification.adapters.sms import EsmsAccount, EsmsGateway
+from services.notification.consumers import handlers_of
 from services.notification.deps import NotificationDeps, Writing
-from services.notification.handlers import on_dossier_submitted, queue_letter
+from services.notification.handlers import on_dossier_submitted
 from shared.contracts.events import Applicant, DossierSubmitted, Envelope, Event
 from shared.contracts.types import NotificationChannel
 from shared.runtime.dispatch import Handler
@@ -38,8 +38,12 @@ REPORT_TOKEN = uuid.uuid4().hex
 
 async def handle(pool, event: Event, envelope: Envelope, handler: Handler | None = None,
                  writing: Writing = WRITING) -> None:
+    """Handle ``event`` as notification's consumer table routes it (unless told a handler)."""
+    if handler is None:
+        table = handlers_of(NotificationDeps(Transactions(pool, "notification"), (), writing))
+        handler = table[type(event)]
     async with UnitOfWork(pool, producer="test") as uow:
-        await (handler or partial(queue_letter, writing=writing))(event, envelope, uow)
+        await handler(event, envelope, uow)
         await uow.commit()
 
 
