@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.runtime import effects
@@ -54,3 +54,17 @@ class NotificationSettings(ServiceSettings, effects.EffectSettings):
                                           "at-risk and overdue alerts (JSON).")
     template_dir: str | None = Field(None, description="Templates folder (default: the "
                                                         "package's own templates/).")
+
+    @field_validator("sms_report_token", "operator_token", "public_url", "template_dir",
+                     mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("sms_api_key", "sms_secret_key", mode="before")
+    @classmethod
+    def _empty_is_the_sandbox_account(cls, value: object, info: object) -> object:
+        if value == "":
+            name = getattr(info, "field_name", "")
+            return "MOTCUA-DEV-APIKEY" if name == "sms_api_key" else "MOTCUA-DEV-SECRET"
+        return value
