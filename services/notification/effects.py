@@ -111,13 +111,18 @@ def smtp_failure(error: Exception) -> tuple[domain.Kind, bool, str]:
         answers = sorted({(code, text.decode(errors="replace"))
                           for code, text in error.recipients.values()})
         kind = domain.smtp_kind(min(code for code, _ in answers)) if answers else "temporary"
-        return kind, kind == "permanent", f"{name}: {'; '.join(f'{c} {t}' for c, t in answers)}"
+        text = "; ".join(f"{c} {t}" for c, t in answers)
+        return kind, kind == "permanent", _masked(f"{name}: {text}")
     if isinstance(error, smtplib.SMTPResponseException):
         kind = domain.smtp_kind(error.smtp_code)
         text = error.smtp_error.decode(errors="replace")
-        return kind, kind == "permanent", f"{name}: {error.smtp_code} {text}"
-    reason = _ADDRESS.sub(lambda found: mask_email(found.group()), f"{name}: {error}")
-    return "technical", isinstance(error, ValueError), reason
+        return kind, kind == "permanent", _masked(f"{name}: {error.smtp_code} {text}")
+    return "technical", isinstance(error, ValueError), _masked(f"{name}: {error}")
+
+
+def _masked(reason: str) -> str:
+    """A server's answer often repeats the address (``550 <a@b.vn>: no such user``)."""
+    return _ADDRESS.sub(lambda found: mask_email(found.group()), reason)
 
 
 def changed(row: Row, status: MessageStatus, reason: str | None) -> NotificationStatusChanged:

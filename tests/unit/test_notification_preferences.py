@@ -43,3 +43,4 @@ def test_the_default_is_every_channel_with_an_address(channels, email, phone, ch
     contact = Contact(dossier_code="VTH-250123-0001", full_name="Trần Văn Bình", email=email,
                       procedure_name="Thủ tục", phone=phone, channels=channels)
     assert contact.chosen_channels() == chosen
+

@@ -8,7 +8,7 @@ import json
 import shutil
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -177,4 +177,3 @@ async def test_an_old_message_keeps_its_version_when_a_new_one_is_published(stac
         assert (again_rendered.subject, again_rendered.email) == (row["subject"], row["body"])
     listed = await stack.http.get("/v1/messages", params={"dossier_code": CODE}, headers=AUTH)
     assert [m["template_version"] for m in listed.json()] == [1, 2]
-    assert datetime.now(UTC) > datetime.fromisoformat(listed.json()[0]["created_at"])
