@@ -11,10 +11,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from services.notification import effects
 from shared.contracts.events import DossierWithdrawn, Envelope, NotificationStatusChanged
+from shared.runtime.effects import Retry
 from tests.integration.notification.support import (
     REPORT_TOKEN,
     Stack,
+    drain,
     notification_stack,
     submit,
     tell,
@@ -177,3 +180,25 @@ async def test_a_forged_report_is_refused_and_an_unknown_message_is_not_found(st
                                      params={"SMSID": "x", "SendStatus": "4"})
     assert backwards.json() == {"received": True, "moved": False}
     assert await stack.status(message_id) == "delivered"
+
+
+async def test_a_report_not_taken_is_retried_five_times_then_dropped(stack) -> None:
+    message_id = await withdrawn_sms(stack, "0912345333")
+    wrong = effects.sms(stack.gateway, Retry(),
+                        callback_url=f"{stack.edge_url}/v1/sms/delivery-reports/stale-token")
+    assert await drain(stack.pool, wrong) == 1
+    assert await stack.sandbox.advance(6) == 1
+    for _ in range(4):
+        assert await stack.sandbox.advance(5) == 1
+    assert await stack.sandbox.advance(5) == 0, "no sixth try"
+    [report] = stack.sandbox.view("0912345333")["reports"]
+    assert report["answers"] == ["404"] * 5
+    assert await stack.status(message_id) == "sending"
+
+
+async def test_without_a_report_the_sms_stays_sending(stack) -> None:
+    await stack.sandbox_http.put("/sms/_sandbox/esms/switches", json={"drop_reports": True})
+    message_id = await withdrawn_sms(stack)
+    assert await stack.send_sms() == 1
+    assert await stack.sandbox.advance(60) == 0
+    assert await stack.status(message_id) == "sending"
