@@ -154,7 +154,9 @@ async def settle(conn: asyncpg.Connection, done: Sequence[tuple[Row, Done]]) -> 
 
 
 def given_up(row: Row, reason: str, attempts: int) -> Event:
-    """Only reached if a message stays pending (no attempt here ever answers so)."""
+    """Reached only when an attempt raised something unforeseen ``max_attempts`` times (every
+    provider answer and known failure ends as a Done above, with its status): the message
+    stays ``created`` in Notify's terms, its ``last_error`` says why, and the dossier hears."""
     return NotificationFailed(dossier_code=row["dossier_code"], channel=row["channel"],
                               template=row["template_id"], reason=reason[:500],
                               attempts=max(attempts, 1))
