@@ -115,6 +115,9 @@ class Applicant(BaseModel):
     id_number: str
     phone: str
     email: str
+    channels: tuple[NotificationChannel, ...] | None = Field(
+        default=None, description="How the applicant wants to be told (email, sms or both); "
+                                  "None: every channel the applicant gave an address for.")
 
 
 class DocumentRef(BaseModel):

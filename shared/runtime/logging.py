@@ -1,4 +1,4 @@
-"""structlog configuration shared by every process.
+r"""structlog configuration shared by every process.
 
 JSON lines when the output is not a terminal (containers, CI), a readable console
 rendering when it is. Library logs (uvicorn, aiokafka, FastStream) go through the same

@@ -20,6 +20,7 @@ import psutil
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
+from deploy.local.config import DEV_OPERATOR_TOKEN
 from shared.contracts.events import Envelope
 from shared.portal.client import signed_request
 from tests.support import wait_until
@@ -235,11 +236,36 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
                     for p in sorted(mail_dir.glob("*.eml"))]
         return [m for m in messages if code in m["Subject"]]
 
-    await wait_until(lambda: len(emails()) == 3, timeout=30, description="three emails")
-    subjects = sorted(m["Subject"] for m in emails())
-    assert subjects == [f"Hồ sơ {code} đã có kết quả", f"Hồ sơ {code} đã được tiếp nhận",
-                        f"Thanh toán phí, lệ phí hồ sơ {code}"]
+    owed = {f"Hồ sơ {code} đã có kết quả", f"Hồ sơ {code} đã được tiếp nhận",
+            f"Thanh toán phí, lệ phí hồ sơ {code}",
+            f"Kết quả hồ sơ {code} đã được gửi qua bưu điện"}
+    await wait_until(lambda: owed <= {m["Subject"] for m in emails()}, timeout=30,
+                     description="the emails the office owes")
     assert all(m["To"] == "hoa@example.vn" for m in emails())
+
+    # Every message, email and SMS, reaches delivered: the SMS when the gateway's delivery
+    # report comes (the sandbox sends it seconds after accepting the SMS).
+    notification = stack["services"]["notification"]
+    operator = {"Authorization": f"Bearer {DEV_OPERATOR_TOKEN}"}
+
+    async def messages() -> list[dict] | None:
+        async with httpx.AsyncClient(timeout=10) as http:
+            listed = await http.get(f"{notification}/v1/messages",
+                                    params={"dossier_code": code}, headers=operator)
+        assert listed.status_code == 200, listed.text
+        found = listed.json()
+        templates = {(m["template_id"], m["channel"]) for m in found}
+        owed_templates = {"dossier_accepted", "fee_payment_link", "result_ready",
+                          "result_shipped"}
+        complete = {(t, c) for t in owed_templates for c in ("email", "sms")} <= templates
+        done = complete and all(m["status"] == "delivered" for m in found)
+        return found if done else None
+
+    sent = await wait_until(messages, timeout=60, description="every message delivered")
+    sms = [m for m in sent if m["channel"] == "sms"]
+    assert all(m["recipient"] == "0912345678" and m["body"].isascii() for m in sms)
+    assert all([h["status"] for h in m["history"]] == ["created", "sending", "delivered"]
+               for m in sms)
 
     bootstrap = stack["kafka_bootstrap_servers"]
     key = str(view["dossier_id"]).encode()
@@ -258,7 +284,12 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
         "PaymentRequested", "PaymentCompleted"]
     assert [e.event_type for e in _read_topic(bootstrap, "postal.events", key, 2)] == [
         "ShipmentCreated", "ShipmentDelivered"]
-    notified = _read_topic(bootstrap, "notification.events", key, 3)
-    assert sorted(e.payload["template"] for e in notified) == [
-        "dossier_accepted", "fee_payment_link", "result_ready"]
+    # Per email: NotificationSent and delivered; per SMS: NotificationSent, sending, delivered.
+    expected = sum(2 if m["channel"] == "email" else 3 for m in sent)
+    notified = _read_topic(bootstrap, "notification.events", key, expected)
+    changes = [e.payload for e in notified if e.event_type == "NotificationStatusChanged"]
+    assert sorted((c["channel"], c["status"]) for c in changes if c["template"] ==
+                  "result_shipped") == [("email", "delivered"), ("sms", "delivered"),
+                                        ("sms", "sending")]
     assert all("hoa@example.vn" not in json.dumps(e.payload) for e in notified)
+    assert all("0912345678" not in json.dumps(e.payload) for e in notified)
