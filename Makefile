@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 DOSSIERS ?= 40000
 
-.PHONY: help install compose-tool contracts run test unit integration e2e lint check-architecture check-compose bench clean
+.PHONY: help install fonts compose-tool contracts run test unit integration e2e lint check-architecture check-compose bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create the virtualenv and install the project with its dev tools
 
-run: $(STAMP) ## start the whole system on the embedded broker and database; Ctrl-C stops it
+run: $(STAMP) fonts ## start the whole system on the embedded broker and database; Ctrl-C stops it
 	$(BIN)/python -m deploy.local
 
-test: $(STAMP) lint check-architecture compose-tool ## every test: unit, integration (real broker + db), e2e
+test: $(STAMP) fonts lint check-architecture compose-tool ## every test: unit, integration (real broker + db), e2e
 	$(BIN)/python -m pytest
 
 unit: $(STAMP) ## unit tests only (no broker, no database)
@@ -54,3 +54,14 @@ bench: $(STAMP) ## the national-day benchmark (DOSSIERS=N for a quick run)
 
 clean: ## remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var
+
+fonts: ## Pango (WeasyPrint's layout) and fonts with Vietnamese glyphs, from Debian, when missing
+	@missing=""; \
+	ldconfig -p | grep -q 'libpango-1.0.so' || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p | grep -q 'libpangoft2-1.0.so' || missing="$$missing libpangoft2-1.0-0"; \
+	fc-list 2>/dev/null | grep -qi 'DejaVu Serif' || missing="$$missing fonts-dejavu-core"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fontconfig >/dev/null; } \
+	  || { echo "could not install$$missing: the printable forms cannot be made"; exit 1; }; \
+	else echo "missing$$missing (apt-get install$$missing): the printable forms cannot be made"; exit 1; fi
