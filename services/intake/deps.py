@@ -35,3 +35,5 @@ class IntakeDeps:
     sweep_interval_s: float = 300
     uploads: UploadSlots = field(default_factory=lambda: UploadSlots(4, 1024 * 1024))
     max_json_body_bytes: int = 16 * 1024 * 1024
+    public_url: str = "http://127.0.0.1:8001"
+    """Where citizens reach intake's pages: the receipt's QR code links there."""
