@@ -4,9 +4,9 @@ the fee receipt, as versioned data (``sets/*.yaml``) and one Jinja2 template per
 
 from shared.forms.registry import (
     FormKey,
+    FormsError,
     FormSet,
     FormSets,
-    FormsError,
     FormSpec,
     form_sets,
     payment_forms,

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from markupsafe import Markup
 from pypdf import PdfReader
 
 from shared.forms import (
@@ -36,7 +35,7 @@ DATA = {
                 "statutory_days": 5, "due_date": date(2026, 1, 12),
                 "return_method": "Qua dịch vụ bưu chính công ích", "book_number": "TP/2026",
                 "tracking_url": "http://intake/citizen/track?code=VTH-260105-0007",
-                "qr": Markup(qr_svg("http://intake/citizen/track?code=VTH-260105-0007"))},
+                "qr": qr_svg("http://intake/citizen/track?code=VTH-260105-0007")},
     "supplement-request": {"missing": ["Giấy xác nhận tình trạng hôn nhân"],
                            "deadline": date(2026, 1, 20)},
     "refusal": {},

@@ -25,7 +25,7 @@ async def _form(intake: Intake, code: str, form: str, **kwargs) -> tuple[int, by
 
 async def test_the_receipt_is_a_pdf_of_the_dossier_with_its_secret_and_tracking_link(
         intake: Intake) -> None:
-    code, dossier_id = await registered(intake)
+    code, _ = await registered(intake)
     status, pdf, media = await _form(intake, code, "01")
     assert status == 200 and media == "application/pdf" and pdf.startswith(b"%PDF-")
     text = pdf_text(pdf)
