@@ -43,3 +43,20 @@ async def receipt_of(dossier_code: str, deps: PaymentDeps) -> Receipt | None:
                    lines=[ReceiptLine.model_validate(line) for line in json.loads(row["lines"])],
                    amount=row["amount"], gateway_transaction_no=row["transaction_no"],
                    paid_at=row["paid_at"].astimezone(VIETNAM))
+
+
+async def receipt_pdf(found: Receipt, deps: PaymentDeps) -> bytes:
+    """The receipt printed as the one-stop forms are (shared/forms, its own template)."""
+    import asyncio
+
+    from shared.forms import payment_forms, render_html, render_pdf
+
+    forms = payment_forms()
+    agencies = {v.agency.code: v.agency.name for v in deps.catalog.versions}
+    html = render_html(forms, forms.form("payment-receipt"), {
+        "code": found.dossier_code, "number": found.number, "issued_on": found.paid_at,
+        "payer_name": found.payer_name, "lines": found.lines, "amount": found.amount,
+        "gateway": found.gateway, "transaction_no": found.gateway_transaction_no,
+        "paid_at": found.paid_at}, agency_name=agencies.get(found.agency_code,
+                                                             found.agency_code))
+    return await asyncio.to_thread(render_pdf, html)
