@@ -30,7 +30,9 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
 from services.intake import repository
+from services.intake.api.body import check_declared
 from services.intake.api.deps import Deps
+from services.intake.api.signed import FORM_OVERHEAD, SIGNED_BODY_CEILING
 from services.intake.api.tracking import track
 from services.intake.blobs import Blob
 from services.intake.content import SIGNATURES, attachment, safe_filename
@@ -197,8 +199,17 @@ def _text(value: Any) -> str | None:
     return _TEXT.validate_python(text) if text else None
 
 
-@router.post("/supplement", response_class=HTMLResponse)
+@router.post("/supplement", response_class=HTMLResponse, max_body_size=SIGNED_BODY_CEILING)
 async def supplement(request: Request, deps: Deps) -> HTMLResponse:
+    """Documents come in here: the route's ceiling is the portal's, and the configured
+    dossier size is checked against the declared length before anything is read."""
+    try:
+        check_declared(request, deps.limits.max_dossier_bytes + FORM_OVERHEAD)
+    except HTTPException as refused_size:
+        return page("done.html", refused_size.status_code, heading="Chưa gửi được hồ sơ bổ sung",
+                    errors=["Các tệp gửi kèm quá lớn (tối đa "
+                            f"{deps.limits.max_dossier_bytes // (1024 * 1024)} MB cho cả hồ "
+                            "sơ)."])
     form, code, refused = await _proof(request, deps)
     if refused is not None:
         return refused

@@ -62,6 +62,12 @@ async def test_a_requested_supplement_is_uploaded_on_the_page_with_the_secret(
     assert not_pdf.status_code == 422 and "không phải PDF, PNG hoặc JPEG" in not_pdf.text
     assert await intake.events("SupplementProvided", code) == []
 
+    too_large = await intake.http.post(
+        "/citizen/supplement", data={"code": code, "secret": await _secret(intake, code)},
+        files={"document_giay_to_tuy_than": ("cccd.pdf", PDF + b"0" * 1_300_000,
+                                             "application/pdf")})
+    assert too_large.status_code == 413 and "quá lớn" in too_large.text
+
     sent = await intake.http.post("/citizen/supplement", files=files, data={
         "code": code, "secret": await _secret(intake, code), "note": "Ảnh rõ hơn"})
     assert sent.status_code == 200 and "Đã gửi hồ sơ bổ sung" in sent.text
