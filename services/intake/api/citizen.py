@@ -45,6 +45,7 @@ from services.intake.schemas import DocumentIn, ProvideSupplement, RequestWithdr
 from shared.contracts.status import WITHDRAWABLE_STATUSES, DossierStatus
 from shared.contracts.types import DOSSIER_CODE_PATTERN, bounded_text
 from shared.forms import PDF, attachment_name, form_sets
+from shared.reference.catalog import CatalogError
 from shared.reference.workdays import BUSINESS_TZ
 
 log = structlog.get_logger(__name__)
@@ -131,7 +132,10 @@ async def _actions(deps: IntakeDeps, code: str, status: str) -> dict[str, Any]:
         assert row is not None  # tracked a moment ago; dossiers are never deleted
         timeline = await repository.get_timeline(conn, row["id"])
         rating = await repository.get_rating(conn, row["id"])
-    procedure = deps.catalog.version(row["catalog_version"]).procedure(row["procedure_code"])
+    try:
+        procedure = deps.catalog.version(row["catalog_version"]).procedure(row["procedure_code"])
+    except CatalogError:  # a version retired from the data set: no names to show
+        procedure = None
     names = {r.kind: r.name for r in procedure.required_documents} if procedure else {}
     missing, deadline = None, None
     if status == DossierStatus.AWAITING_SUPPLEMENT:
@@ -247,7 +251,7 @@ async def supplement(request: Request, deps: Deps) -> HTMLResponse:
     try:
         await provide_supplement(await _portal_of(deps, code), code, command, documents, deps)
     except SubmissionRefused as invalid:
-        log.info("citizen supplement refused", reasons=invalid.reasons)
+        log.info("citizen supplement refused", reasons=len(invalid.reasons))  # may name files
         return page("done.html", 422, heading="Chưa gửi được hồ sơ bổ sung", code=code,
                     errors=["Giấy tờ bổ sung chưa đúng yêu cầu: vui lòng gửi đủ từng giấy "
                             "tờ được yêu cầu, đúng loại tệp và dung lượng."])

@@ -7,11 +7,13 @@ from datetime import date
 
 import pytest
 
+from services.intake.handlers.forms import dossier_form_html, tracking_url
 from shared.contracts.events import (
     DossierApologyIssued,
     DossierProcessingStopped,
     SupplementRequested,
 )
+from shared.forms import qr_svg
 from tests.integration.intake.support import Intake, registered, told
 from tests.unit.test_forms import MOTTO, pdf_text
 
@@ -37,6 +39,8 @@ async def test_the_receipt_is_a_pdf_of_the_dossier_with_its_secret_and_tracking_
         assert expected in text, expected
     assert f"/citizen/track?code={code}" in text.replace(" ", "")  # a long link wraps
     assert (await _form(intake, code, "receipt"))[0] == 200
+    _, _, html = await dossier_form_html(intake.deps, code, "01")
+    assert str(qr_svg(tracking_url(intake.deps, code))) in html  # the QR code is the link
     # another portal's dossier does not exist for it
     assert (await _form(intake, code, "01", portal="portal-b"))[0] == 404
 
