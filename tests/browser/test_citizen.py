@@ -127,3 +127,16 @@ async def test_the_receipt_printed_from_the_page_is_a_pdf_with_its_qr_link(
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and await site.secret(code) in text
     assert f"{site.url}/citizen/track?code={code}" in text.replace(" ", "")
+
+
+async def test_the_tracking_page_holds_on_a_phone(new_page, site: CitizenSite) -> None:
+    from tests.browser.conftest import PHONE_SCREEN
+
+    page = await new_page(viewport=PHONE_SCREEN)
+    code, _ = await registered(site.intake)
+    await _track(page, site, code)
+    await expect(page.locator("#status")).to_have_text("Mới đăng ký")
+    overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0  # no sideways scrolling
+    assert await page.locator("html").get_attribute("lang") == "vi"
