@@ -33,6 +33,7 @@ from services.intake.handlers.storage import sweep_forever
 from services.intake.settings import IntakeSettings
 from services.intake.validation import Limits, check_catalog
 from shared.contracts.topics import portal_receipts
+from shared.reference.calendar import CalendarWatch, calendar_notices, watch_calendar
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
 from shared.runtime.outbox import Transactions
@@ -65,11 +66,14 @@ def build_deps(settings: IntakeSettings, pool: asyncpg.Pool, broker: KafkaBroker
     catalog = load_catalog()
     limits = Limits(settings.max_document_bytes, settings.max_dossier_bytes)
     check_catalog(catalog, limits)  # before anything opens: a disagreement stops the start
+    calendar = WorkingCalendar.default()  # validated here: a bad override file stops the start
     return IntakeDeps(
         pool=pool,
         transactions=Transactions(pool, SERVICE),
         catalog=catalog,
-        calendar=WorkingCalendar.default(),
+        calendar=calendar,
+        calendar_watch=CalendarWatch(calendar, horizon_days=settings.calendar_warning_days,
+                                     interval_s=settings.calendar_check_interval_s),
         documents=document_store(settings),
         limits=limits,
         portal_keys=settings.portal_keys(),
@@ -107,7 +111,8 @@ SPEC = ServiceSpec(
     subscriptions=consumers.subscriptions,
     consumers=consumers.consumers,
     routers=[dossiers, catalog, tracking, forms, citizen_portal, citizen_pages],
-    background=[sweep_forever],
+    background=[sweep_forever, watch_calendar],
     errors=ERRORS,
+    notices=calendar_notices,
     topics=topics,
 )

@@ -21,10 +21,12 @@ from services.processing.domain.errors import (
     InvalidAction,
     NoResultDocument,
 )
+from services.processing.handlers.calendar import recompute_deadlines, record_calendar
 from services.processing.handlers.deadlines import scan_deadlines
 from services.processing.officers import OfficerDirectory
 from services.processing.settings import ProcessingSettings
 from services.processing.tokens import TokenService
+from shared.reference.calendar import CalendarWatch, calendar_notices, watch_calendar
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
 from shared.runtime.effects import drain_forever
@@ -57,17 +59,28 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
               else secrets.token_urlsafe(32))
     log.info("officer accounts loaded", officers=len(directory),
              source=str(settings.officers_file or settings.environment))
-    yield Deps(pool=platform.pool, transactions=platform.transactions,
-               calendar=WorkingCalendar.default(), catalog=catalog, officers=directory,
-               tokens=TokenService(secret, settings.token_ttl_s),
-               at_risk_working_days=settings.at_risk_working_days,
-               deadline_scan_interval_s=settings.deadline_scan_interval_s)
+    calendar = WorkingCalendar.default()
+    watch = CalendarWatch(calendar, horizon_days=settings.calendar_warning_days,
+                          interval_s=settings.calendar_check_interval_s)
+    deps = Deps(pool=platform.pool, transactions=platform.transactions,
+                calendar=calendar, calendar_watch=watch, catalog=catalog, officers=directory,
+                tokens=TokenService(secret, settings.token_ttl_s),
+                at_risk_working_days=settings.at_risk_working_days,
+                deadline_scan_interval_s=settings.deadline_scan_interval_s)
+    # Before any consumer writes a case under it: its days, to count them again one day.
+    await record_calendar(deps)
+    yield deps
 
 
 async def watch_deadlines(deps: Deps) -> None:
     step = partial(scan_deadlines, deps, SCAN_BATCH)
     await drain_forever(deps.pool, step, channel="processing_deadlines",
                         interval_s=deps.deadline_scan_interval_s, batch_size=SCAN_BATCH)
+
+
+async def follow_calendar(deps: Deps) -> None:
+    """At start-up: open dossiers computed under another calendar are counted again."""
+    await recompute_deadlines(deps, SCAN_BATCH)
 
 
 async def watch_officers(deps: Deps) -> None:
@@ -105,6 +118,7 @@ SPEC = ServiceSpec(
     assemble=assemble,
     subscriptions=subscriptions,
     routers=[auth.router, queue.router, dossiers.router, printed_forms.router],
-    background=[watch_deadlines, watch_officers],
+    background=[watch_deadlines, watch_officers, follow_calendar, watch_calendar],
     errors=ERRORS,
+    notices=calendar_notices,
 )

@@ -529,6 +529,8 @@ class PaymentReconciliationMismatch(Event):
     transaction_no: str | None = Field(None, max_length=100)
     our_amount: Decimal | None = None
     gateway_amount: Decimal | None = None
+    transaction: Literal["payment", "refund"] = "payment"
+    """A refund's ``txn_ref`` is the refunded order's; payments only from older producers."""
 
 
 class PaymentReconciliationFailed(Event):
@@ -540,6 +542,21 @@ class PaymentReconciliationFailed(Event):
     settlement_date: date
     reason: str = Field(max_length=500)
     attempts: int = Field(ge=0)
+
+class ReceiptCancelled(Event):
+    """A receipt (biên lai) issued in error was cancelled by the payment staff, e.g. when the
+    gateway never took the money (reconciliation's ``missing_at_gateway``). Its number stays
+    used; the fee is not collected and the department is told."""
+
+    topic: ClassVar[str] = "payment.events"
+    description_vi: ClassVar[str] = "Biên lai thu phí, lệ phí đã bị hủy"
+    dossier_code: str
+    receipt_number: str = Field(max_length=40)
+    amount: Decimal
+    reason: str = Field(max_length=500)
+    cancelled_by: str = Field(max_length=200)
+    cancelled_at: AwareDatetime
+
 
 class RefundFailed(Event):
     """A refund could not be made: the payment's staff must refund by hand."""

@@ -65,6 +65,14 @@ class ServiceSettings(BaseSettings):
     )
     log_level: str = Field("INFO", validation_alias=_shared("LOG_LEVEL"))
 
+    calendar_warning_days: int = Field(
+        90, validation_alias=_shared("CALENDAR_WARNING_DAYS"), ge=1, le=731,
+        description="Warn when a holiday period this many days ahead has no confirmed "
+                    "announcement (shared.reference.calendar).")
+    calendar_check_interval_s: float = Field(
+        3600.0, validation_alias=_shared("CALENDAR_CHECK_INTERVAL_S"), gt=0,
+        description="How often the calendar warning is re-checked; it is logged once a day.")
+
     consumer_max_attempts: int = Field(
         5, validation_alias=_shared("CONSUMER_MAX_ATTEMPTS"), ge=1,
         description="Attempts of a handler before the message goes to <topic>.dlq.",

@@ -133,11 +133,20 @@ def test_the_payment_receipt_prints_amounts_the_vietnamese_way() -> None:
     html = render_html(receipts, form, {
         "code": "VTH-260105-0007", "number": "VTH-2026-000012", "issued_on": RECEIVED,
         "payer_name": "Nguyễn Thị Hoa", "amount": Decimal(150000), "gateway": "VNPAY",
-        "transaction_no": "14123456", "paid_at": RECEIVED,
+        "transaction_no": "14123456", "paid_at": RECEIVED, "cancelled_at": None,
+        "cancel_reason": None,
         "lines": [{"label": "Phí, lệ phí giải quyết thủ tục hành chính",
                    "amount": Decimal(150000)}]}, agency_name=AGENCY)
     text = pdf_text(render_pdf(html))
     assert "BIÊN LAI THU PHÍ, LỆ PHÍ" in text and "150.000 đồng" in text
     assert "Số: VTH-2026-000012" in text and "14123456" in text
+    assert "ĐÃ BỊ HỦY" not in text
+    cancelled = render_html(receipts, form, {
+        "code": "VTH-260105-0007", "number": "VTH-2026-000012", "issued_on": RECEIVED,
+        "payer_name": None, "amount": Decimal(150000), "gateway": "VNPAY",
+        "transaction_no": None, "paid_at": RECEIVED, "lines": [],
+        "cancelled_at": RECEIVED, "cancel_reason": "Thu nhầm"}, agency_name=AGENCY)
+    assert "BIÊN LAI ĐÃ BỊ HỦY ngày 05 tháng 01 năm 2026. Lý do: Thu nhầm" in pdf_text(
+        render_pdf(cancelled))
     assert money(Decimal("1234567")) == "1.234.567 đồng"
     assert vn_date(date(2026, 2, 3)) == "ngày 03 tháng 02 năm 2026"
