@@ -14,7 +14,10 @@ from services.intake.adapters.documents import DocumentNotFound, DocumentStore, 
 from services.intake.adapters.receipts import Receipts
 from services.intake.api.body import UploadSlots
 from services.intake.api.catalog import router as catalog
+from services.intake.api.citizen import router as citizen_pages
+from services.intake.api.citizen_portal import router as citizen_portal
 from services.intake.api.dossiers import router as dossiers
+from services.intake.api.forms import router as forms
 from services.intake.api.limiter import TrackingLimiter
 from services.intake.api.tracking import router as tracking
 from services.intake.deps import IntakeDeps
@@ -25,6 +28,7 @@ from services.intake.domain import (
     StagingExpired,
     SubmissionRefused,
 )
+from services.intake.handlers.forms import FormUnavailable
 from services.intake.handlers.storage import sweep_forever
 from services.intake.settings import IntakeSettings
 from services.intake.validation import Limits, check_catalog
@@ -43,6 +47,7 @@ ERRORS: dict[type[Exception], int] = {
     DocumentNotFound: 404,
     QuotaExceeded: 429,
     StagingExpired: 503,
+    FormUnavailable: 404,
 }
 
 
@@ -83,6 +88,7 @@ def build_deps(settings: IntakeSettings, pool: asyncpg.Pool, broker: KafkaBroker
         sweep_interval_s=settings.sweep_interval_s,
         uploads=UploadSlots(settings.upload_slots_per_portal, settings.large_upload_bytes),
         max_json_body_bytes=settings.max_json_body_bytes,
+        public_url=settings.citizen_url(),
     )
 
 
@@ -104,7 +110,7 @@ SPEC = ServiceSpec(
     assemble=assemble,
     subscriptions=consumers.subscriptions,
     consumers=consumers.consumers,
-    routers=[dossiers, catalog, tracking],
+    routers=[dossiers, catalog, tracking, forms, citizen_portal, citizen_pages],
     background=[sweep_forever, watch_calendar],
     errors=ERRORS,
     notices=calendar_notices,

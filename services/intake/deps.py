@@ -37,3 +37,5 @@ class IntakeDeps:
     uploads: UploadSlots = field(default_factory=lambda: UploadSlots(4, 1024 * 1024))
     max_json_body_bytes: int = 16 * 1024 * 1024
     calendar_watch: CalendarWatch | None = None  # the warning before unconfirmed days
+    public_url: str = "http://127.0.0.1:8001"
+    """Where citizens reach intake's pages: the receipt's QR code links there."""

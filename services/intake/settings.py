@@ -71,6 +71,10 @@ class IntakeSettings(ServiceSettings):
         "intake: the client is the rightmost X-Forwarded-For hop that is not one of them. "
         "Empty: the header is ignored and the peer address counts.")
 
+    public_url: str | None = Field(
+        None, description="Where citizens reach intake's pages (the receipt's QR code links "
+        "there); http://127.0.0.1:<port> when unset.")
+
     @model_validator(mode="after")
     def _portals_configured(self) -> Self:
         self.portal_keys()  # a malformed value stops the service at start, naming the entry
@@ -95,3 +99,6 @@ class IntakeSettings(ServiceSettings):
             "INTAKE_PORTAL_SECRETS is empty: configure each portal as "
             "'<portal id>:<secret>[,<secret>]' (MOT_CUA_ENV=development alone runs without it)"
         )
+
+    def citizen_url(self) -> str:
+        return (self.public_url or f"http://127.0.0.1:{self.http_port}").rstrip("/")

@@ -11,6 +11,7 @@ from pathlib import Path
 import structlog
 
 from services.processing.api import auth, dossiers, queue
+from services.processing.api import forms as printed_forms
 from services.processing.consumers import subscriptions
 from services.processing.deps import Deps
 from services.processing.domain.errors import (
@@ -116,7 +117,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     assemble=assemble,
     subscriptions=subscriptions,
-    routers=[auth.router, queue.router, dossiers.router],
+    routers=[auth.router, queue.router, dossiers.router, printed_forms.router],
     background=[watch_deadlines, watch_officers, follow_calendar, watch_calendar],
     errors=ERRORS,
     notices=calendar_notices,

@@ -87,3 +87,21 @@ async def cancel_receipt(number: str, *, by: str, reason: str, at: datetime,
         await uow.commit()
     log.info("receipt cancelled", receipt_number=number, dossier_code=row["dossier_code"])
     return "cancelled"
+
+
+async def receipt_pdf(found: Receipt, deps: PaymentDeps) -> bytes:
+    """The receipt printed as the one-stop forms are (shared/forms, its own template)."""
+    import asyncio
+
+    from shared.forms import payment_forms, render_html, render_pdf
+
+    forms = payment_forms()
+    agencies = {v.agency.code: v.agency.name for v in deps.catalog.versions}
+    html = render_html(forms, forms.form("payment-receipt"), {
+        "code": found.dossier_code, "number": found.number, "issued_on": found.paid_at,
+        "payer_name": found.payer_name, "lines": found.lines, "amount": found.amount,
+        "gateway": found.gateway, "transaction_no": found.gateway_transaction_no,
+        "paid_at": found.paid_at, "cancelled_at": found.cancelled_at,
+        "cancel_reason": found.cancel_reason},
+        agency_name=agencies.get(found.agency_code, found.agency_code))
+    return await asyncio.to_thread(render_pdf, html)
