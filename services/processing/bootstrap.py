@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +13,8 @@ from pathlib import Path
 
 import structlog
 
-from services.processing.api import auth, dossiers, queue
+from services.processing.adapters.documents import LocalDocuments
+from services.processing.api import auth, console, dossiers, queue
 from services.processing.consumers import subscriptions
 from services.processing.deps import Deps
 from services.processing.domain.errors import (
@@ -60,7 +63,12 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
                calendar=WorkingCalendar.default(), catalog=catalog, officers=directory,
                tokens=TokenService(secret, settings.token_ttl_s),
                at_risk_working_days=settings.at_risk_working_days,
-               deadline_scan_interval_s=settings.deadline_scan_interval_s)
+               deadline_scan_interval_s=settings.deadline_scan_interval_s,
+               session_key=hmac.new(secret.encode(), b"console-session",
+                                    hashlib.sha256).hexdigest(),
+               documents=LocalDocuments(settings.document_dir) if settings.document_dir
+               else None,
+               console_refresh_s=settings.console_refresh_s)
 
 
 async def watch_deadlines(deps: Deps) -> None:
@@ -103,7 +111,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     assemble=assemble,
     subscriptions=subscriptions,
-    routers=[auth.router, queue.router, dossiers.router],
+    routers=[auth.router, queue.router, dossiers.router, console.router],
     background=[watch_deadlines, watch_officers],
     errors=ERRORS,
 )

@@ -101,3 +101,15 @@ async def new_page(browser: Any) -> AsyncIterator[NewPage]:
 async def page(new_page: NewPage) -> Any:
     """A page on an office screen (1366×768) in a fresh context."""
     return await new_page()
+
+
+@pytest.fixture(scope="module")
+async def console_stack(postgres_url: str, kafka_bootstrap: str,
+                        tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    """Processing with its officer console over real HTTP, on the session's broker and
+    database (tests/browser/stack.py); ``.submit(...)`` puts a dossier on its queue."""
+    from tests.browser.stack import console_stack as started
+
+    async with started(postgres_url, kafka_bootstrap, tmp_path_factory.mktemp("documents")
+                       ) as stack:
+        yield stack

@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from services.processing.api import AnswerableErrors
 from services.processing.deps import Deps
 from services.processing.domain.errors import InvalidToken
-from services.processing.officers import Officer
+from services.processing.officers import Officer, OfficerAccount
 from services.processing.schemas import Credentials, TokenGranted
 from shared.runtime.service import deps_of
 
@@ -35,11 +35,7 @@ def _unauthorized(reason: str) -> HTTPException:
              responses={401: {"description": "Unknown username or wrong password"}})
 async def issue_token(body: Credentials, request: Request) -> TokenGranted:
     deps: Deps = deps_of(request)
-    # Argon2 is slow and memory-hard on purpose: keep it off the event loop, on one thread of
-    # its own, so that a burst of sign-ins cannot multiply its memory (each thread that ran
-    # it would keep a malloc arena holding its 19 MiB).
-    account = await asyncio.get_running_loop().run_in_executor(
-        _ARGON2_THREAD, deps.officers.authenticate, body.username, body.password)
+    account = await authenticate(deps, body.username, body.password)
     if account is None:
         raise _unauthorized("invalid username or password")
     return TokenGranted(access_token=deps.tokens.issue(account), expires_in=deps.tokens.ttl_s,
@@ -58,14 +54,28 @@ async def current_officer(
                             "'Authorization: Bearer <token>'")
     deps: Deps = deps_of(request)  # read here, not as a dependency: each one costs a resolution
     try:
-        claims = deps.tokens.verify(credentials.credentials)
+        return officer_of(deps, credentials.credentials)
     except InvalidToken as invalid:
         raise _unauthorized(str(invalid)) from invalid
+
+
+def officer_of(deps: Deps, token: str) -> Officer:
+    """The officer a token names, whose account still has the department, role and password
+    it was issued under (the API's bearer token, the console's session); InvalidToken else."""
+    claims = deps.tokens.verify(token)
     account = deps.officers.account(claims["sub"])
     if account is None or not deps.tokens.issued_for(claims, account):
-        raise _unauthorized("this account no longer exists, or its department, role or "
-                            "password changed; sign in again")
+        raise InvalidToken("this account no longer exists, or its department, role or "
+                           "password changed; sign in again")
     return account.officer
+
+
+async def authenticate(deps: Deps, username: str, password: str) -> OfficerAccount | None:
+    """Argon2 is slow and memory-hard on purpose: kept off the event loop, on one thread of
+    its own, so that a burst of sign-ins cannot multiply its memory (each thread that ran it
+    would keep a malloc arena holding its 19 MiB)."""
+    return await asyncio.get_running_loop().run_in_executor(
+        _ARGON2_THREAD, deps.officers.authenticate, username, password)
 
 
 CurrentOfficer = Annotated[Officer, Depends(current_officer)]

@@ -1,0 +1,167 @@
+"""The officer console in a real browser, on processing as it runs (real broker and
+PostgreSQL): an officer signs in, finds a dossier by a name typed without diacritics, and
+walks it from acceptance to approval with a result document; somebody acting first is a
+message, not an error page; the queue refreshes itself; the apology is written where the
+late dossiers are listed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from playwright.async_api import expect
+
+from services.processing.domain.clock import business_date
+from shared.contracts.events import PaymentCompleted, PaymentRequested
+from tests.browser.console_steps import act, open_dossier, sign_in, sign_out, status
+from tests.browser.stack import PDF, ConsoleStack, next_working_day
+from tests.support import wait_until
+
+PAID_NOT_AUTO = "2.000806"  # tp: received by the intake officer, fee 1 000 000 đồng
+AUTO_PAID = "2.000748"  # tp: received at once, fee 28 000 đồng
+AUTO_FREE = "1.009995"  # ktht: received at once, no fee, 10 working days
+
+
+async def _is(stack: ConsoleStack, code: str, expected: str) -> bool:
+    return await stack.status_of(code) == expected
+
+
+async def test_an_officer_walks_a_dossier_from_acceptance_to_approval(page, console_stack
+                                                                      ) -> None:
+    stack = console_stack
+    seeded = stack.submit(PAID_NOT_AUTO, "Trần Thị Ngọc Ánh", helper=(
+        "Lê Văn Bình", "Văn phòng công chứng Vĩnh Thạnh"), documents={
+        "don_de_nghi": PDF, "ban_sao_cccd": PDF + b"% cccd\n"})
+    decoy = stack.submit(PAID_NOT_AUTO, "Trần Thị Ngọc Anh Thư")
+    await stack.arrived(seeded, decoy)
+
+    await sign_in(page, stack.console, "tp.intake")
+    await page.get_by_label("Tìm theo mã hồ sơ hoặc tên người nộp").fill("tran thi ngoc anh")
+    await page.get_by_role("button", name="Lọc").click()
+    rows = page.locator("table.queue tbody tr")
+    await expect(rows.filter(has_text=seeded.code)).to_have_count(1)
+    await rows.filter(has_text=seeded.code).get_by_role("link").click()
+
+    await expect(page.get_by_role("heading", name=f"Hồ sơ {seeded.code}")).to_be_visible()
+    await expect(status(page)).to_have_text("Mới đăng ký")
+    await expect(page.locator("dd.applicant")).to_have_text("Trần Thị Ngọc Ánh")
+    await expect(page.locator("dd.submitter")).to_have_text(
+        "Nộp hộ: Lê Văn Bình (Văn phòng công chứng Vĩnh Thạnh)")
+    document = page.locator(".documents li").filter(has_text="ban_sao_cccd.pdf")
+    href = await document.get_by_role("link", name="Xem").get_attribute("href")
+    opened = await page.request.get(f"{stack.url}{href}")  # the browser's session
+    assert opened.status == 200 and await opened.body() == PDF + b"% cccd\n"
+
+    await act(page, "Tiếp nhận hồ sơ")
+    await expect(page.get_by_role("status")).to_have_text("Đã tiếp nhận hồ sơ.")
+    await expect(status(page)).to_have_text("Chờ thanh toán phí, lệ phí")
+    await expect(page.locator("dd.fee")).to_contain_text("1.000.000 đồng — chưa thanh toán")
+
+    payment = uuid.uuid4()  # what payment publishes once the citizen has paid
+    stack.publish(seeded.dossier_id, seeded.code,
+                  PaymentRequested(dossier_code=seeded.code, payment_id=payment,
+                                   amount=Decimal(1_000_000)),
+                  PaymentCompleted(dossier_code=seeded.code, payment_id=payment,
+                                   amount=Decimal(1_000_000), gateway_transaction_id="1467"))
+    await wait_until(lambda: _is(stack, seeded.code, "accepted"), timeout=30,
+                     description="processing has read the payment")
+    await page.reload()
+    await expect(status(page)).to_have_text("Đã tiếp nhận")
+    await expect(page.locator("dd.fee")).to_contain_text("đã thanh toán")
+    await expect(page.locator("tr.report-payment")).to_contain_text("Đã thanh toán")
+    await sign_out(page)
+
+    await sign_in(page, stack.console, "tp.specialist")
+    await open_dossier(page, stack.console, seeded.code)
+    await act(page, "Bắt đầu xử lý")
+    await expect(status(page)).to_have_text("Đang xử lý")
+    form = page.locator("#action-propose")
+    await form.locator("summary").click()
+    await form.get_by_label("Chấp thuận").check()
+    await form.get_by_role("button", name="Trình lãnh đạo").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        "Đã trình lãnh đạo kết quả giải quyết.")
+    await expect(page.get_by_role("button", name="Phê duyệt và ban hành kết quả")
+                 ).to_have_count(0)  # only the approver decides
+    await sign_out(page)
+
+    await sign_in(page, stack.console, "tp.approver")
+    await open_dossier(page, stack.console, seeded.code)
+    await act(page, "Phê duyệt và ban hành kết quả")  # without the result document
+    await expect(page.locator("#approve-result_document-error")).to_have_text(
+        "Vui lòng đính kèm văn bản kết quả (PDF, JPEG hoặc PNG).")
+    approve = page.locator("#action-approve")
+    await approve.get_by_label("Văn bản kết quả").set_input_files(files=[{
+        "name": "giay-chung-nhan.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    await approve.get_by_role("button", name="Phê duyệt và ban hành kết quả").click()
+    await expect(page.get_by_role("status")).to_have_text("Đã phê duyệt và ban hành kết quả.")
+    await expect(status(page)).to_have_text("Đã trả kết quả")
+    result = await page.request.get(f"{stack.console}/dossiers/{seeded.code}/result-document")
+    assert result.status == 200 and await result.body() == PDF
+
+    trail = page.locator("table.audit tbody tr")
+    await expect(trail.filter(has_text="tp.intake")).to_contain_text(
+        ["Cán bộ một cửa"])
+    await expect(trail.filter(has_text="Phê duyệt kết quả")).to_contain_text(
+        "tp.approver (Lãnh đạo)")
+    await expect(trail.filter(has_text="Phê duyệt kết quả")).to_contain_text(
+        "Đang xử lý → Đã xử lý xong")
+    assert await stack.status_of(seeded.code) == "result_returned"
+
+
+async def test_somebody_acting_first_is_a_message_not_an_error_page(new_page, console_stack
+                                                                    ) -> None:
+    stack = console_stack
+    seeded = stack.submit(PAID_NOT_AUTO, "Phạm Quốc Huy")
+    await stack.arrived(seeded)
+    first, second = await new_page(), await new_page()
+    for officer in (first, second):
+        await sign_in(officer, stack.console, "tp.intake")
+        await open_dossier(officer, stack.console, seeded.code)
+
+    await act(first, "Tiếp nhận hồ sơ")
+    await expect(first.get_by_role("status")).to_have_text("Đã tiếp nhận hồ sơ.")
+    async with second.expect_response(lambda r: r.request.method == "POST") as answer:
+        await act(second, "Tiếp nhận hồ sơ")
+    assert (await answer.value).status == 409
+    await expect(second.get_by_role("alert")).to_contain_text(
+        "Hồ sơ vừa được người khác xử lý trước bạn")
+    await expect(status(second)).to_have_text("Chờ thanh toán phí, lệ phí")
+    await expect(second.get_by_role("button", name="Tiếp nhận hồ sơ")).to_have_count(0)
+
+
+async def test_the_queue_refreshes_itself_when_new_work_arrives(page, console_stack) -> None:
+    stack = console_stack
+    await sign_in(page, stack.console, "tp.specialist")
+    arrived = stack.submit(AUTO_PAID, "Đỗ Minh Khôi")
+    # No reload: htmx asks for the queue again every second (PROCESSING_CONSOLE_REFRESH_S).
+    await expect(page.locator("table.queue").get_by_role("link", name=arrived.code)
+                 ).to_be_visible()
+
+
+async def test_the_apology_is_written_where_late_dossiers_are_listed(page, console_stack
+                                                                     ) -> None:
+    stack = console_stack
+    late = stack.submit(AUTO_FREE, "Vũ Thị Hồng Nhung", days_ago=21)
+    await stack.arrived(late)
+    await sign_in(page, stack.console, "ktht.approver")
+    await page.get_by_role("link", name="Sắp đến hạn, quá hạn").click()
+    entry = page.locator(".risk-list > li").filter(has_text=late.code)
+    await expect(entry.locator(".sla")).to_have_text("Quá hạn")
+
+    await entry.locator("summary").click()
+    await entry.get_by_label("Lý do chậm trả kết quả").fill("Cần xác minh thêm hồ sơ gốc")
+    await entry.get_by_label("Ngày hẹn trả kết quả mới").fill("2020-01-06")
+    await entry.get_by_role("button", name="Xin lỗi và hẹn lại ngày trả kết quả").click()
+    error = page.locator("#issue_apology-new_due_date-error")
+    await expect(error).to_contain_text("Ngày phải trong khoảng")  # on the dossier's page
+
+    new_date = next_working_day(business_date(datetime.now(UTC)))
+    await page.locator("#action-issue_apology").get_by_label("Ngày hẹn trả kết quả mới"
+                                                             ).fill(new_date.isoformat())
+    await page.locator("#action-issue_apology").get_by_role(
+        "button", name="Xin lỗi và hẹn lại ngày trả kết quả").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        "Đã ký phiếu xin lỗi và hẹn lại ngày trả kết quả.")
+    await expect(page.locator("dd.due")).to_have_text(f"{new_date:%d/%m/%Y}")
