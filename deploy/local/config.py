@@ -84,6 +84,8 @@ class StackConfig:
             or str(self.data_dir / "documents"),
             "MOT_CUA_ENV": "development",
         })
+        # The officer console opens citizens' documents from the store intake writes.
+        env.setdefault("PROCESSING_DOCUMENT_DIR", env["INTAKE_DOCUMENT_DIR"])
         if self.smtp_host is None:  # else the SMTP_* variables the launcher got are passed on
             env.update({"SMTP_HOST": HOST, "SMTP_PORT": str(self.ports["smtp"])})
         for name in ("sandbox", *SERVICES):
