@@ -158,10 +158,15 @@ async def test_the_apology_is_written_where_late_dossiers_are_listed(page, conso
     await expect(error).to_contain_text("Ngày phải trong khoảng")  # on the dossier's page
 
     new_date = next_working_day(business_date(datetime.now(UTC)))
-    await page.locator("#action-issue_apology").get_by_label("Ngày hẹn trả kết quả mới"
-                                                             ).fill(new_date.isoformat())
-    await page.locator("#action-issue_apology").get_by_role(
-        "button", name="Xin lỗi và hẹn lại ngày trả kết quả").click()
+    await page.get_by_role("link", name="Sắp đến hạn, quá hạn").click()
+    await entry.locator("summary").click()
+    await entry.get_by_label("Lý do chậm trả kết quả").fill("Cần xác minh thêm hồ sơ gốc")
+    await entry.get_by_label("Ngày hẹn trả kết quả mới").fill(new_date.isoformat())
+    await entry.get_by_role("button", name="Xin lỗi và hẹn lại ngày trả kết quả").click()
     await expect(page.get_by_role("status")).to_have_text(
         "Đã ký phiếu xin lỗi và hẹn lại ngày trả kết quả.")
+    await expect(entry.locator(".sla")).to_have_text("Sắp đến hạn")  # due the next working day
+    await open_dossier(page, stack.console, late.code)
     await expect(page.locator("dd.due")).to_have_text(f"{new_date:%d/%m/%Y}")
+    await expect(page.locator("table.audit tbody tr").last).to_contain_text(
+        "Cần xác minh thêm hồ sơ gốc")

@@ -28,7 +28,7 @@ from services.processing.domain.errors import (
     InvalidAction,
     NoResultDocument,
 )
-from services.processing.domain.rules import Action, allowed_actions
+from services.processing.domain.rules import Action, Situation, allowed_actions
 from services.processing.domain.trail import Actor
 from services.processing.handlers import reads
 from services.processing.handlers.case_file import read_case_file, read_document
@@ -168,7 +168,8 @@ async def queue_fragment(request: Request, deps: DepsDep, signed: SignedInDep) -
 
 
 @router.get("/at-risk")
-async def at_risk_page(request: Request, deps: DepsDep, signed: SignedInDep) -> Response:
+async def at_risk_page(request: Request, deps: DepsDep, signed: SignedInDep, done: str = ""
+                       ) -> Response:
     """The department's dossiers near or past their committed date, overdue first, each
     with the apology letter (form 04) where the officer's role may sign it."""
     today, near = deps.sla_dates(deps.now())
@@ -180,14 +181,13 @@ async def at_risk_page(request: Request, deps: DepsDep, signed: SignedInDep) -> 
                      _allowed_for(item, signed)}
     return signed.keep(render.page(request, "at_risk.html", _context(
         request, deps, signed, nav="at_risk", items=items, total=total, counts=counts,
-        may_apologise=may_apologise, filled=None)), request, deps)
+        may_apologise=may_apologise, filled=None, done=labels.DONE.get(done))),
+        request, deps)
 
 
 def _allowed_for(item: QueueItem, signed: SignedIn) -> list[str]:
     # A queue row carries its status and proposal; whether the procedure has a separate
     # approver does not change whether an apology is allowed (rules.RULES).
-    from services.processing.domain.rules import Situation
-
     return allowed_actions(Situation(DossierStatus(item.status), item.awaiting_approval),
                            signed.officer.role)
 
@@ -268,7 +268,7 @@ async def act(code: str, action: str, request: Request, deps: DepsDep, signed: S
     except InvalidAction as invalid:
         forms.explain(invalid, filled)
         return await _answer_refused(request, deps, signed, code, filled, back)
-    target = (f"{session.PATH}/at-risk" if back else
+    target = (f"{session.PATH}/at-risk?done={action}" if back else
               f"{session.PATH}/dossiers/{quote(code)}?done={action}")
     return signed.keep(_see_other(target), request, deps)
 

@@ -20,6 +20,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request, Response, status
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -101,15 +102,23 @@ class SignedIn:
 def _to_sign_in(request: Request) -> HTTPException:
     """A page asked for without a session: 303 to the sign-in page, back here afterwards
     (for an htmx request, HX-Redirect makes the whole page go there)."""
+    if request.headers.get("hx-request"):  # polling: XHR would follow a 303 into the swap
+        referer = request.headers.get("referer", "")
+        location = f"{PATH}/sign-in?next={_quote(_path_of(referer))}"
+        return HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first",
+                             headers={"HX-Redirect": location})
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     location = f"{PATH}/sign-in?next={_quote(target)}"
     return HTTPException(status.HTTP_303_SEE_OTHER, "sign in first",
-                         headers={"Location": location, "HX-Redirect": location})
+                         headers={"Location": location})
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _quote(path: str) -> str:
-    from urllib.parse import quote
-
     return quote(path, safe="/")
 
 
