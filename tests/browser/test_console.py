@@ -7,13 +7,20 @@ late dossiers are listed."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import asyncpg
 from playwright.async_api import expect
 
 from services.processing.domain.clock import business_date
-from shared.contracts.events import PaymentCompleted, PaymentRequested
+from shared.contracts.events import (
+    NotificationStatusChanged,
+    PaymentCompleted,
+    PaymentRequested,
+    ShipmentStatusChanged,
+)
+from tests.browser.conftest import OFFICE_SCREEN, PHONE_SCREEN
 from tests.browser.console_steps import act, open_dossier, sign_in, sign_out, status
 from tests.browser.stack import PDF, ConsoleStack, next_working_day
 from tests.support import wait_until
@@ -170,3 +177,72 @@ async def test_the_apology_is_written_where_late_dossiers_are_listed(page, conso
     await expect(page.locator("dd.due")).to_have_text(f"{new_date:%d/%m/%Y}")
     await expect(page.locator("table.audit tbody tr").last).to_contain_text(
         "Cần xác minh thêm hồ sơ gốc")
+
+
+async def test_without_javascript_an_officer_still_finds_and_accepts(new_page, console_stack
+                                                                     ) -> None:
+    stack = console_stack
+    seeded = stack.submit(PAID_NOT_AUTO, "Ngô Thị Thanh Hương")
+    await stack.arrived(seeded)
+    page = await new_page(java_script_enabled=False)
+    await sign_in(page, stack.console, "tp.intake")
+    await page.get_by_label("Tìm theo mã hồ sơ hoặc tên người nộp").fill("ngo thi thanh huong")
+    await page.get_by_role("button", name="Lọc").click()
+    await page.get_by_role("link", name=seeded.code).click()
+    await act(page, "Tiếp nhận hồ sơ")  # <details> opens without a script
+    await expect(page.get_by_role("status")).to_have_text("Đã tiếp nhận hồ sơ.")
+    await expect(status(page)).to_have_text("Chờ thanh toán phí, lệ phí")
+
+
+async def test_what_payment_postal_and_notification_report_is_shown(page, console_stack
+                                                                    ) -> None:
+    stack = console_stack
+    seeded = stack.submit(AUTO_PAID, "Lý Thị Bích Ngọc")
+    shipment, message = uuid.uuid4(), uuid.uuid4()
+    at = datetime.now(UTC)
+    stack.publish(seeded.dossier_id, seeded.code, ShipmentStatusChanged(
+        dossier_code=seeded.code, shipment_id=shipment, carrier="vnpost",
+        tracking_code="EB123456789VN", status="delivering", changed_at=at),
+        NotificationStatusChanged(
+            dossier_code=seeded.code, message_id=message, channel="sms",
+            template="dossier_accepted", template_version=1, status="sending", changed_at=at),
+        NotificationStatusChanged(
+            dossier_code=seeded.code, message_id=message, channel="sms",
+            template="dossier_accepted", template_version=1, status="delivered",
+            changed_at=at + timedelta(seconds=5)))
+    await wait_until(lambda: _reported(stack, seeded, 3), timeout=30,
+                     description="the reports recorded")
+    await sign_in(page, stack.console, "tp.specialist")
+    await open_dossier(page, stack.console, seeded.code)
+    await expect(page.locator("tr.report-shipment")).to_contain_text("Đang giao")
+    await expect(page.locator("tr.report-shipment")).to_contain_text("EB123456789VN")
+    messages = page.locator("tr.report-message")
+    await expect(messages).to_have_count(1)  # the message's latest state only
+    await expect(messages).to_contain_text("Thông báo qua tin nhắn SMS")
+    await expect(messages).to_contain_text("“Hồ sơ đã được tiếp nhận”")
+    await expect(messages).to_contain_text("Đã đến người nhận")
+
+
+async def _reported(stack: ConsoleStack, seeded, count: int) -> bool:
+    conn = await asyncpg.connect(stack.db)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM case_activity WHERE dossier_id = $1",
+                                   seeded.dossier_id) >= count
+    finally:
+        await conn.close()
+
+
+async def test_the_layout_holds_on_an_office_screen_and_on_a_phone(new_page, console_stack
+                                                                   ) -> None:
+    stack = console_stack
+    seeded = stack.submit(PAID_NOT_AUTO, "Trịnh Công Sơn Hải Đăng Nguyễn Phước Vĩnh Thụy")
+    await stack.arrived(seeded)
+    for screen in (OFFICE_SCREEN, PHONE_SCREEN):
+        page = await new_page(viewport=screen)
+        await sign_in(page, stack.console, "tp.approver")
+        for path in ("", f"/dossiers/{seeded.code}", "/at-risk"):
+            await page.goto(f"{stack.console}{path}")
+            overflow = await page.evaluate(
+                "document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path or '/'} is {overflow}px too wide at {screen}"
+        await expect(page.get_by_role("heading", level=1)).to_be_in_viewport()

@@ -96,3 +96,40 @@ async def test_pages_need_a_session_and_a_tampered_cookie_is_none(console_stack)
             "username": "tp.intake", "password": "not-it", "csrf_token": _csrf(page.text)})
         assert wrong.status_code == 401
         assert "Tên đăng nhập hoặc mật khẩu không đúng." in wrong.text
+
+
+async def test_only_a_document_of_the_officers_own_dossier_is_served_as_stored(console_stack
+                                                                               ) -> None:
+    stack = console_stack
+    genuine, altered = b"%PDF-1.4 don\n", b"%PDF-1.4 ban ve\n"
+    seeded = stack.submit(PAID_NOT_AUTO, "Mai Anh Tuấn",
+                          documents={"don": genuine, "ban_ve": altered})
+    stranger = stack.store(b"%PDF-1.4 not this dossier's\n")
+    await stack.arrived(seeded)
+    sha = {d.kind: d.sha256 for d in seeded.event.documents}
+    (stack.documents / sha["ban_ve"][:2] / sha["ban_ve"]).write_bytes(b"changed on disk")
+    base = f"/console/dossiers/{seeded.code}/documents"
+
+    client, _ = await _signed_in(stack, "tp.specialist")
+    try:
+        shown = await client.get(f"{base}/{sha['don']}")
+        assert shown.status_code == 200 and shown.content == genuine
+        assert shown.headers["content-disposition"].startswith("inline;")
+        assert shown.headers["x-content-type-options"] == "nosniff"
+        assert "sandbox" in shown.headers["content-security-policy"]
+        downloaded = await client.get(f"{base}/{sha['don']}?download=true")
+        assert downloaded.headers["content-disposition"] == (
+            "attachment; filename*=UTF-8''don.pdf")
+        for refused in (f"{base}/{sha['ban_ve']}", f"{base}/{stranger}", f"{base}/../../x"):
+            answer = await client.get(refused)
+            assert answer.status_code == 404, refused
+            assert genuine not in answer.content and b"changed on disk" not in answer.content
+    finally:
+        await client.aclose()
+
+    other, _ = await _signed_in(stack, "ktht.specialist")  # another department
+    try:
+        assert (await other.get(f"{base}/{sha['don']}")).status_code == 404
+        assert (await other.get(f"/console/dossiers/{seeded.code}")).status_code == 404
+    finally:
+        await other.aclose()

@@ -66,7 +66,18 @@ SLA = {"on_track": "Trong hạn", "at_risk": "Sắp đến hạn", "overdue": "Q
 OUTCOMES = {"approved": "Chấp thuận", "refused": "Từ chối"}
 SLA_RESULTS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Trễ hạn"}
 RETURN_METHODS = {"online": "Trực tuyến", "postal": "Qua dịch vụ bưu chính công ích"}
-CHANNELS = {"email": "Thư điện tử", "sms": "Tin nhắn SMS"}
+CHANNELS = {"email": "thư điện tử", "sms": "tin nhắn SMS"}
+# The messages notification sends (its templates' names), as the citizen reads their subject.
+MESSAGES = {
+    "dossier_accepted": "Hồ sơ đã được tiếp nhận", "result_ready": "Hồ sơ đã có kết quả",
+    "supplement_requested": "Yêu cầu bổ sung hồ sơ",
+    "apology_letter": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+    "refused_at_intake": "Hồ sơ không được tiếp nhận", "processing_stopped": "Hồ sơ dừng xử lý",
+    "withdrawn": "Hồ sơ đã được rút", "fee_refunded": "Hoàn trả phí, lệ phí",
+    "fee_payment_failed": "Thanh toán phí, lệ phí không thành công",
+    "fee_payment_due": "Sắp hết hạn thanh toán phí, lệ phí",
+    "fee_payment_link": "Thanh toán phí, lệ phí",
+}
 DOCUMENT_SOURCES = {"submission": "Nộp kèm hồ sơ", "supplement": "Công dân bổ sung"}
 SORTS = {"due_date": "Hạn trả sớm nhất trước", "-due_date": "Hạn trả muộn nhất trước",
          "received_at": "Tiếp nhận sớm nhất trước", "-received_at": "Tiếp nhận gần nhất trước",
