@@ -116,10 +116,11 @@ async def test_only_a_document_of_the_officers_own_dossier_is_served_as_stored(c
         assert shown.status_code == 200 and shown.content == genuine
         assert shown.headers["content-disposition"].startswith("inline;")
         assert shown.headers["x-content-type-options"] == "nosniff"
-        assert "sandbox" in shown.headers["content-security-policy"]
+        assert shown.headers["content-security-policy"].startswith("default-src 'none'")
         downloaded = await client.get(f"{base}/{sha['don']}?download=true")
         assert downloaded.headers["content-disposition"] == (
             "attachment; filename*=UTF-8''don.pdf")
+        assert "sandbox" in downloaded.headers["content-security-policy"]
         for refused in (f"{base}/{sha['ban_ve']}", f"{base}/{stranger}", f"{base}/../../x"):
             answer = await client.get(refused)
             assert answer.status_code == 404, refused

@@ -281,15 +281,23 @@ async def _answer_refused(request: Request, deps: Deps, signed: SignedIn, code: 
 # --- Documents -----------------------------------------------------------------------------
 
 
+# What a browser shows itself (its PDF viewer, an image); anything else only downloads.
+_VIEWABLE = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
 def _document_answer(content: bytes, content_type: str, filename: str, download: bool
                      ) -> Response:
-    disposition = "attachment" if download else "inline"
+    inline = not download and content_type in _VIEWABLE
+    # Viewed in the console's origin, a document may run nothing and reach nothing; one that
+    # only downloads is sandboxed too (the PDF viewer refuses a sandboxed page, so a PDF
+    # viewed is not).
+    policy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'" + (
+        "" if inline else "; sandbox")
     return Response(content, media_type=content_type, headers={
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+        "Content-Disposition": f"{'inline' if inline else 'attachment'}; "
+                               f"filename*=UTF-8''{quote(filename)}",
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
-        # A document opened in the console's origin may run nothing and reach nothing.
-        "Content-Security-Policy": "default-src 'none'; img-src 'self'; plugin-types "
-                                   "application/pdf; sandbox"})
+        "Content-Security-Policy": policy})
 
 
 @router.get("/dossiers/{code}/documents/{sha256}")
