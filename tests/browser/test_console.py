@@ -246,3 +246,34 @@ async def test_the_layout_holds_on_an_office_screen_and_on_a_phone(new_page, con
                 "document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{path or '/'} is {overflow}px too wide at {screen}"
         await expect(page.get_by_role("heading", level=1)).to_be_in_viewport()
+
+
+async def test_the_queue_sorts_by_due_date_pages_and_filters_by_sla_state(page, console_stack
+                                                                          ) -> None:
+    stack = console_stack
+    transfer_school = "2.002481"  # gddt: received at once, no fee, 5 working days
+    seeded = [stack.submit(transfer_school, f"Học sinh số {n}", days_ago=n % 12)
+              for n in range(23)]
+    await stack.arrived(*seeded)
+    await sign_in(page, stack.console, "gddt.specialist")
+    await page.get_by_label("Sắp xếp").select_option("due_date")
+    await page.get_by_role("button", name="Lọc").click()
+
+    async def due_dates() -> list[str]:
+        cells = await page.locator("table.queue td[data-label='Hạn trả']").all_inner_texts()
+        return [f"{d[6:]}{d[3:5]}{d[:2]}" for d in cells]  # dd/mm/yyyy -> yyyymmdd
+
+    first = await due_dates()
+    assert len(first) == 20 and first == sorted(first)
+    await expect(page.locator(".pages")).to_contain_text("Trang 1 / 2")
+    await page.get_by_role("link", name="Trang sau ›").click()
+    second = await due_dates()
+    assert len(second) == 3 and first[-1] <= second[0]
+
+    overdue = page.locator("a.count.sla-overdue")
+    expected = int(await overdue.locator(".n").inner_text())
+    assert expected > 0
+    await overdue.click()
+    badges = page.locator("table.queue .sla")
+    await expect(badges).to_have_count(min(expected, 20))
+    assert set(await badges.all_inner_texts()) == {"Quá hạn"}

@@ -86,3 +86,20 @@ def test_the_domains_refusals_are_put_beside_their_field() -> None:
     filled = forms.Filled("issue_apology")
     forms.explain(InvalidAction("new_due_date 2026-12-05 is not a working day"), filled)
     assert filled.errors == {"new_due_date": "Ngày hẹn mới phải là ngày làm việc."}
+
+
+def test_what_officers_read_is_vietnamese_in_nfc() -> None:
+    import unicodedata
+
+    from services.processing.api.console import labels
+
+    tables = [value for value in vars(labels).values() if isinstance(value, dict)]
+    texts = [text for table in tables for text in table.values() if isinstance(text, str)]
+    assert len(texts) > 100
+    assert all(unicodedata.is_normalized("NFC", text) for text in texts)
+    from services.processing.api.console.render import TEMPLATES
+
+    pages = list((TEMPLATES / "console").glob("*.html"))
+    assert len(pages) >= 8
+    for template in pages:
+        assert unicodedata.is_normalized("NFC", template.read_text("utf-8")), template.name
