@@ -68,11 +68,13 @@ def _see_other(url: str) -> RedirectResponse:
 
 @router.get("/sign-in")
 async def sign_in_page(request: Request, deps: DepsDep, next: str = "") -> Response:
-    current = session.read(request, deps) or session.fresh(deps)
+    current = session.read(request, deps)
+    kept = current or session.fresh(deps)
     answer = render.page(request, "sign_in.html", {
-        **_context(request, deps, None), "csrf": current.csrf,
+        **_context(request, deps, None), "csrf": kept.csrf,
         "next": session.safe_next(next), "error": None, "username": ""})
-    session.write(answer, request, deps, session.Session(csrf=current.csrf))
+    if current is None:  # a session already there (signed in or not) stays as it is
+        session.write(answer, request, deps, kept)
     return answer
 
 
