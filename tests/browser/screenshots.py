@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from playwright.async_api import async_playwright
 
 from services.processing.domain.clock import at_risk_until, business_date
+from shared.contracts.events import NotificationStatusChanged
 from tests.browser.conftest import (
     CHROMIUM_ARGS,
     DEFAULT_CHROMIUM,
@@ -27,7 +29,7 @@ from tests.browser.conftest import (
     TIMEZONE,
 )
 from tests.browser.console_steps import act, open_dossier, sign_in
-from tests.browser.stack import CALENDAR, CATALOG, PDF, ConsoleStack, Seeded, console_stack
+from tests.browser.stack import CALENDAR, CATALOG, ConsoleStack, Seeded, console_stack
 from tests.support import free_port
 
 BUILDING_PERMIT = "1.009995"  # ktht: received at once, no fee, 10 working days
@@ -60,9 +62,12 @@ async def _seed(stack: ConsoleStack) -> Seeded:
                                days_ago=_days_ago_due("overdue")))
     seeded.append(stack.submit(BY_INTAKE, APPLICANTS[6]))
     featured = stack.submit(BUILDING_PERMIT, "Bùi Thị Ngọc Ánh", helper=(
-        "Lê Văn Bình", "Văn phòng công chứng Vĩnh Thạnh"), documents={
-        "don_de_nghi": PDF, "ban_ve_hien_trang": PDF + b"% ban ve\n",
-        "giay_chung_nhan_qsdd": PDF + b"% so do\n"})
+        "Lê Văn Bình", "Văn phòng công chứng Vĩnh Thạnh"))
+    message = uuid.uuid4()
+    stack.publish(featured.dossier_id, featured.code, *(NotificationStatusChanged(
+        dossier_code=featured.code, message_id=message, channel="email",
+        template="dossier_accepted", template_version=1, status=status,
+        changed_at=datetime.now(UTC)) for status in ("sending", "delivered")))
     await stack.arrived(*seeded, featured)
     return featured
 

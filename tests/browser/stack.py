@@ -79,7 +79,8 @@ class ConsoleStack:
     def submit(self, procedure_code: str, applicant: str, *, days_ago: int = 0,
                helper: tuple[str, str] | None = None,
                documents: dict[str, bytes] | None = None) -> Seeded:
-        """A dossier as intake publishes it; ``days_ago`` backdates its receipt."""
+        """A dossier as intake publishes it; ``days_ago`` backdates its receipt. Its
+        documents are the procedure's mandatory ones unless ``documents`` names others."""
         received_at = datetime.now(UTC) - timedelta(days=days_ago)
         version = CATALOG.active(received_at)
         procedure = version.procedure(procedure_code)
@@ -87,7 +88,9 @@ class ConsoleStack:
         refs = tuple(
             DocumentRef(kind=kind, filename=f"{kind}.pdf", content_type="application/pdf",
                         size=len(content), sha256=self.store(content))
-            for kind, content in (documents or {"don_de_nghi": PDF}).items())
+            for kind, content in (documents or {
+                d.kind: PDF + f"% {d.kind}\n".encode() for d in procedure.required_documents
+                if d.mandatory} or {"don_de_nghi": PDF}).items())
         code = f"{_AGENCY}-{received_at.astimezone(BUSINESS_TZ):%y%m%d}-{next(_NUMBERS):04d}"
         event = DossierSubmitted(
             dossier_code=code, portal="dvc-quoc-gia", portal_submission_id=str(uuid.uuid4()),

@@ -22,7 +22,7 @@ from shared.contracts.events import (
 )
 from tests.browser.conftest import OFFICE_SCREEN, PHONE_SCREEN
 from tests.browser.console_steps import act, open_dossier, sign_in, sign_out, status
-from tests.browser.stack import PDF, ConsoleStack, next_working_day
+from tests.browser.stack import CATALOG, PDF, ConsoleStack, next_working_day
 from tests.support import wait_until
 
 PAID_NOT_AUTO = "2.000806"  # tp: received by the intake officer, fee 1 000 000 đồng
@@ -189,6 +189,11 @@ async def test_without_javascript_an_officer_still_finds_and_accepts(new_page, c
     await page.get_by_label("Tìm theo mã hồ sơ hoặc tên người nộp").fill("ngo thi thanh huong")
     await page.get_by_role("button", name="Lọc").click()
     await page.get_by_role("link", name=seeded.code).click()
+    required = seeded.event.documents[0]  # named as the catalog names it
+    procedure = CATALOG.version(seeded.event.catalog_version).procedure(PAID_NOT_AUTO)
+    name = next(d.name for d in procedure.required_documents if d.kind == required.kind)
+    await expect(page.locator(".documents li").filter(has_text=required.filename)
+                 ).to_contain_text(name)
     await act(page, "Tiếp nhận hồ sơ")  # <details> opens without a script
     await expect(page.get_by_role("status")).to_have_text("Đã tiếp nhận hồ sơ.")
     await expect(status(page)).to_have_text("Chờ thanh toán phí, lệ phí")

@@ -209,6 +209,8 @@ async def _dossier(request: Request, deps: Deps, signed: SignedIn, code: str, *,
     departments = sorted((d.code, d.name) for d in
                          deps.catalog.version(case.catalog_version).agency.departments
                          if d.code != case.department_code)
+    procedure = deps.catalog.version(case.catalog_version).procedure(case.procedure_code)
+    document_names = {d.kind: d.name for d in procedure.required_documents} if procedure else {}
     latest: dict[tuple[str, str], Any] = {}
     for row in view.activity:
         latest[row["kind"], row["subject"]] = row
@@ -217,6 +219,7 @@ async def _dossier(request: Request, deps: Deps, signed: SignedIn, code: str, *,
         sla=sla_state(case.status, case.due_date, today, near),
         allowed=allowed_actions(case.situation, signed.officer.role),
         departments=departments, latest=latest, filled=filled, conflict=conflict,
+        document_names=document_names,
         done=labels.DONE.get(done or ""), code_url=quote(case.code)),
         status=status), request, deps)
 
