@@ -88,6 +88,8 @@ class StackConfig:
         # Notification's messages API and its approvers' alerts, for local use only.
         env.setdefault("NOTIFICATION_OPERATOR_TOKEN", DEV_OPERATOR_TOKEN)
         env.setdefault("NOTIFICATION_APPROVER_EMAILS", json.dumps(DEV_APPROVERS))
+        # The officer console opens citizens' documents from the store intake writes.
+        env.setdefault("PROCESSING_DOCUMENT_DIR", env["INTAKE_DOCUMENT_DIR"])
         if self.smtp_host is None:  # else the SMTP_* variables the launcher got are passed on
             env.update({"SMTP_HOST": HOST, "SMTP_PORT": str(self.ports["smtp"])})
         for name in ("sandbox", *SERVICES):

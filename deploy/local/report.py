@@ -20,6 +20,7 @@ def ready_info(cfg: StackConfig, database_url: str, kafka_bootstrap_servers: str
         "smtp": {"host": smtp_host, "port": cfg.ports["smtp"],
                  "maildir": None if cfg.smtp_host else str(cfg.mail_dir)},
         "sandbox_url": cfg.url("sandbox"),
+        "console_url": f"{cfg.url('processing')}/console",
         "data_dir": str(cfg.data_dir),
         "log_dir": str(cfg.log_dir),
     }
@@ -36,6 +37,8 @@ def ready_text(info: dict[str, Any]) -> str:
         f"  {'SMTP':<14} {smtp['host']}:{smtp['port']}"
         + (f"   messages saved in {smtp['maildir']}" if smtp["maildir"] else "   (external)"),
         f"  {'Sandbox':<14} {info['sandbox_url']}   (payment, carrier and SMS gateways)",
+        f"  {'Console':<14} {info['console_url']}   (officers: e.g. tp.specialist, "
+        "password dev-password)",
         f"  {'Logs':<14} {info['log_dir']}",
         "",
         READY_PREFIX + json.dumps(info, ensure_ascii=False),

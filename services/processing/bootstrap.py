@@ -10,7 +10,8 @@ from pathlib import Path
 
 import structlog
 
-from services.processing.api import auth, dossiers, queue
+from services.processing.adapters.documents import LocalDocuments
+from services.processing.api import auth, console, dossiers, queue
 from services.processing.api import forms as printed_forms
 from services.processing.consumers import subscriptions
 from services.processing.deps import Deps
@@ -66,7 +67,11 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
                 trusted_proxies=tuple(h.strip() for h in settings.trusted_proxies.split(",")
                                       if h.strip()),
                 at_risk_working_days=settings.at_risk_working_days,
-                deadline_scan_interval_s=settings.deadline_scan_interval_s)
+                deadline_scan_interval_s=settings.deadline_scan_interval_s,
+                session_key=tokens.derived_key(b"console-session"),
+                documents=LocalDocuments(settings.document_dir) if settings.document_dir
+                else None,
+                console_refresh_s=settings.console_refresh_s)
     # Before any consumer writes a case under it: its days, to count them again one day.
     await record_calendar(deps)
     yield deps
@@ -117,7 +122,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     assemble=assemble,
     subscriptions=subscriptions,
-    routers=[auth.router, queue.router, dossiers.router, printed_forms.router],
+    routers=[auth.router, queue.router, dossiers.router, printed_forms.router, console.router],
     background=[watch_deadlines, watch_officers, follow_calendar, watch_calendar],
     errors=ERRORS,
     notices=calendar_notices,

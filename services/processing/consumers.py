@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from services.processing.deps import Deps
-from services.processing.handlers import events
+from services.processing.handlers import case_file, events
 from shared.contracts.events import (
     DossierSubmitted,
     Envelope,
@@ -34,6 +34,23 @@ HANDLERS: dict[type[Event], UseCase] = {
     PaymentUnsettled: events.on_payment_unsettled,
     ShipmentDelivered: events.on_shipment_delivered,
 }
+
+
+
+def _along(*use_cases: UseCase) -> UseCase:
+    """One event's use cases, in order, in the one unit of work of the message."""
+    async def each(deps: Deps, event: Any, envelope: Envelope, uow: UnitOfWork) -> None:
+        for use_case in use_cases:
+            await use_case(deps, event, envelope, uow)
+    return each
+
+
+# The console's read model (handlers/case_file.py) follows the same events, after the case.
+HANDLERS[DossierSubmitted] = _along(HANDLERS[DossierSubmitted], case_file.record_submission)
+HANDLERS[SupplementProvided] = _along(HANDLERS[SupplementProvided], case_file.record_supplement)
+for _reported in case_file.REPORTS:
+    HANDLERS[_reported] = (_along(HANDLERS[_reported], case_file.record_report)
+                           if _reported in HANDLERS else case_file.record_report)
 
 
 def subscriptions(deps: Deps) -> dict[str, dict[type[Event], Handler]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import asyncpg
 
+from services.processing.adapters.documents import LocalDocuments
 from services.processing.domain.clock import Terms, at_risk_until, business_date
 from services.processing.officers import OfficerDirectory, SignInLimits
 from services.processing.tokens import TokenService
@@ -36,6 +38,12 @@ class Deps:
     deadline_scan_interval_s: float = 60.0
     now: Callable[[], datetime] = field(default=_utc_now)
     calendar_watch: CalendarWatch | None = None  # the warning before unconfirmed days
+    # The officer console (api/console): the key of its session cookie and CSRF tokens
+    # (replicas share it: bootstrap derives it from the token secret), the document store
+    # it opens citizens' documents from, and how often its queue looks for new work.
+    session_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    documents: LocalDocuments | None = None
+    console_refresh_s: float = 15.0
     # A catalog version never changes once published: its terms are built once per procedure.
     _terms: dict[tuple[str, str], Terms] = field(default_factory=dict, init=False, repr=False,
                                                  compare=False)

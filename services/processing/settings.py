@@ -40,3 +40,9 @@ class ProcessingSettings(ServiceSettings):
         1, ge=0, description="A dossier is at risk when its committed date is at most this "
                              "many working days away.")
     deadline_scan_interval_s: float = Field(60.0, gt=0)
+    document_dir: Path | None = Field(
+        None, description="The document store intake writes (INTAKE_DOCUMENT_DIR), read-only: "
+                          "officers open citizens' documents from the console. Unset: the "
+                          "console lists documents without opening them.")
+    console_refresh_s: float = Field(
+        15.0, gt=0, le=3600, description="How often the console's queue asks for new work.")

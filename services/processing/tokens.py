@@ -68,6 +68,11 @@ class TokenService:
         self.ttl_s = ttl_s
         self._verified: dict[str, dict[str, Any]] = {}
 
+    def derived_key(self, purpose: bytes) -> str:
+        """A key of its own for ``purpose`` (the console's session cookie), derived from the
+        token secret: replicas share it, and it never is the token key itself."""
+        return hmac.new(self._secret.encode(), purpose, hashlib.sha256).hexdigest()
+
     def issue(self, account: OfficerAccount) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {"sub": account.username, "dept": account.department_code,

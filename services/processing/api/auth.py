@@ -19,6 +19,7 @@ from services.processing.deps import Deps
 from services.processing.domain.errors import InvalidToken
 from services.processing.officers import (
     Officer,
+    OfficerAccount,
     SignInThrottled,
     admit_sign_in,
     signed_in,
@@ -70,17 +71,11 @@ async def issue_token(body: Credentials, request: Request) -> TokenGranted:
     deps: Deps = deps_of(request)
     client = await client_address(request, deps.trusted_proxies)
     try:
-        await admit_sign_in(deps.pool, deps.sign_in_limits, deps.now(), body.username, client)
+        account = await sign_in(deps, body.username, body.password, client)
     except SignInThrottled as throttled:
         raise too_many(throttled) from None
-    # Argon2 is slow and memory-hard on purpose: keep it off the event loop, on one thread of
-    # its own, so that a burst of sign-ins cannot multiply its memory (each thread that ran
-    # it would keep a malloc arena holding its 19 MiB).
-    account = await asyncio.get_running_loop().run_in_executor(
-        _ARGON2_THREAD, deps.officers.authenticate, body.username, body.password)
     if account is None:
         raise _unauthorized("invalid username or password")
-    await signed_in(deps.pool, body.username, client)
     return TokenGranted(access_token=deps.tokens.issue(account), expires_in=deps.tokens.ttl_s,
                         username=account.username, department_code=account.department_code,
                         role=account.role.value)
@@ -97,14 +92,35 @@ async def current_officer(
                             "'Authorization: Bearer <token>'")
     deps: Deps = deps_of(request)  # read here, not as a dependency: each one costs a resolution
     try:
-        claims = deps.tokens.verify(credentials.credentials)
+        return officer_of(deps, credentials.credentials)
     except InvalidToken as invalid:
         raise _unauthorized(str(invalid)) from invalid
+
+
+def officer_of(deps: Deps, token: str) -> Officer:
+    """The officer a token names, whose account still has the department, role and password
+    it was issued under (the API's bearer token, the console's session); InvalidToken else."""
+    claims = deps.tokens.verify(token)
     account = deps.officers.account(claims["sub"])
     if account is None or not deps.tokens.issued_for(claims, account):
-        raise _unauthorized("this account no longer exists, or its department, role or "
-                            "password changed; sign in again")
+        raise InvalidToken("this account no longer exists, or its department, role or "
+                           "password changed; sign in again")
     return account.officer
+
+
+async def sign_in(deps: Deps, username: str, password: str,
+                  client: str) -> OfficerAccount | None:
+    """The account, if the password is right, for the API and the console alike. Admitted
+    first (``SignInThrottled`` past the limits, before any password is checked); a success
+    clears the account's failures. Argon2 is slow and memory-hard on purpose: kept off the
+    event loop, on one thread of its own, so that a burst of sign-ins cannot multiply its
+    memory (each thread that ran it would keep a malloc arena holding its 19 MiB)."""
+    await admit_sign_in(deps.pool, deps.sign_in_limits, deps.now(), username, client)
+    account = await asyncio.get_running_loop().run_in_executor(
+        _ARGON2_THREAD, deps.officers.authenticate, username, password)
+    if account is not None:
+        await signed_in(deps.pool, username, client)
+    return account
 
 
 CurrentOfficer = Annotated[Officer, Depends(current_officer)]

@@ -114,3 +114,8 @@ async def result_document(conn: asyncpg.Connection, dossier_id: uuid.UUID
         "SELECT filename, content_type, content FROM result_document WHERE dossier_id = $1",
         dossier_id,
     )
+
+
+async def has_result_document(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM result_document WHERE dossier_id = $1)", dossier_id))

@@ -1,0 +1,1 @@
+"""Processing's outside world: the document store officers read citizens' documents from."""
