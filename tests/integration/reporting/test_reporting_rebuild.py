@@ -130,3 +130,20 @@ async def test_events_the_live_build_took_during_a_rebuild_are_in_the_new_build(
     assert report["total"]["ratings"]["unsatisfied"] == 2  # A's, and D's sent mid-rebuild
     assert report["total"]["satisfaction_rate"] == 0.4  # (5 − A, B, D) / 5
     assert await facts.event_count(pool, schema) >= len(envelopes) + 1
+
+
+async def test_the_event_topics_are_created_with_an_explicit_retention(live, settings) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        answers = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, t) for t in rebuild.TOPICS])
+    finally:
+        await admin.close()
+    found = {resource[3]: {entry[0]: entry[1] for entry in resource[4]}
+             for answer in answers for resource in answer.resources}
+    assert {t: found[t].get("retention.ms") for t in rebuild.TOPICS} == dict.fromkeys(
+        rebuild.TOPICS, "-1")
