@@ -12,6 +12,7 @@ from services.reporting.consumers import TOPICS, subscriptions
 from services.reporting.deps import ReportingDeps
 from services.reporting.domain.periods import PeriodError
 from services.reporting.domain.whatif import WhatIfError
+from services.reporting.handlers import events
 from services.reporting.repository import builds
 from shared.reference.workdays import BUSINESS_TZ, WorkingCalendar
 from shared.runtime.service import Platform, ServiceSpec
@@ -39,6 +40,7 @@ SPEC = ServiceSpec(
     assemble=assemble,
     subscriptions=subscriptions,
     routers=ROUTERS,
+    background=[events.fold_continuously],
     errors={PeriodError: 422, WhatIfError: 422, LookupError: 503},
 )
 

@@ -98,7 +98,7 @@ async def replay(pool: asyncpg.Pool, settings: ReportingSettings, schema: str,
                         except (ValidationError, ValueError):
                             skipped += 1  # what the live consumer dead-lettered
                             continue
-                        if await facts.record(conn, schema, envelope):
+                        if await facts.record(conn, schema, envelope, dirty=False):
                             recorded += 1
                             dirty.add(envelope.dossier_id)
                 await facts.refold(conn, schema, dirty)

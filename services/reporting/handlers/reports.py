@@ -8,6 +8,7 @@ from typing import Any
 
 from services.reporting.deps import ReportingDeps
 from services.reporting.domain import indicators, periods, whatif
+from services.reporting.handlers import events
 from services.reporting.repository import builds, facts
 from services.reporting.schemas import IndicatorQuery, WhatIfQuery
 
@@ -20,6 +21,7 @@ def window_of(start: date | None, end: date | None, today: date) -> periods.Wind
 async def indicator_report(deps: ReportingDeps, q: IndicatorQuery) -> dict[str, Any]:
     today = deps.today()
     whole = window_of(q.from_, q.to, today)
+    await events.fold_pending(deps.pool)  # what the consumer recorded counts at once
     async with deps.pool.acquire() as conn:
         schema = await builds.current(conn)
         dossiers = await facts.load(conn, schema, agency=q.agency, department=q.department,
@@ -42,6 +44,7 @@ async def indicator_report(deps: ReportingDeps, q: IndicatorQuery) -> dict[str, 
 
 async def what_if_report(deps: ReportingDeps, q: WhatIfQuery) -> dict[str, Any]:
     whole = window_of(q.from_, q.to, deps.today())
+    await events.fold_pending(deps.pool)
     async with deps.pool.acquire() as conn:
         schema = await builds.current(conn)
         dossiers = await facts.load(conn, schema, agency=q.agency, procedure=q.procedure,

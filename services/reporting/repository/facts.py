@@ -16,6 +16,13 @@ from shared.contracts.events import Envelope
 
 _RECORD = """INSERT INTO {s}.event (event_id, dossier_id, event_type, occurred_at, payload)
     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING RETURNING seq"""
+_RECORD_DIRTY = """WITH recorded AS (
+    INSERT INTO {s}.event (event_id, dossier_id, event_type, occurred_at, payload)
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING RETURNING dossier_id)
+    INSERT INTO {s}.dirty (dossier_id) SELECT dossier_id FROM recorded
+    ON CONFLICT DO NOTHING RETURNING dossier_id"""
+_TAKE_DIRTY = """DELETE FROM {s}.dirty WHERE dossier_id IN (
+    SELECT dossier_id FROM {s}.dirty LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING dossier_id"""
 _COPY_MISSING = """INSERT INTO {t}.event (event_id, dossier_id, event_type, occurred_at, payload)
     SELECT event_id, dossier_id, event_type, occurred_at, payload FROM {s}.event s
     WHERE NOT EXISTS (SELECT 1 FROM {t}.event t WHERE t.event_id = s.event_id)
@@ -39,12 +46,23 @@ def _in(template: str, s: str, t: str | None = None) -> str:
     return template.format(s=checked(s), t=checked(t) if t else "")
 
 
-async def record(conn: asyncpg.Connection, schema: str, envelope: Envelope) -> bool:
-    """Store the event in ``schema`` (personal data removed); False when it is there already."""
+async def record(conn: asyncpg.Connection, schema: str, envelope: Envelope, *,
+                 dirty: bool = True) -> bool:
+    """Store the event in ``schema`` (personal data removed) and, with ``dirty``, mark its
+    dossier to be folded again; False when the event is there already. (A dossier already
+    marked answers False too: the event is stored, its fold pending.)"""
     stored = Recorded.of(envelope)
-    seq = await conn.fetchval(_in(_RECORD, schema), envelope.event_id, envelope.dossier_id,
-                              envelope.event_type, envelope.occurred_at, stored.payload)
+    seq = await conn.fetchval(_in(_RECORD_DIRTY if dirty else _RECORD, schema),
+                              envelope.event_id, envelope.dossier_id, envelope.event_type,
+                              envelope.occurred_at, stored.payload)
     return seq is not None
+
+
+async def fold_dirty(conn: asyncpg.Connection, schema: str, limit: int = 500) -> int:
+    """Fold up to ``limit`` marked dossiers again (in the caller's transaction); how many."""
+    ids = [r["dossier_id"] for r in await conn.fetch(_in(_TAKE_DIRTY, schema), limit)]
+    await refold(conn, schema, ids)
+    return len(ids)
 
 
 async def copy_missing(conn: asyncpg.Connection, source: str, target: str) -> set[uuid.UUID]:

@@ -12,6 +12,12 @@ CREATE TABLE {schema}.event (
 );
 CREATE INDEX ON {schema}.event (dossier_id);
 
+-- Dossiers whose events arrived since their facts were last folded: the live consumer only
+-- records (two statements an event), and folding runs once per dossier for many events.
+CREATE TABLE {schema}.dirty (
+    dossier_id uuid PRIMARY KEY
+);
+
 -- A dossier's facts, folded from its events (services/reporting/domain/facts.py).
 CREATE TABLE {schema}.dossier (
     dossier_id uuid PRIMARY KEY,

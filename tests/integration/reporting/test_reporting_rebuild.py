@@ -147,3 +147,32 @@ async def test_the_event_topics_are_created_with_an_explicit_retention(live, set
              for answer in answers for resource in answer.resources}
     assert {t: found[t].get("retention.ms") for t in rebuild.TOPICS} == dict.fromkeys(
         rebuild.TOPICS, "-1")
+
+
+async def test_the_background_job_folds_what_the_consumer_recorded(live, pool, deps) -> None:
+    import asyncio
+
+    from services.reporting.handlers.events import fold_continuously
+
+    code = agency()
+    stories, _ = await published(live, pool, code)  # recorded, their dossiers marked
+    schema = await builds.current(pool)
+    ids = [h.dossier_id for h in stories.values()]
+
+    async def folded() -> bool:
+        rows = await pool.fetch(
+            f"SELECT facts FROM {schema}.dossier WHERE dossier_id = ANY($1::uuid[])",  # noqa: S608
+            ids)
+        return len(rows) == 10 and not await pool.fetchval(
+            f"SELECT count(*) FROM {schema}.dirty WHERE dossier_id = ANY($1::uuid[])",  # noqa: S608
+            ids)
+
+    job = asyncio.create_task(fold_continuously(deps))
+    try:
+        await wait_until(folded, timeout=30, description="the job folded every dossier")
+    finally:
+        job.cancel()
+        await asyncio.gather(job, return_exceptions=True)
+    a = await pool.fetchval(f"SELECT facts FROM {schema}.dossier WHERE dossier_id = $1",  # noqa: S608
+                            stories["A"].dossier_id)
+    assert (a["end"], a["rating"], a["paid_online"]) == ("decided", "unsatisfied", True)
