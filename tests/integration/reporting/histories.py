@@ -29,6 +29,7 @@ from shared.contracts.events import (
     DossierWithdrawn,
     Envelope,
     Event,
+    NotificationSent,
     PaymentCompleted,
     PaymentRequested,
     SupplementProvided,
@@ -124,6 +125,8 @@ def histories(agency: str = "VTH", day_code: str = "250303") -> dict[str, Histor
               statutory=(12, date(2025, 3, 19)))
     accept(a, vn(3, 9, 5), date(2025, 3, 12), fee=75000, paused=True)
     pay(a, vn(3, 10), 75000, date(2025, 3, 12))  # paid the day it was received: no day lost
+    a.at(vn(3, 9, 6), NotificationSent(dossier_code=a.code, channel="email",
+                                       template="dossier_accepted", recipient="b***@example.vn"))
     decide(a, vn(12, 16, 59))
     rate(a, vn(13, 8), "unsatisfied")
 

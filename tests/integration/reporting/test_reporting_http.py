@@ -132,3 +132,45 @@ async def test_what_if_as_json_and_as_a_page(http, code) -> None:
     assert "either a number of days" in bad.json()["detail"]
     bad_page = await http.get("/what-if", params={"procedure": "2.002189", "days": "-1"})
     assert bad_page.status_code == 422
+
+
+async def test_an_empty_read_model_answers_with_empty_figures(http) -> None:
+    page = await http.get("/")
+    assert page.status_code == 200 and "Chưa có số liệu" in page.text
+    body = (await http.get("/v1/indicators", params={"period": "year"})).json()
+    assert (body["total"]["received"], body["total"]["on_time_rate"]) == (0, None)
+
+
+async def _run(settings, *args: str) -> str:
+    import asyncio
+    import os
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": settings.database_url,
+           "REPORTING_DATABASE_NAME": settings.database_name,
+           "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, "LOG_FORMAT": "json"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.reporting", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def test_the_command_line_what_if_and_rebuild(code, pool, settings) -> None:
+    import json
+
+    text = await _run(settings, "what-if", "--procedure", "2.002189", "--days", "5",
+                      "--from", "2025-03-01", "--to", "2025-03-31")
+    assert "late now: 1  late under the proposal: 4" in text
+    answer = json.loads(await _run(settings, "what-if", "--procedure", "2.002189", "--days",
+                                   "8", "--from", "2025-03-01", "--to", "2025-03-31",
+                                   "--json"))
+    assert len(answer["late_proposed"]) == 1 and answer["proposed_days"] == 8
+
+    from services.reporting.repository import builds
+
+    before = await builds.current(pool)
+    out = await _run(settings, "rebuild")
+    after = await builds.current(pool)
+    assert after != before and f"rebuilt {after}" in out and f"replaced {before}" in out
