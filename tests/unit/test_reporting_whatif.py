@@ -72,3 +72,7 @@ def test_a_question_needs_days_or_a_version_not_both(facts) -> None:
     with pytest.raises(WhatIfError):
         what_if(facts.values(), "2.002189", MARCH, CALENDAR, days=5,
                 catalog_version="vinh-thanh-2024.1")
+    with pytest.raises(WhatIfError, match="no version 'vinh-thanh-2099'"):
+        what_if(facts.values(), "2.002189", MARCH, CALENDAR, catalog_version="vinh-thanh-2099")
+    with pytest.raises(WhatIfError, match=r"has no procedure '9\.999999'"):
+        what_if(facts.values(), "9.999999", MARCH, CALENDAR, catalog_version="vinh-thanh-2024.1")

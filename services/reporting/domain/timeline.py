@@ -28,7 +28,8 @@ class Terms:
 
 
 @cache
-def _catalog() -> Catalog:
+def catalog() -> Catalog:
+    """The catalog data set in use (``CATALOG_PATH`` or ``CATALOG_DATASET``), loaded once."""
     return load_catalog()
 
 
@@ -36,7 +37,7 @@ def procedure_of(facts: DossierFacts, version_id: str | None = None) -> Procedur
     """The dossier's procedure in the catalog version it was received under (or in
     ``version_id``); None when the catalog no longer knows either."""
     try:
-        version = _catalog().version(version_id or facts.catalog_version or "")
+        version = catalog().version(version_id or facts.catalog_version or "")
     except CatalogError:
         return None
     return version.procedure(facts.procedure or "")

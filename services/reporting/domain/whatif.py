@@ -11,7 +11,14 @@ from datetime import date
 
 from services.reporting.domain.facts import DossierFacts
 from services.reporting.domain.periods import Window
-from services.reporting.domain.timeline import business_date, due_under, sla, terms_of
+from services.reporting.domain.timeline import (
+    business_date,
+    catalog,
+    due_under,
+    sla,
+    terms_of,
+)
+from shared.reference.catalog import CatalogError, Procedure
 from shared.reference.workdays import WorkingCalendar, classify
 
 
@@ -62,7 +69,15 @@ class ProcedureReport:
 
 
 class WhatIfError(ValueError):
-    """A question the what-if cannot answer (neither days nor a version, or both)."""
+    """A question the what-if cannot answer (neither days nor a version, or both, or a
+    version the catalog does not have)."""
+
+
+def proposed_procedure(version_id: str, procedure: str) -> Procedure | None:
+    try:
+        return catalog().version(version_id).procedure(procedure)
+    except CatalogError as error:
+        raise WhatIfError(str(error)) from error
 
 
 def what_if(dossiers: Iterable[DossierFacts], procedure: str, window: Window,
@@ -74,6 +89,11 @@ def what_if(dossiers: Iterable[DossierFacts], procedure: str, window: Window,
         raise WhatIfError("give either a number of days or a proposed catalog version")
     if days is not None and not 0 <= days <= 365:
         raise WhatIfError("days must be between 0 and 365")
+    if catalog_version is not None:
+        proposed = proposed_procedure(catalog_version, procedure)
+        if proposed is None:
+            raise WhatIfError(f"catalog version {catalog_version!r} has no procedure "
+                              f"{procedure!r}")
     chosen = sorted((f for f in dossiers
                      if f.procedure == procedure and f.decided_at and f.received_at
                      and business_date(f.received_at) in window),
