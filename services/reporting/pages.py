@@ -26,6 +26,8 @@ td,th{border:1px solid #d0d7de;padding:3px 6px;text-align:left}.num{text-align:r
 
 FIELDS = (("agency", "Cơ quan"), ("department", "Phòng chuyên môn"), ("procedure", "Thủ tục"),
           ("from", "Từ ngày"), ("to", "Đến ngày"))
+RATINGS_VI = {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng",
+              "unsatisfied": "Không hài lòng", "unrated": "Chưa đánh giá"}
 PERIODS = (("month", "Tháng"), ("quarter", "Quý"), ("year", "Năm"))
 
 
@@ -58,7 +60,9 @@ def bar_chart(title: str, items: Sequence[tuple[str, float | None]], *, unit: st
         parts.append('<text x="0" y="40" font-size="12">Chưa có số liệu</text>')
     for i, (label, value) in enumerate(items):
         y = 24 + i * row
-        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{escape(label[:30])}</text>')
+        short = label if len(label) <= 27 else label[:26].rstrip() + "…"
+        parts.append(f'<text x="0" y="{y + 15}" font-size="12"><title>{escape(label)}</title>'
+                     f"{escape(short)}</text>")
         if value is None:
             parts.append(f'<text x="{left}" y="{y + 15}" font-size="12">—</text>')
             continue
@@ -111,10 +115,10 @@ def dashboard(report: Mapping[str, Any], names: Mapping[str, str],
                               [(names.get(code, code), v["on_time_rate"])
                                for code, v in report["by_department"].items()])
     gain = bar_chart("Số ngày làm việc rút ngắn so với thời hạn quy định (cam kết)",
-                     [(names.get(code, code), v["avg_gain_committed_days"])
+                     [(f"{code} {names.get(code, '')}", v["avg_gain_committed_days"])
                       for code, v in report["by_procedure"].items()], unit="ngày")
     gain_actual = bar_chart("Số ngày làm việc giải quyết sớm hơn thời hạn quy định (thực tế)",
-                            [(names.get(code, code), v["avg_gain_actual_days"])
+                            [(f"{code} {names.get(code, '')}", v["avg_gain_actual_days"])
                              for code, v in report["by_procedure"].items()], unit="ngày")
     channels = bar_chart("Kênh nộp, thanh toán và trả kết quả", [
         ("Nộp trực tuyến", total["online_rate"]),
@@ -128,11 +132,7 @@ def dashboard(report: Mapping[str, Any], names: Mapping[str, str],
     ratings = total["ratings"]
     rating_total = sum(ratings.values()) or 1
     rating_chart = bar_chart("Phân bố đánh giá mức độ hài lòng", [
-        ("Rất hài lòng", ratings["very_satisfied"] / rating_total),
-        ("Hài lòng", ratings["satisfied"] / rating_total),
-        ("Không hài lòng", ratings["unsatisfied"] / rating_total),
-        ("Chưa đánh giá", ratings["unrated"] / rating_total),
-    ])
+        (label, ratings[key] / rating_total) for key, label in RATINGS_VI.items()])
     table = _indicator_table(total)
     groups = "".join(f"<li>{escape(g['name_vi'])}: {g['points']} điểm"
                      f"{'' if g['computed'] else ' (chưa tính được từ sự kiện)'}</li>"
@@ -151,7 +151,7 @@ def _indicator_table(values: Mapping[str, Any]) -> str:
     for entry in formulas()["indicators"]:
         value = values[entry["id"]]
         if isinstance(value, dict):
-            shown = ", ".join(f"{k}: {v}" for k, v in value.items())
+            shown = ", ".join(f"{RATINGS_VI.get(k, k)}: {v}" for k, v in value.items())
         elif isinstance(value, float) and entry["id"].endswith("_rate"):
             shown = percent(value)
         elif isinstance(value, float):
