@@ -21,6 +21,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     choice = what.add_mutually_exclusive_group(required=True)
     choice.add_argument("--days", type=int)
     choice.add_argument("--catalog-version")
+    what.add_argument("--agency", help="only this agency's dossiers (its code, e.g. VTH)")
     what.add_argument("--from", dest="start", type=date.fromisoformat)
     what.add_argument("--to", dest="end", type=date.fromisoformat)
     what.add_argument("--json", action="store_true")
@@ -38,7 +39,8 @@ def main(argv: list[str]) -> int:
         from services.reporting import whatif_cli
 
         return whatif_cli.main(settings, procedure=args.procedure, days=args.days,
-                               catalog_version=args.catalog_version, start=args.start,
+                               catalog_version=args.catalog_version, agency=args.agency,
+                               start=args.start,
                                end=args.end, as_json=args.json)
     from services.reporting.bootstrap import SPEC
     from shared.runtime.service import run

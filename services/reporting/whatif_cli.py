@@ -51,10 +51,10 @@ def render(report: dict[str, object]) -> str:
 
 
 def main(settings: ReportingSettings, *, procedure: str, days: int | None,
-         catalog_version: str | None, start: date | None, end: date | None,
-         as_json: bool) -> int:
+         catalog_version: str | None, agency: str | None, start: date | None,
+         end: date | None, as_json: bool) -> int:
     query = WhatIfQuery.model_validate({"procedure": procedure, "days": days,
-                                        "catalog_version": catalog_version,
+                                        "catalog_version": catalog_version, "agency": agency,
                                         "from": start, "to": end})
     report = asyncio.run(answer(settings, query))
     print(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render(report))

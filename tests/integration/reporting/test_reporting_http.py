@@ -161,10 +161,12 @@ async def test_the_command_line_what_if_and_rebuild(code, pool, settings) -> Non
     import json
 
     text = await _run(settings, "what-if", "--procedure", "2.002189", "--days", "5",
+                      "--agency", code,
                       "--from", "2025-03-01", "--to", "2025-03-31")
     assert "late now: 1  late under the proposal: 4" in text
     answer = json.loads(await _run(settings, "what-if", "--procedure", "2.002189", "--days",
-                                   "8", "--from", "2025-03-01", "--to", "2025-03-31",
+                                   "8", "--agency", code, "--from", "2025-03-01", "--to",
+                                   "2025-03-31",
                                    "--json"))
     assert len(answer["late_proposed"]) == 1 and answer["proposed_days"] == 8
 
