@@ -45,6 +45,8 @@ from shared.runtime.db import (
 
 log = structlog.get_logger(__name__)
 
+_REBUILD_LOCK = 0x7265_7002  # 'rep' 2: one rebuild at a time
+
 
 class RebuildError(RuntimeError):
     """The rebuild could not read the topics up to their high-water marks."""
@@ -126,8 +128,11 @@ async def rebuild(settings: ReportingSettings, topics: Sequence[str] = TOPICS) -
     url = settings.service_database_url
     await ensure_database(url)
     await migrate(url, migration_files(SHARED_MIGRATIONS, SPEC.migrations))
-    pool = await create_pool(url, min_size=1, max_size=2)
+    pool = await create_pool(url, min_size=1, max_size=3)
+    lock = await pool.acquire()  # held for the whole rebuild: one at a time
     try:
+        if not await lock.fetchval("SELECT pg_try_advisory_lock($1)", _REBUILD_LOCK):
+            raise RebuildError("another rebuild is running")
         await builds.ensure_current(pool)
         schema = builds.new_schema_name()
         async with pool.acquire() as conn:
@@ -140,6 +145,8 @@ async def rebuild(settings: ReportingSettings, topics: Sequence[str] = TOPICS) -
                  skipped=skipped, copied_at_switch=copied, dropped=dropped)
         return Rebuilt(schema, replaced, events, skipped, copied, tuple(dropped))
     finally:
+        await lock.execute("SELECT pg_advisory_unlock_all()")
+        await pool.release(lock)
         await pool.close()
 
 

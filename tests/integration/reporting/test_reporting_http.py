@@ -114,6 +114,11 @@ async def test_the_dashboard_is_vietnamese_with_server_rendered_charts(http, cod
     assert "80,0 %" in html  # the on-time rate
     assert "Phòng Tư pháp" in html  # a department by its name
     assert "/v1/indicators.xlsx?" in html
+    # the form as a browser sends it: the fields left empty are no filter
+    sent = await http.get("/", params={"agency": code, "department": "", "procedure": "",
+                                       "from": "2025-03-01", "to": "2025-03-31",
+                                       "period": "month"})
+    assert sent.status_code == 200 and "80,0 %" in sent.text
 
 
 async def test_what_if_as_json_and_as_a_page(http, code) -> None:

@@ -176,3 +176,13 @@ async def test_the_background_job_folds_what_the_consumer_recorded(live, pool, d
     a = await pool.fetchval(f"SELECT facts FROM {schema}.dossier WHERE dossier_id = $1",  # noqa: S608
                             stories["A"].dossier_id)
     assert (a["end"], a["rating"], a["paid_online"]) == ("decided", "unsatisfied", True)
+
+
+async def test_a_second_rebuild_at_the_same_time_is_refused(pool, settings) -> None:
+    async with pool.acquire() as other:  # a rebuild in progress holds this lock
+        assert await other.fetchval("SELECT pg_try_advisory_lock($1)", rebuild._REBUILD_LOCK)
+        with pytest.raises(rebuild.RebuildError, match="another rebuild is running"):
+            await rebuild.rebuild(settings)
+        await other.execute("SELECT pg_advisory_unlock_all()")
+    before = await builds.current(pool)
+    assert [r["schema_name"] for r in await builds.builds(pool)] == [before]
