@@ -13,6 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from services.reporting.domain.indicators import formulas
+
 # (header group, column header, indicator id, kind)
 COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("Số hồ sơ nhận giải quyết", "Từ kỳ trước chuyển qua", "carried_over", "int"),
@@ -57,6 +59,41 @@ def title(report: Mapping[str, Any]) -> list[str]:
     return ["BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
             f"Kỳ báo cáo: từ ngày {report['from']} đến ngày {report['to']}",
             "Theo Bộ chỉ số " + str(report["source"])]
+
+
+def _periods_sheet(sheet: Any, report: Mapping[str, Any], bold: Font, box: Border,
+                   fill: PatternFill) -> None:
+    """One row per sub-period (month, quarter or year), the same columns."""
+    heads = ["Kỳ", "Từ ngày", "Đến ngày", *(h for _, h, _, _ in COLUMNS)]
+    for c, head in enumerate(heads, start=1):
+        cell = sheet.cell(1, c, head)
+        cell.font, cell.fill, cell.border = bold, fill, box
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for r, period in enumerate(report["periods"], start=2):
+        values = [period["period"], period["from"], period["to"],
+                  *(period["indicators"][c[2]] for c in COLUMNS)]
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(r, c, value)
+            cell.border = box
+            if c > 3:
+                cell.number_format = {"rate": "0.0%", "days": "0.00", "int": "0"}[
+                    COLUMNS[c - 4][3]]
+    sheet.row_dimensions[1].height = 45
+    for c in range(1, len(heads) + 1):
+        sheet.column_dimensions[get_column_letter(c)].width = 12 if c <= 3 else 14
+    sheet.freeze_panes = "D2"
+
+
+def _formulas_sheet(sheet: Any, bold: Font) -> None:
+    """Every indicator's formula, and whether it was confirmed from QĐ 766's annex."""
+    for c, head in enumerate(("Mã", "Chỉ số", "Công thức", "Đã đối chiếu QĐ 766"), start=1):
+        sheet.cell(1, c, head).font = bold
+    for r, entry in enumerate(formulas()["indicators"], start=2):
+        for c, value in enumerate((entry["id"], entry["name_vi"], entry["formula"],
+                                   "Có" if entry["confirmed"] else "Chưa"), start=1):
+            sheet.cell(r, c, value)
+    for c, width in enumerate((26, 50, 70, 20), start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = width
 
 
 def to_csv(report: Mapping[str, Any], names: Mapping[str, str]) -> bytes:
@@ -116,6 +153,8 @@ def to_xlsx(report: Mapping[str, Any], names: Mapping[str, str]) -> bytes:
         sheet.column_dimensions[get_column_letter(c)].width = 14
     sheet.row_dimensions[sub].height = 45
     sheet.freeze_panes = sheet.cell(sub + 1, 5)
+    _periods_sheet(book.create_sheet("Theo kỳ"), report, bold, box, fill)
+    _formulas_sheet(book.create_sheet("Công thức"), bold)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -88,7 +88,14 @@ async def test_the_periodic_report_as_csv_and_xlsx(http, code) -> None:
 
     x = await http.get("/v1/indicators.xlsx", params=params)
     assert x.status_code == 200
-    sheet = load_workbook(io.BytesIO(x.content)).active
+    book = load_workbook(io.BytesIO(x.content))
+    assert book.sheetnames == ["Báo cáo", "Theo kỳ", "Công thức"]
+    by_period = book["Theo kỳ"]
+    assert [c.value for c in by_period[2][:5]] == ["2025-03", "2025-03-01", "2025-03-31", 0,
+                                                   10]
+    assert ("satisfaction_rate", "Có") in [(r[0].value, r[3].value)
+                                           for r in book["Công thức"].iter_rows(min_row=2)]
+    sheet = book.active
     assert sheet["A1"].value.startswith("BÁO CÁO")
     assert (sheet["E5"].value, sheet["E6"].value) == ("Số hồ sơ nhận giải quyết",
                                                       "Từ kỳ trước chuyển qua")
