@@ -10,6 +10,7 @@ import asyncio
 
 import asyncpg
 import structlog
+from prometheus_client import Counter, Gauge
 
 from services.reporting.deps import ReportingDeps
 from services.reporting.repository import builds, facts
@@ -18,6 +19,11 @@ from shared.runtime.outbox import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
+FOLDED = Counter("reporting_dossiers_folded_total", "Dossier facts folded again from their events")
+LAST_EVENT = Gauge("reporting_last_event_occurred_timestamp_seconds",
+                   "When the newest event recorded happened: now minus this is reporting's lag")
+
+_newest = [0.0]
 FOLD_BATCH = 500
 FOLD_IDLE_S = 0.5
 
@@ -25,6 +31,8 @@ FOLD_IDLE_S = 0.5
 async def on_event(event: Event | None, envelope: Envelope, uow: UnitOfWork) -> None:
     schema = await builds.current(uow.conn, share_lock=True)
     await facts.record(uow.conn, schema, envelope)
+    _newest[0] = max(_newest[0], envelope.occurred_at.timestamp())
+    LAST_EVENT.set(_newest[0])  # an old event arriving late does not move it back
 
 
 async def fold_pending(pool: asyncpg.Pool, batch: int = FOLD_BATCH) -> int:
@@ -35,6 +43,7 @@ async def fold_pending(pool: asyncpg.Pool, batch: int = FOLD_BATCH) -> int:
             schema = await builds.current(conn, share_lock=True)
             done = await facts.fold_dirty(conn, schema, batch)
         total += done
+        FOLDED.inc(done)
         if done < batch:
             return total
 
