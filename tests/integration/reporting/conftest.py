@@ -48,18 +48,29 @@ def deps(pool) -> ReportingDeps:
 
 
 @pytest.fixture
-async def live(pool, settings: ReportingSettings) -> AsyncIterator[Publish]:
-    """Reporting's consumer (its own group, as the runtime builds it) on the real topics, and
-    a ``publish`` of envelopes to them, each keyed by its dossier as the relay keys it."""
-    await provision_topics(settings, with_dead_letters(list(TOPICS)))
+def topics() -> dict[str, str]:
+    """Each of reporting's topics -> this test's own copy of it, so that a test reads (and
+    rebuilds from) its own events only, whatever the rest of the session published."""
+    run = uuid.uuid4().hex[:8]
+    return {topic: f"t{run}.{topic}" for topic in TOPICS}
+
+
+@pytest.fixture
+async def live(pool, settings: ReportingSettings, topics: dict[str, str]
+               ) -> AsyncIterator[Publish]:
+    """Reporting's consumer (its own group, as the runtime builds it, its table of handlers
+    on this test's topics), and a ``publish`` of envelopes to the topics their events name,
+    each keyed by its dossier as the relay keys it."""
+    await provision_topics(settings, with_dead_letters([*TOPICS, *topics.values()]))
+    routes = {topics[topic]: handlers for topic, handlers in subscriptions().items()}
     broker = KafkaBroker(settings.kafka_bootstrap_servers, acks="all")
-    event_consumer(f"reporting-{uuid.uuid4().hex[:8]}", subscriptions(), pool, broker,
+    event_consumer(f"reporting-{uuid.uuid4().hex[:8]}", routes, pool, broker,
                    fetch_wait_ms=100).subscribe()
     await broker.start()
 
     async def publish(envelopes: list[Envelope]) -> None:
         for envelope in envelopes:
-            topic = EVENT_TYPES[envelope.event_type].topic
+            topic = topics[EVENT_TYPES[envelope.event_type].topic]
             await broker.publish(envelope.model_dump_json().encode(), topic,
                                  key=str(envelope.dossier_id).encode())
 

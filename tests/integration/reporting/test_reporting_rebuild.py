@@ -80,14 +80,14 @@ async def test_events_from_the_broker_make_the_figures_and_a_redelivery_changes_
     assert not any("092301004567" in r["p"] or "Nguyễn Văn A" in r["p"] for r in stored)
 
 
-async def test_a_rebuild_from_the_topics_gives_the_same_figures(live, pool, deps,
-                                                                settings) -> None:
+async def test_a_rebuild_from_the_topics_gives_the_same_figures(live, pool, deps, settings,
+                                                                topics) -> None:
     code = agency()
     await published(live, pool, code)
     before = await reports.indicator_report(deps, march(code))
     old = await builds.current(pool)
 
-    result = await rebuild.rebuild(settings)
+    result = await rebuild.rebuild(settings, list(topics.values()))
 
     assert result.replaced == old and result.schema != old
     assert await builds.current(pool) == result.schema
@@ -96,21 +96,21 @@ async def test_a_rebuild_from_the_topics_gives_the_same_figures(live, pool, deps
     assert {k: v for k, v in after.items() if k != "build"} == {
         k: v for k, v in before.items() if k != "build"}
     # rebuilt again: the first build is dropped, the one it replaced kept
-    second = await rebuild.rebuild(settings)
+    second = await rebuild.rebuild(settings, list(topics.values()))
     names = [r["schema_name"] for r in await builds.builds(pool)]
     assert names == [result.schema, second.schema]
     assert (await reports.indicator_report(deps, march(code)))["total"] == before["total"]
 
 
 async def test_events_the_live_build_took_during_a_rebuild_are_in_the_new_build(
-        live, pool, deps, settings) -> None:
+        live, pool, deps, settings, topics) -> None:
     code = agency()
     stories, envelopes = await published(live, pool, code)
     old = await builds.current(pool)
     schema = builds.new_schema_name()
     async with pool.acquire() as conn:
         await builds.create_build(conn, schema, "rebuild")
-    events, _, marks = await rebuild.replay(pool, settings, schema, rebuild.TOPICS)
+    events, _, marks = await rebuild.replay(pool, settings, schema, list(topics.values()))
 
     # After the high-water marks the replay read to: only the live build has it.
     d = stories["D"]
