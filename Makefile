@@ -5,7 +5,8 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 DOSSIERS ?= 40000
 
-.PHONY: help install compose-tool contracts run test unit integration e2e lint check-architecture check-compose bench clean
+.PHONY: help install compose-tool chromium screenshots contracts run test unit integration e2e browser lint check-architecture check-compose bench clean
+.PHONY: fonts
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -18,10 +19,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create the virtualenv and install the project with its dev tools
 
-run: $(STAMP) ## start the whole system on the embedded broker and database; Ctrl-C stops it
+run: $(STAMP) fonts ## start the whole system on the embedded broker and database; Ctrl-C stops it
 	$(BIN)/python -m deploy.local
 
-test: $(STAMP) lint check-architecture compose-tool ## every test: unit, integration (real broker + db), e2e
+test: $(STAMP) fonts lint check-architecture compose-tool chromium ## every test: unit, integration (real broker + db), e2e, browser
 	$(BIN)/python -m pytest
 
 unit: $(STAMP) ## unit tests only (no broker, no database)
@@ -32,6 +33,9 @@ integration: $(STAMP) ## integration tests on a real broker and database
 
 e2e: $(STAMP) ## the end-to-end test: every service as its own process
 	$(BIN)/python -m pytest tests/e2e
+
+browser: $(STAMP) chromium ## the browser tests: headless Chromium on the console and citizen pages
+	$(BIN)/python -m pytest tests/browser
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check services shared deploy tests
@@ -46,6 +50,18 @@ compose-tool: ## install Debian's docker-compose, which renders the compose file
 	  || echo "docker-compose could not be installed: compose file checked against the schema only"; \
 	else echo "docker-compose unavailable: compose file checked against the schema only"; fi
 
+# Playwright drives Debian's chromium through executable_path: never `playwright install`
+# (no browser download; the machines reach only package registries).
+chromium: ## install Debian's chromium for the browser tests when /usr/bin/chromium is missing
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium could not be installed: the browser tests will fail (-m 'not browser' skips them)"; \
+	else echo "chromium missing and not root: apt-get install chromium, or set CHROMIUM_PATH"; fi
+
+screenshots: $(STAMP) chromium ## a PNG of each main screen in docs/screenshots/ (the README shows them)
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
+
 contracts: $(STAMP) ## regenerate docs/contracts (AsyncAPI for the events, OpenAPI per service)
 	$(BIN)/python -m deploy.contracts
 
@@ -54,3 +70,14 @@ bench: $(STAMP) ## the national-day benchmark (DOSSIERS=N for a quick run)
 
 clean: ## remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var
+
+fonts: ## Pango (WeasyPrint's layout) and fonts with Vietnamese glyphs, from Debian, when missing
+	@missing=""; \
+	ldconfig -p | grep -q 'libpango-1.0.so' || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p | grep -q 'libpangoft2-1.0.so' || missing="$$missing libpangoft2-1.0-0"; \
+	fc-list 2>/dev/null | grep -qi 'DejaVu Serif' || missing="$$missing fonts-dejavu-core"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fontconfig >/dev/null; } \
+	  || { echo "could not install$$missing: the printable forms cannot be made"; exit 1; }; \
+	else echo "missing$$missing (apt-get install$$missing): the printable forms cannot be made"; exit 1; fi

@@ -68,7 +68,8 @@ def asyncapi() -> dict[str, Any]:
         )
     broker.publisher(PORTAL_SUBMISSIONS, title=PORTAL_SUBMISSIONS, schema=SubmitDossier,
                      description="Portals publish signed submissions here (key: the portal's "
-                     "submission id; X-Portal-Id, X-Timestamp, X-Signature headers).")
+                     "submission id; X-Portal-Id, X-Timestamp, X-Nonce, X-Signature headers: "
+                     "signature version 2, README).")
     broker.publisher(portal_receipts("{portal_id}"), title=portal_receipts("{portal_id}"),
                      schema=PortalReceipt,
                      description="The outcome of each Kafka submission, for its portal only.")

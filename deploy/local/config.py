@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Iterator, Mapping
@@ -84,6 +85,9 @@ class StackConfig:
             or str(self.data_dir / "documents"),
             "MOT_CUA_ENV": "development",
         })
+        # Notification's messages API and its approvers' alerts, for local use only.
+        env.setdefault("NOTIFICATION_OPERATOR_TOKEN", DEV_OPERATOR_TOKEN)
+        env.setdefault("NOTIFICATION_APPROVER_EMAILS", json.dumps(DEV_APPROVERS))
         if self.smtp_host is None:  # else the SMTP_* variables the launcher got are passed on
             env.update({"SMTP_HOST": HOST, "SMTP_PORT": str(self.ports["smtp"])})
         for name in ("sandbox", *SERVICES):
@@ -92,6 +96,9 @@ class StackConfig:
 
 
 TANSU_FETCH_WAIT_MS = 20
+DEV_OPERATOR_TOKEN = "dev-operator-token"  # noqa: S105 - local only; README, "Messages"
+DEV_APPROVERS = {code: f"lanhdao.{code}@motcua.local"  # the catalogs' departments
+                 for code in ("gddt", "ktht", "kthtdt", "tckh", "tp", "vhtt", "vhxh", "vp")}
 
 
 def resolve_ports(env: Mapping[str, str], ports_from: int | None) -> dict[str, int]:

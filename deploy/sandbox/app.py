@@ -15,10 +15,12 @@ from deploy.sandbox import carrier, sms, vnpay
 
 
 def create_app(payment: vnpay.VnpaySandbox | None = None, *,
-               realtime: bool = False) -> FastAPI:
-    """``realtime``: the VNPay sandbox's clock follows the wall clock (IPN retries, refund
-    statuses move on by themselves), as ``make run`` wants; tests move it themselves."""
+               realtime: bool = False, texts: sms.SmsSandbox | None = None) -> FastAPI:
+    """``realtime``: the VNPay and SMS sandboxes' clocks follow the wall clock (IPN retries,
+    refund statuses, SMS delivery reports move on by themselves), as ``make run`` wants;
+    tests move them themselves."""
     gateway = payment or vnpay.VnpaySandbox.from_env()
+    texts = texts or sms.SmsSandbox.from_env()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -27,6 +29,8 @@ def create_app(payment: vnpay.VnpaySandbox | None = None, *,
                 await asyncio.sleep(1)
                 with contextlib.suppress(Exception):
                     await gateway.advance(to=datetime.now(UTC))
+                with contextlib.suppress(Exception):
+                    await texts.advance(to=datetime.now(UTC))
 
         task = asyncio.create_task(tick()) if realtime else None
         yield
@@ -37,8 +41,9 @@ def create_app(payment: vnpay.VnpaySandbox | None = None, *,
                   lifespan=lifespan)
     app.state.vnpay = gateway
     app.include_router(vnpay.router(gateway))
-    for module in (carrier, sms):
-        app.include_router(module.router)
+    app.state.sms = texts
+    app.include_router(carrier.router)
+    app.include_router(sms.router(texts))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -1,51 +1,203 @@
-"""Sandbox SMS gateway: accepts every message and keeps it for inspection. Idempotent by
-key: a repeated key answers the message as it is now.
+"""Sandbox eSMS.vn gateway, as rude as the real one: acceptance now, delivery later.
 
-Switches (see :mod:`deploy.sandbox.script`), per recipient number:
-
-- ``PUT /sms/_sandbox/messages/{to}`` ``{"answers": [...]}``: the next messages to that
-  number answer ``delivered``, ``pending`` (queued at the operator: ask again later),
-  ``failed`` (refused for good: not a mobile number), ``error`` (503) or ``timeout``.
-- ``GET /sms/_sandbox/messages/{to}/calls``: one entry per call.
+- ``POST /sms/MainService.svc/json/SendMultipleMessage_V4_post_json/`` (JSON: ``ApiKey``,
+  ``SecretKey``, ``Phone``, ``Content``, ``Brandname``, ``SmsType``, ``IsUnicode``,
+  ``RequestId``, ``CallbackUrl``) answers ``{"CodeResult": "100", "SMSID": …}`` for
+  **accepted** only. Refusals: 101 wrong ApiKey/SecretKey, 104 brandname not registered, 118
+  SmsType other than 2, 108 not a Vietnamese mobile number, 124 a RequestId seen before
+  (nothing is sent again), and by the phone number's last four digits (the scenarios):
+  ``…0103`` 103 balance too low, ``…0104`` 104, ``…0108`` 108, ``…0146`` 146 template not
+  registered, ``…0099`` 99 number blocked.
+- A delivery report follows each accepted SMS ``report_delay_s`` later on the sandbox's clock
+  (``SANDBOX_SMS_REPORT_DELAY_S``, default 3 s under ``python -m deploy.sandbox``, which follows
+  real time; tests move the clock: ``POST /sms/_sandbox/esms/clock {"advance_s": 5}``): a GET
+  of the message's ``CallbackUrl`` with ``SMSID`` and ``SendStatus`` 5 (delivered), or 4
+  (rejected by the operator) for numbers ending ``…0004``; numbers ending ``…0002`` only ever
+  get 2 (waiting). Unsigned, like eSMS's; an answer other than 200 is retried up to 5 times,
+  ``retry_s`` apart.
+- Switches, ``PUT /sms/_sandbox/esms/switches``: ``duplicate_reports`` (each report twice),
+  ``drop_reports`` (none sent), ``report_delay_s``. Scripted answers per phone number
+  (:mod:`deploy.sandbox.script`): ``PUT /sms/_sandbox/messages/{phone}`` with CodeResults
+  (``"103"``…), ``error`` (503) or ``timeout``.
+- ``GET /sms/_sandbox/esms/ledger[?phone=…]``: every request as it came (accepted or not),
+  with what was sent, and the reports with their answers.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated
+import itertools
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
-from pydantic import BaseModel
+import httpx
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from deploy.sandbox.script import Script
 
-router = APIRouter(prefix="/sms", tags=["SMS gateway (sandbox)"])
-_messages: dict[str, dict[str, str]] = {}
-script = Script("messages", ("delivered", "pending", "failed"))
-router.include_router(script.router())
+DEV_ACCOUNT = ("MOTCUA-DEV-APIKEY", "MOTCUA-DEV-SECRET")
+BRANDNAMES = frozenset({"MOTCUA"})
+SCENARIOS = {"0103": "103", "0104": "104", "0108": "108", "0146": "146", "0099": "99"}
+REPORT_SCENARIOS = {"0004": "4", "0002": "2"}
+RETRIES = 5
+_VN_MOBILE = re.compile(r"^(0|84|\+84)(3|5|7|8|9)[0-9]{8}$")
+SEND_PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
 
 
-class SmsIn(BaseModel):
-    to: str
-    text: str
+class SendIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    ApiKey: str = ""
+    SecretKey: str = ""
+    Phone: str = ""
+    Content: str = ""
+    Brandname: str = ""
+    SmsType: str = ""
+    IsUnicode: str = "0"
+    RequestId: str = ""
+    CallbackUrl: str = ""
 
 
-@router.post("/v1/messages")
-async def send_sms(
-    body: SmsIn, idempotency_key: Annotated[str, Header(alias="Idempotency-Key")],
-    http: Request,
-) -> dict[str, str]:
-    answer = await script.take(body.to, http)
-    message = _messages.setdefault(
-        idempotency_key,
-        {"id": idempotency_key, "status": "delivered", "to": body.to, "text": body.text,
-         "at": datetime.now(UTC).isoformat()},
-    )
-    if answer is not None:
-        message["status"] = answer
-    return {"id": message["id"], "status": message["status"]}
+class Switches(BaseModel):
+    duplicate_reports: bool = False
+    drop_reports: bool = False
+    report_delay_s: float = Field(3.0, ge=0)
 
 
-@router.get("/v1/messages")
-async def list_sms() -> list[dict[str, str]]:
-    return list(_messages.values())
+@dataclass
+class Report:
+    sms_id: str
+    url: str
+    send_status: str
+    due_at: datetime
+    tries: int = 0
+    answers: list[str] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return "200" not in self.answers and self.tries < RETRIES
+
+
+@dataclass
+class Entry:
+    """One request, as the gateway saw it."""
+
+    request_id: str
+    phone: str
+    content: str
+    is_unicode: str
+    brandname: str
+    code: str
+    sms_id: str | None
+    at: str
+
+
+class SmsSandbox:
+    def __init__(self, *, report_delay_s: float = 3.0, retry_s: float = 5.0,
+                 account: tuple[str, str] = DEV_ACCOUNT, now: datetime | None = None) -> None:
+        self.now = now or datetime.now(UTC)
+        self.account, self.retry = account, timedelta(seconds=retry_s)
+        self.switches = Switches(report_delay_s=report_delay_s)
+        self.ledger: list[Entry] = []
+        self.accepted: dict[str, Entry] = {}  # RequestId -> the accepted request
+        self.reports: list[Report] = []
+        self.script = Script("messages", tuple(sorted({*SCENARIOS.values(), "100", "101"})))
+        self._ids = itertools.count(1)
+
+    @classmethod
+    def from_env(cls) -> SmsSandbox:
+        return cls(report_delay_s=float(os.environ.get("SANDBOX_SMS_REPORT_DELAY_S", "3")),
+                   account=(os.environ.get("SMS_API_KEY", DEV_ACCOUNT[0]),
+                            os.environ.get("SMS_SECRET_KEY", DEV_ACCOUNT[1])))
+
+    async def send(self, body: SendIn, request: Request) -> dict[str, Any]:
+        scripted = await self.script.take(body.Phone, request)
+        code = scripted or self._code(body)
+        sms_id = None
+        if code == "100":
+            sms_id = f"sbx{next(self._ids):08d}{body.RequestId[:8]}"
+        entry = Entry(body.RequestId, body.Phone, body.Content, body.IsUnicode, body.Brandname,
+                      code, sms_id, self.now.isoformat())
+        self.ledger.append(entry)
+        if sms_id is None:
+            return {"CodeResult": code, "ErrorMessage": f"sandbox: code {code}"}
+        if body.RequestId:
+            self.accepted[body.RequestId] = entry
+        if body.CallbackUrl and not self.switches.drop_reports:
+            status = REPORT_SCENARIOS.get(body.Phone[-4:], "5")
+            due = self.now + timedelta(seconds=self.switches.report_delay_s)
+            copies = 2 if self.switches.duplicate_reports else 1
+            self.reports += [Report(sms_id, body.CallbackUrl, status, due) for _ in range(copies)]
+        return {"CodeResult": "100", "CountRegenerate": 0, "SMSID": sms_id}
+
+    def _code(self, body: SendIn) -> str:
+        if (body.ApiKey, body.SecretKey) != self.account:
+            return "101"
+        if body.SmsType != "2":
+            return "118"
+        if body.Brandname not in BRANDNAMES:
+            return "104"
+        if not _VN_MOBILE.match(body.Phone):
+            return "108"
+        if body.RequestId and body.RequestId in self.accepted:
+            return "124"
+        return SCENARIOS.get(body.Phone[-4:], "100")
+
+    async def advance(self, seconds: float = 0, *, to: datetime | None = None) -> int:
+        """Move the clock; send the reports that are due (again). How many were sent."""
+        self.now = to or self.now + timedelta(seconds=seconds)
+        due = [r for r in self.reports if r.open and r.due_at <= self.now]
+        for report in due:
+            await self._deliver(report)
+        return len(due)
+
+    async def _deliver(self, report: Report) -> None:
+        report.tries += 1
+        try:
+            async with httpx.AsyncClient(timeout=5) as client:
+                answer = await client.get(report.url, params={
+                    "SMSID": report.sms_id, "SendStatus": report.send_status})
+            report.answers.append(str(answer.status_code))
+        except httpx.HTTPError as error:
+            report.answers.append(type(error).__name__)
+        report.due_at = self.now + self.retry
+
+    def view(self, phone: str | None) -> dict[str, Any]:
+        entries = [asdict(e) for e in self.ledger if phone is None or e.phone == phone]
+        ids = {e["sms_id"] for e in entries}
+        return {"requests": entries,
+                "reports": [{"sms_id": r.sms_id, "send_status": r.send_status,
+                             "tries": r.tries, "answers": r.answers}
+                            for r in self.reports if phone is None or r.sms_id in ids]}
+
+
+class ClockIn(BaseModel):
+    advance_s: float = Field(ge=0, le=86_400)
+
+
+def router(sandbox: SmsSandbox) -> APIRouter:
+    api = APIRouter(prefix="/sms", tags=["SMS gateway (sandbox, eSMS-shaped)"])
+    api.include_router(sandbox.script.router())
+
+    @api.post(SEND_PATH)
+    async def send(body: SendIn, request: Request) -> dict[str, Any]:
+        return await sandbox.send(body, request)
+
+    @api.put("/_sandbox/esms/switches", include_in_schema=False)
+    async def switches(body: Switches) -> Switches:
+        sandbox.switches = body
+        return body
+
+    @api.post("/_sandbox/esms/clock", include_in_schema=False)
+    async def clock(body: ClockIn) -> dict[str, Any]:
+        sent = await sandbox.advance(body.advance_s)
+        return {"now": sandbox.now.isoformat(), "reports_sent": sent}
+
+    @api.get("/_sandbox/esms/ledger", include_in_schema=False)
+    async def ledger(phone: str | None = None) -> dict[str, Any]:
+        return sandbox.view(phone)
+
+    return api
+

@@ -80,6 +80,10 @@ class Switches(BaseModel):
     settlement_omit: list[str] = []
     settlement_amounts: dict[str, int] = {}
     settlement_unknown: int = 0
+    # The same for refunds (keyed by the refunded order's TxnRef): left out, or reported with
+    # another amount (VND).
+    settlement_omit_refunds: list[str] = []
+    settlement_refund_amounts: dict[str, int] = {}
 
 
 class VnpaySandbox:
@@ -155,6 +159,8 @@ class VnpaySandbox:
                     refund["status"] = "06" if refund["status"] == "05" else \
                         self.switches.refund_outcome
                     refund["step_at"] = self.now + self.refund_step
+                    if refund["status"] == "00":
+                        refund["done_at"] = self.now
         return len(due)
 
     async def release(self, reverse: bool) -> int:

@@ -61,13 +61,14 @@ def router(sandbox: VnpaySandbox) -> APIRouter:
         refunded = sum(int(r["amount"]) for r in txn.refunds if r["status"] != "09")
         if int(body["vnp_Amount"]) + refunded > int(txn.request["vnp_Amount"]):
             return _answer(sandbox, body, "03", "Invalid amount", answer_fields)
+        number = sandbox.next_number()
         txn.refunds.append({"type": body["vnp_TransactionType"], "amount": body["vnp_Amount"],
                             "status": "05", "step_at": sandbox.now + sandbox.refund_step,
-                            "request_id": request_id})
+                            "request_id": request_id, "number": number, "done_at": None})
         fields = _transaction_fields(sandbox, txn_ref)
         fields.pop("vnp_TransactionNo")
         return _answer(sandbox, body, "00", "Refund accepted", answer_fields, **fields,
-                       vnp_TransactionNo=sandbox.next_number())
+                       vnp_TransactionNo=number)
 
     return api
 
@@ -118,7 +119,8 @@ def switches(sandbox: VnpaySandbox) -> APIRouter:
         ipns = [d.answers for d in sandbox.deliveries if d.params["vnp_TxnRef"] == txn_ref]
         return {"response_code": txn.response_code, "status": txn.status,
                 "transaction_no": txn.number, "refunds": [
-                    {k: v for k, v in r.items() if k != "step_at"} for r in txn.refunds],
+                    {k: v for k, v in r.items() if k not in ("step_at", "done_at")}
+                    for r in txn.refunds],
                 "ipn_answers": ipns}
 
     return api

@@ -14,7 +14,10 @@ from services.intake.adapters.documents import DocumentNotFound, DocumentStore, 
 from services.intake.adapters.receipts import Receipts
 from services.intake.api.body import UploadSlots
 from services.intake.api.catalog import router as catalog
+from services.intake.api.citizen import router as citizen_pages
+from services.intake.api.citizen_portal import router as citizen_portal
 from services.intake.api.dossiers import router as dossiers
+from services.intake.api.forms import router as forms
 from services.intake.api.limiter import TrackingLimiter
 from services.intake.api.tracking import router as tracking
 from services.intake.deps import IntakeDeps
@@ -25,10 +28,12 @@ from services.intake.domain import (
     StagingExpired,
     SubmissionRefused,
 )
+from services.intake.handlers.forms import FormUnavailable
 from services.intake.handlers.storage import sweep_forever
 from services.intake.settings import IntakeSettings
 from services.intake.validation import Limits, check_catalog
 from shared.contracts.topics import portal_receipts
+from shared.reference.calendar import CalendarWatch, calendar_notices, watch_calendar
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
 from shared.runtime.outbox import Transactions
@@ -42,6 +47,7 @@ ERRORS: dict[type[Exception], int] = {
     DocumentNotFound: 404,
     QuotaExceeded: 429,
     StagingExpired: 503,
+    FormUnavailable: 404,
 }
 
 
@@ -60,11 +66,14 @@ def build_deps(settings: IntakeSettings, pool: asyncpg.Pool, broker: KafkaBroker
     catalog = load_catalog()
     limits = Limits(settings.max_document_bytes, settings.max_dossier_bytes)
     check_catalog(catalog, limits)  # before anything opens: a disagreement stops the start
+    calendar = WorkingCalendar.default()  # validated here: a bad override file stops the start
     return IntakeDeps(
         pool=pool,
         transactions=Transactions(pool, SERVICE),
         catalog=catalog,
-        calendar=WorkingCalendar.default(),
+        calendar=calendar,
+        calendar_watch=CalendarWatch(calendar, horizon_days=settings.calendar_warning_days,
+                                     interval_s=settings.calendar_check_interval_s),
         documents=document_store(settings),
         limits=limits,
         portal_keys=settings.portal_keys(),
@@ -79,6 +88,7 @@ def build_deps(settings: IntakeSettings, pool: asyncpg.Pool, broker: KafkaBroker
         sweep_interval_s=settings.sweep_interval_s,
         uploads=UploadSlots(settings.upload_slots_per_portal, settings.large_upload_bytes),
         max_json_body_bytes=settings.max_json_body_bytes,
+        public_url=settings.citizen_url(),
     )
 
 
@@ -100,8 +110,9 @@ SPEC = ServiceSpec(
     assemble=assemble,
     subscriptions=consumers.subscriptions,
     consumers=consumers.consumers,
-    routers=[dossiers, catalog, tracking],
-    background=[sweep_forever],
+    routers=[dossiers, catalog, tracking, forms, citizen_portal, citizen_pages],
+    background=[sweep_forever, watch_calendar],
     errors=ERRORS,
+    notices=calendar_notices,
     topics=topics,
 )

@@ -12,6 +12,7 @@ from services.intake.api.body import UploadSlots
 from services.intake.api.limiter import TrackingLimiter
 from services.intake.validation import Limits
 from shared.portal.auth import PortalKeys
+from shared.reference.calendar import CalendarWatch
 from shared.reference.catalog import Catalog
 from shared.reference.workdays import WorkingCalendar
 from shared.runtime.outbox import Transactions
@@ -35,3 +36,6 @@ class IntakeDeps:
     sweep_interval_s: float = 300
     uploads: UploadSlots = field(default_factory=lambda: UploadSlots(4, 1024 * 1024))
     max_json_body_bytes: int = 16 * 1024 * 1024
+    calendar_watch: CalendarWatch | None = None  # the warning before unconfirmed days
+    public_url: str = "http://127.0.0.1:8001"
+    """Where citizens reach intake's pages: the receipt's QR code links there."""

@@ -108,7 +108,12 @@ TIMELINE_DETAIL = ("outcome", "reason", "tracking_code", "method", "amount", "ch
                    "missing", "deadline", "actor_role", "due_date", "new_due_date",
                    "submitted_by", "pay_url")
 _PUBLIC_DETAIL = ("outcome", "method", "amount", "deadline", "actor_role", "due_date",
-                  "new_due_date")
+                  "new_due_date", "channel", "delivery_status")
+_MESSAGE_STATES = {"created": "đang chuẩn bị", "sending": "đang gửi",
+                   "delivered": "đã đến nơi", "permanent-failure": "không gửi được",
+                   "temporary-failure": "tạm thời chưa gửi được",
+                   "technical-failure": "lỗi kỹ thuật khi gửi"}
+_CHANNELS = {"email": "thư điện tử", "sms": "tin nhắn SMS"}
 
 
 def public_detail(detail: dict[str, Any], document_kinds: Collection[str]) -> dict[str, Any]:
@@ -128,6 +133,11 @@ def public_detail(detail: dict[str, Any], document_kinds: Collection[str]) -> di
 
 def public_description(event_type: str, detail: dict[str, Any]) -> str:
     text = describe(event_type)
+    if event_type == "NotificationStatusChanged":
+        channel = _CHANNELS.get(detail.get("channel", ""), "thông báo")
+        state = _MESSAGE_STATES.get(detail.get("delivery_status", ""))
+        if state:
+            text += f": {channel} {state}"
     helper = detail.get("submitted_by") or {}
     if helper.get("kind") == "helper":
         by = helper.get("organisation") or "người hỗ trợ"

@@ -1,8 +1,11 @@
 """Kafka ingress: portals publish submissions to ``portal.submissions`` instead of HTTP.
 
 A record is keyed by the portal's submission id, carries the same JSON body as HTTP and the
-signature headers. The outcome goes to ``portal.<portal_id>.receipts``, keyed alike: accepted
-(with the dossier code and due date) or refused (with reasons). A record that is not
+signature headers (version 2, with the topic and the key in place of the method and the path,
+so a signature is good for one record on one topic; its nonce is remembered like HTTP's, and
+the same record delivered again after a crash is told from a replay by its offset). The
+outcome goes to ``portal.<portal_id>.receipts``, keyed alike: accepted (with the dossier code
+and due date) or refused (with reasons). A record that is not
 authenticated (no known portal, a bad or malformed signature) is never answered, not even on
 the claimed portal's topic, where a stranger could otherwise forge "refused" receipts: it is
 dead-lettered, as is a record that is not JSON or too large to dead-letter whole. The
@@ -31,6 +34,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from services.intake.api.signature import REPLAYED, remember_nonce
 from services.intake.deps import IntakeDeps
 from services.intake.domain import Conflict, SubmissionRefused
 from services.intake.handlers.submission import (
@@ -42,7 +46,7 @@ from services.intake.handlers.submission import (
 from services.intake.parsing import Unreadable, parse_json
 from services.intake.schemas import DossierReceipt, PortalReceipt, SubmitDossier
 from shared.contracts.topics import PORTAL_SUBMISSIONS
-from shared.portal.auth import PORTAL_ID_HEADER, SignatureRefused, verify
+from shared.portal.auth import PORTAL_ID_HEADER, Claim, SignatureRefused, verify_record
 from shared.runtime.consumer import PermanentError, Subscription
 from shared.runtime.dlq import HEADER_BUDGET, MAX_REQUEST_BYTES
 
@@ -59,6 +63,8 @@ class PortalRecord:
     portal: str
     headers: dict[str, str]
     key: str
+    claim: Claim
+    origin: str  # topic/partition/offset: the same record delivered again is no replay
 
 
 def ingress(deps: IntakeDeps, *, concurrency: int = 8) -> Subscription[PortalRecord]:
@@ -86,13 +92,16 @@ class PortalIngress:
             raise PermanentError(f"{PORTAL_ID_HEADER} {portal[:64]!r}: no such portal to answer")
         if len(record.value or b"") > MAX_RECORD_BYTES:
             raise PermanentError(f"the record exceeds {MAX_RECORD_BYTES} bytes")
+        key = record.key.decode("utf-8", "replace") if record.key else ""
         try:
-            verify(self._deps.portal_keys, headers, record.value,
-                   max_skew_s=self._deps.clock_skew_s, max_age_s=self._deps.record_max_age_s)
+            claimed = verify_record(self._deps.portal_keys, headers, record.value or b"",
+                                    topic=PORTAL_SUBMISSIONS, key=key,
+                                    max_skew_s=self._deps.clock_skew_s,
+                                    max_age_s=self._deps.record_max_age_s)
         except SignatureRefused as refused:
             raise PermanentError(f"not authenticated: {refused}") from refused
-        key = record.key.decode("utf-8", "replace") if record.key else ""
-        return PortalRecord(portal, headers, key)
+        return PortalRecord(portal, headers, key, claimed,
+                            f"{record.topic}/{record.partition}/{record.offset}")
 
     async def handle_many(self, batch: Sequence[tuple[Any, PortalRecord]]) -> Sequence[Any]:
         by_key: dict[str, list[tuple[Any, PortalRecord]]] = {}
@@ -168,7 +177,10 @@ class PortalIngress:
 
     async def _check(self, record: Any, item: PortalRecord) -> PortalReceipt | Registration:
         """The record's receipt when it can be answered without writing (refused, or a
-        replay), else its registration. PermanentError when it cannot be answered at all."""
+        replay), else its registration. PermanentError when it cannot be answered at all
+        (a replayed signature among them: it is not the portal's, so it gets no receipt)."""
+        if not await remember_nonce(self._deps.pool, item.claim, origin=item.origin):
+            raise PermanentError(f"not authenticated: {REPLAYED}")
         raw: bytes = record.value
         try:
             command, documents = parse_json(SubmitDossier, raw)

@@ -146,10 +146,15 @@ async def get_dossier(conn: asyncpg.Connection, code: str,
 
 async def get_timeline(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT occurred_at, event_type, producer, status, detail FROM dossier_timeline
-           WHERE dossier_id = $1 ORDER BY occurred_at, event_id""",
+        """SELECT occurred_at, event_type, producer, status, detail, seq, entry_hash
+           FROM dossier_timeline WHERE dossier_id = $1 ORDER BY occurred_at, event_id""",
         dossier_id,
     )
+
+
+def audit_head(timeline: Sequence[asyncpg.Record]) -> str | None:
+    """The hash at the head of the dossier's audit chain (its latest entry's)."""
+    return max(timeline, key=lambda t: t["seq"])["entry_hash"] if timeline else None
 
 
 async def find_document(conn: asyncpg.Connection, dossier_id: uuid.UUID,
@@ -232,3 +237,48 @@ async def forget_rate_windows(conn: asyncpg.Connection, before: datetime) -> int
     """Drop the windows that ended before ``before``; how many."""
     deleted = await conn.execute("DELETE FROM rate_limit_window WHERE expires_at < $1", before)
     return int(deleted.split()[-1])
+
+
+# --- Issue 13: the citizen's proof, the rating, and what the printed forms say ---------------
+
+
+async def citizen_secret(conn: asyncpg.Connection, code: str) -> str | None:
+    """The secret printed on the dossier's receipt; None for an unknown code."""
+    secret: str | None = await conn.fetchval(
+        "SELECT citizen_secret FROM dossier WHERE code = $1", code)
+    return secret
+
+
+async def insert_rating(conn: asyncpg.Connection, *, dossier_id: uuid.UUID,
+                        event_id: uuid.UUID, rating: str, comment: str | None,
+                        rated_at: datetime, rated_via: str) -> bool:
+    """Record the dossier's rating; False when it was rated before."""
+    inserted = await conn.fetchval(
+        """INSERT INTO dossier_rating (dossier_id, event_id, rating, comment, rated_at, rated_via)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dossier_id) DO NOTHING
+           RETURNING true""",
+        dossier_id, event_id, rating, comment, rated_at, rated_via)
+    return bool(inserted)
+
+
+async def get_rating(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT rating, comment, rated_at FROM dossier_rating WHERE dossier_id = $1",
+        dossier_id)
+
+
+async def dossier_for_forms(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    """Everything a printed form of the dossier shows, personal data included (a form goes
+    to the applicant only)."""
+    return await conn.fetchrow(
+        """SELECT d.id, d.code, d.portal, d.procedure_code, d.department_code,
+                  d.catalog_version, d.status, d.received_at, d.due_date,
+                  d.statutory_due_date, d.return_method, d.postal_address, d.submitted_by,
+                  d.applicant->>'full_name' AS applicant_name, d.citizen_secret,
+                  coalesce((SELECT jsonb_agg(jsonb_build_object('kind', x.kind,
+                                                                'filename', x.filename)
+                                             ORDER BY x.position)
+                            FROM dossier_document x WHERE x.dossier_id = d.id),
+                           '[]'::jsonb) AS documents
+           FROM dossier d WHERE d.code = $1""",
+        code)

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from shared.contracts.types import Line, ReturnMethod, Text, bounded_text
+from shared.contracts.types import Line, NotificationChannel, ReturnMethod, Text, bounded_text
 
 _ID_NUMBER = re.compile(r"^[0-9]{12}$")
 _VN_PHONE = re.compile(r"^(0|\+84)(3|5|7|8|9)[0-9]{8}$")
@@ -63,6 +63,9 @@ class ApplicantIn(_Input):
     id_number: Annotated[Line, AfterValidator(_id_number)]
     phone: Annotated[Line, AfterValidator(_phone)]
     email: EmailStr
+    channels: Annotated[tuple[NotificationChannel, ...], Field(min_length=1, max_length=2)] \
+        | None = None
+    """How the applicant wants to be told: ``email``, ``sms`` or both; absent, both."""
 
 
 class SubmittedByIn(_Input):
@@ -167,6 +170,9 @@ class DossierView(BaseModel):
     pay_url: str | None = None
     """The fee's payment link while the fee is unpaid (no secret in it)."""
     timeline: list[TimelineEntry]
+    audit_head: str | None = Field(
+        None, description="SHA-256 at the head of the dossier's tamper-evident audit chain "
+        "(docs/security.md): keep it to tell a rewritten history from the real one later.")
 
 
 class PublicTimelineEntry(BaseModel):
@@ -190,6 +196,9 @@ class TrackingView(BaseModel):
     pay_url: str | None = None
     """The fee's payment link while the fee is unpaid (no secret in it)."""
     timeline: list[PublicTimelineEntry]
+    audit_head: str | None = Field(
+        None, description="SHA-256 at the head of the dossier's tamper-evident audit chain: "
+        "whoever notes it can later tell a rewritten history from the real one.")
 
 
 class WithdrawalAnswer(BaseModel):

@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Literal, Self
 
 from limits import parse
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.portal.auth import MAX_CLOCK_SKEW_S, PortalKeys, parse_portal_secrets
@@ -23,8 +23,9 @@ class IntakeSettings(ServiceSettings):
         description="'development' (make run) registers the development portal.",
     )
 
-    portal_secrets: str = Field(
-        "", description="INTAKE_PORTAL_SECRETS: 'portal-a:secret1,secret2;portal-b:secret3'."
+    portal_secrets: SecretStr = Field(
+        SecretStr(""), description="INTAKE_PORTAL_SECRETS: 'portal-a:secret1,secret2;"
+        "portal-b:secret3' (or INTAKE_PORTAL_SECRETS_FILE)."
     )
     portal_clock_skew_s: int = Field(MAX_CLOCK_SKEW_S, ge=1)
     portal_record_max_age_s: int = Field(
@@ -70,6 +71,10 @@ class IntakeSettings(ServiceSettings):
         "intake: the client is the rightmost X-Forwarded-For hop that is not one of them. "
         "Empty: the header is ignored and the peer address counts.")
 
+    public_url: str | None = Field(
+        None, description="Where citizens reach intake's pages (the receipt's QR code links "
+        "there); http://127.0.0.1:<port> when unset.")
+
     @model_validator(mode="after")
     def _portals_configured(self) -> Self:
         self.portal_keys()  # a malformed value stops the service at start, naming the entry
@@ -85,7 +90,7 @@ class IntakeSettings(ServiceSettings):
     def portal_keys(self) -> PortalKeys:
         """The configured portals; the development portal only when nothing is configured in
         development. Anywhere else an empty configuration refuses to start."""
-        keys = parse_portal_secrets(self.portal_secrets)
+        keys = parse_portal_secrets(self.portal_secrets.get_secret_value())
         if keys:
             return keys
         if self.environment == "development":
@@ -94,3 +99,6 @@ class IntakeSettings(ServiceSettings):
             "INTAKE_PORTAL_SECRETS is empty: configure each portal as "
             "'<portal id>:<secret>[,<secret>]' (MOT_CUA_ENV=development alone runs without it)"
         )
+
+    def citizen_url(self) -> str:
+        return (self.public_url or f"http://127.0.0.1:{self.http_port}").rstrip("/")

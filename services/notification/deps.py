@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from services.notification.templating import Templates
 from shared.runtime.effects import Effect
 from shared.runtime.outbox import Transactions
+
+
+@dataclass(frozen=True)
+class Writing:
+    """How messages are written: the templates (checked at start-up), whether SMS go out in
+    Unicode (UCS-2, 70 characters a segment) instead of GSM-7 without diacritics, and the
+    approver's address of each department (``NOTIFICATION_APPROVER_EMAILS``)."""
+
+    templates: Templates
+    unicode_sms: bool = False
+    approvers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class NotificationDeps:
     transactions: Transactions
     effects: tuple[Effect, ...]
+    writing: Writing
+    operator_token: str | None = None
+    """The bearer credential of the messages API (personal data); None: the API is closed."""
+    report_token: str = ""
+    """The secret path token of the SMS delivery-report endpoint (reports are unsigned)."""

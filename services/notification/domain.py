@@ -1,42 +1,91 @@
-"""Notification's rules, no I/O: who the citizen is to the letters, what a letter is, and
-the one email of each (event, letter)."""
+"""Notification's rules, no I/O: who the applicant is to the messages, which channels they
+chose, one message per (event, letter, channel, recipient), and what providers' answers mean
+in GOV.UK Notify's statuses."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
+
+from shared.contracts.types import MessageStatus, NotificationChannel
+
+CHANNELS: tuple[NotificationChannel, ...] = ("email", "sms")
 
 
 @dataclass(frozen=True)
 class Contact:
-    """How to address the applicant, kept from the submission."""
+    """How to address the applicant, kept from the submission (and the fee's payment link,
+    kept from PaymentRequested for the reminder that may lack it)."""
 
     dossier_code: str
     full_name: str
     email: str
     procedure_name: str
+    phone: str = ""
+    channels: tuple[NotificationChannel, ...] | None = None
+    pay_url: str | None = None
+
+    def chosen_channels(self) -> tuple[NotificationChannel, ...]:
+        """The channels the applicant chose, else every channel with an address (both, as a
+        submission always gives an email and a phone)."""
+        reachable = tuple(c for c in CHANNELS if (self.email if c == "email" else self.phone))
+        if self.channels is None:
+            return reachable
+        return tuple(c for c in CHANNELS if c in self.channels and c in reachable)
+
+    def address(self, channel: NotificationChannel) -> str:
+        return self.email if channel == "email" else self.phone
 
 
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    body: str
+def message_id_of(event_id: uuid.UUID, template: str, channel: NotificationChannel,
+                  recipient: str | None = None) -> uuid.UUID:
+    """One message per (event, letter, channel[, recipient]), stable: a redelivered event
+    queues nothing new, and a resend carries the same Message-ID or RequestId. The applicant's
+    email keeps the id emails had before SMS existed."""
+    name = template if channel == "email" else f"{template}/{channel}"
+    return uuid.uuid5(event_id, name if recipient is None else f"{name}/{recipient}")
 
 
-@dataclass(frozen=True)
-class Letter:
-    """A letter the office owes the citizen: its template's name (kept with the email and in
-    NotificationSent) and how to write it from the event and the contact."""
+# --- What providers' answers mean.
 
-    template: str
-    render: Callable[[Any, Contact], Rendered]
-    applies: Callable[[Any], bool] = lambda event: True
-    """Whether this event calls for the letter at all (a payment link only when it has one)."""
+Kind = Literal["accepted", "permanent", "temporary", "technical"]
+FINAL: frozenset[MessageStatus] = frozenset(
+    {"delivered", "permanent-failure", "temporary-failure", "technical-failure"})
+
+ESMS_CODES: dict[str, tuple[Kind, str]] = {
+    "100": ("accepted", "accepted by the gateway"),
+    "124": ("accepted", "RequestId already accepted (a resend)"),
+    "99": ("permanent", "phone number blocked"),
+    "108": ("permanent", "phone number not in a correct format"),
+    "177": ("permanent", "the recipient's network is not registered"),
+    "101": ("technical", "wrong ApiKey or SecretKey"),
+    "102": ("technical", "no price list"),
+    "104": ("technical", "brandname not registered"),
+    "118": ("technical", "SMS type not supported"),
+    "140": ("technical", "our IP is not whitelisted"),
+    "146": ("technical", "customer-care template not registered"),
+    "103": ("temporary", "balance too low"),
+}
+"""eSMS CodeResult -> what it means for the message. Permanent: this recipient cannot get it.
+Technical: our account or set-up is wrong; asking again cannot help until an operator fixes
+it, so it is not retried. Temporary: retried (a balance gets topped up). An unknown code is
+temporary, named in the reason."""
+
+ESMS_SEND_STATUS: dict[str, MessageStatus] = {"5": "delivered", "4": "permanent-failure"}
+"""A delivery report's SendStatus -> the message's status; any other (2 waiting, 1 pending)
+leaves it ``sending``."""
 
 
-def email_id_of(event_id: uuid.UUID, template: str) -> uuid.UUID:
-    """One email per (event, letter), stable: a redelivered event queues nothing new, and a
-    resent email carries the same Message-ID."""
-    return uuid.uuid5(event_id, template)
+def esms_code(code: str) -> tuple[Kind, str]:
+    return ESMS_CODES.get(code, ("temporary", f"unknown CodeResult {code}"))
+
+
+def smtp_kind(code: int) -> Kind:
+    """An SMTP reply's class: 5xx refuses for good, 4xx for now."""
+    return "permanent" if 500 <= code < 600 else "temporary"
+
+
+def failure_status(kind: Kind) -> MessageStatus:
+    return {"permanent": "permanent-failure", "temporary": "temporary-failure"}.get(
+        kind, "technical-failure")  # type: ignore[return-value]

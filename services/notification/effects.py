@@ -1,19 +1,40 @@
-"""Notification's side effect: send the queued emails, a batch per trip to the SMTP thread
-(``attempt_many``), each email ending in NotificationSent or, given up, NotificationFailed.
-A crash after the server took a batch and before its commit resends that batch (at most
-``batch_size`` emails) with the same Message-IDs."""
+"""Notification's side effects, one per channel, on the shared loop: each message is claimed,
+sent and marked in a transaction of its own (``batch_size=1``), so a crash between the
+provider's answer and the commit resends at most the one message in flight, with the same
+Message-ID (email) or RequestId (SMS, which eSMS then refuses as a duplicate, code 124).
+
+What a provider's answer means is GOV.UK Notify's status of the message (``domain``):
+
+- email: the SMTP server's 250 is ``delivered`` (the sink, like a recipient's MX, is the last
+  hop we see); a 5xx answer is ``permanent-failure`` at once; a 4xx or an unreachable server is
+  retried, and ``temporary-failure`` / ``technical-failure`` once attempts run out;
+- SMS: CodeResult 100 is only ``sending``; the delivery report (api) says ``delivered`` or
+  not; error codes map as ``domain.ESMS_CODES`` says.
+
+A final answer is a :class:`Done` with the loop status ``sent`` or ``failed`` and the events
+to publish (``NotificationStatusChanged``, and ``NotificationSent`` / ``NotificationFailed``
+as before); ``settle`` writes the message's status and the time of the change."""
 
 from __future__ import annotations
 
 import re
 import smtplib
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import asyncpg
+import httpx
 
-from services.notification import repository
-from services.notification.adapters.mailer import Email, Mailer
-from shared.contracts.events import NotificationFailed, NotificationSent
+from services.notification import domain, repository
+from services.notification.adapters.mailer import Mailer
+from services.notification.adapters.sms import EsmsGateway
+from shared.contracts.events import (
+    Event,
+    NotificationFailed,
+    NotificationSent,
+    NotificationStatusChanged,
+)
+from shared.contracts.types import MessageStatus
 from shared.runtime.effects import Done, Effect, Failed, Outcome, Retry
 from shared.runtime.logging import mask_email
 
@@ -21,42 +42,121 @@ Row = asyncpg.Record
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def emails(mailer: Mailer, retry: Retry, *, batch_size: int = 50) -> Effect:
-    async def send_all(rows: Sequence[Row]) -> list[Outcome]:
-        errors = await mailer.send_many([
-            Email(message_id=str(row["id"]), to=row["to_address"], subject=row["subject"],
-                  body=row["body"]) for row in rows])
-        return [sent(row) if error is None else failed(error)
-                for row, error in zip(rows, errors, strict=True)]
+def emails(mailer: Mailer, retry: Retry) -> Effect:
+    async def send_one(row: Row) -> Outcome:
+        if row["delivery_status"] in domain.FINAL:
+            return Done(status="sent")
+        try:
+            await mailer.send(message_id=str(row["id"]), to=row["recipient"],
+                              subject=row["subject"], body=row["body"])
+        except Exception as error:  # every failure is classified below
+            kind, final, reason = smtp_failure(error)
+            return failure(row, kind, reason, retry, final=final)
+        return Done(status="sent", reference=f"<{row['id']}@motcua.local>",
+                    events=[sent(row), changed(row, "delivered", "250 accepted")])
 
-    async def stamp(conn: asyncpg.Connection, done: Sequence[tuple[Row, Done]]) -> None:
-        await repository.stamp_sent(conn, [row["id"] for row, _ in done])
-
-    return Effect(name="email", table="email_message", claim=repository.DUE_EMAILS,
-                  attempt_many=send_all, settle=stamp, given_up=email_failed,
-                  due_status="pending", done_status="sent", retry=retry, batch_size=batch_size)
-
-
-def sent(row: Row) -> Done:
-    return Done([NotificationSent(dossier_code=row["dossier_code"], channel="email",
-                                  template=row["template"],
-                                  recipient=mask_email(row["to_address"]))])
+    return Effect(name="email", table="message", claim=repository.DUE_EMAILS,
+                  attempt=send_one, settle=settle, given_up=given_up, due_status="pending",
+                  done_status="sent", reference_column="provider_id", retry=retry,
+                  batch_size=1)
 
 
-def failed(error: Exception) -> Failed:
-    """Why an email was not sent, without the address (a reason is logged and published).
-    An email that cannot be built (a header with a line break) never will be."""
+def sms(gateway: EsmsGateway, retry: Retry, *, callback_url: str) -> Effect:
+    """``callback_url``: the delivery-report endpoint with its secret token; the message id
+    is appended, so a report finds its message even when only a resend's 124 came back.
+    Unicode or GSM-7 was decided when the message was written (its ``encoding``)."""
+
+    async def send_one(row: Row) -> Outcome:
+        if row["delivery_status"] in domain.FINAL:  # a report came before a resend
+            return Done(status="sent")
+        try:
+            answer = await gateway.send(request_id=str(row["id"]), phone=row["recipient"],
+                                        content=row["body"], unicode=row["encoding"] == "ucs2",
+                                        callback_url=f"{callback_url}/{row['id']}")
+        except (httpx.HTTPError, ValueError) as error:  # down, slow, or not JSON: again later
+            return failure(row, "technical", f"{type(error).__name__}: {error}", retry,
+                           final=False)
+        kind, meaning = domain.esms_code(answer.code)
+        reason = f"CodeResult {answer.code}: {meaning}"
+        if kind == "accepted":
+            return Done(status="sent", reference=answer.sms_id,
+                        events=[sent(row), changed(row, "sending", reason)])
+        return failure(row, kind, reason, retry, final=kind != "temporary")
+
+    return Effect(name="sms", table="message", claim=repository.DUE_SMS, attempt=send_one,
+                  settle=settle, given_up=given_up, due_status="pending", done_status="sent",
+                  reference_column="provider_id", retry=retry, batch_size=1)
+
+
+def failure(row: Row, kind: domain.Kind, reason: str, retry: Retry, *, final: bool
+            ) -> Outcome:
+    """A ``final`` refusal ends the message now; another is retried until its last attempt,
+    which ends it as the kind of its last failure (temporary or technical)."""
+    if not final and row["attempts"] + 1 < retry.max_attempts:
+        return Failed(reason)
+    status = domain.failure_status(kind)
+    return Done(status="failed", events=[
+        NotificationFailed(dossier_code=row["dossier_code"], channel=row["channel"],
+                           template=row["template_id"], reason=reason[:500],
+                           attempts=row["attempts"] + 1),
+        changed(row, status, reason)])
+
+
+def smtp_failure(error: Exception) -> tuple[domain.Kind, bool, str]:
+    """What an SMTP failure means, without the address (the reason is stored and published):
+    the reply code says permanent (5xx) or temporary (4xx); a message that cannot be built
+    (a header with a line break) never will be; anything else is the server or the network."""
     name = type(error).__name__
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        answers = sorted({f"{code} {text.decode(errors='replace')}"
+        answers = sorted({(code, text.decode(errors="replace"))
                           for code, text in error.recipients.values()})
-        return Failed(f"{name}: {'; '.join(answers)}")
+        kind = domain.smtp_kind(min(code for code, _ in answers)) if answers else "temporary"
+        text = "; ".join(f"{c} {t}" for c, t in answers)
+        return kind, kind == "permanent", _masked(f"{name}: {text}")
     if isinstance(error, smtplib.SMTPResponseException):
-        return Failed(f"{name}: {error.smtp_code} {error.smtp_error.decode(errors='replace')}")
-    reason = _ADDRESS.sub(lambda found: mask_email(found.group()), f"{name}: {error}")
-    return Failed(reason, permanent=isinstance(error, ValueError))
+        kind = domain.smtp_kind(error.smtp_code)
+        text = error.smtp_error.decode(errors="replace")
+        return kind, kind == "permanent", _masked(f"{name}: {error.smtp_code} {text}")
+    return "technical", isinstance(error, ValueError), _masked(f"{name}: {error}")
 
 
-def email_failed(row: Row, reason: str, attempts: int) -> NotificationFailed:
-    return NotificationFailed(dossier_code=row["dossier_code"], channel="email",
-                              template=row["template"], reason=reason, attempts=attempts)
+def _masked(reason: str) -> str:
+    """A server's answer often repeats the address (``550 <a@b.vn>: no such user``)."""
+    return _ADDRESS.sub(lambda found: mask_email(found.group()), reason)
+
+
+def changed(row: Row, status: MessageStatus, reason: str | None) -> NotificationStatusChanged:
+    return NotificationStatusChanged(
+        dossier_code=row["dossier_code"], message_id=row["id"], channel=row["channel"],
+        template=row["template_id"], template_version=row["template_version"], status=status,
+        changed_at=datetime.now(UTC), reason=None if reason is None else reason[:500])
+
+
+def sent(row: Row) -> NotificationSent:
+    return NotificationSent(dossier_code=row["dossier_code"], channel=row["channel"],
+                            template=row["template_id"], recipient=mask(row["recipient"]))
+
+
+def mask(recipient: str) -> str:
+    """An address as events and logs may show it: ``b***@example.vn``, ``091*****78``."""
+    if "@" in recipient:
+        return mask_email(recipient)
+    return f"{recipient[:3]}{'*' * max(len(recipient) - 5, 0)}{recipient[-2:]}"
+
+
+async def settle(conn: asyncpg.Connection, done: Sequence[tuple[Row, Done]]) -> None:
+    """The message's Notify status and the time of the change, from the status events."""
+    for row, outcome in done:
+        for event in outcome.events:
+            if isinstance(event, NotificationStatusChanged):
+                await repository.record_status(conn, row["id"], event.status, event.changed_at,
+                                               event.reason)
+
+
+def given_up(row: Row, reason: str, attempts: int) -> Event:
+    """Reached only when an attempt raised something unforeseen ``max_attempts`` times (every
+    provider answer and known failure ends as a Done above, with its status): the message
+    stays ``created`` in Notify's terms, its ``last_error`` says why, and the dossier hears."""
+    return NotificationFailed(dossier_code=row["dossier_code"], channel=row["channel"],
+                              template=row["template_id"], reason=reason[:500],
+                              attempts=max(attempts, 1))

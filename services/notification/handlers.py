@@ -1,31 +1,134 @@
-"""Notification's use cases: remember how to reach the applicant, and queue the letter an
-event calls for (the table is ``templates.LETTERS``)."""
+"""Notification's use cases: remember how to reach the applicant (and the fee's link), queue
+the messages an event calls for (``letters.LETTERS``), one per channel the applicant chose,
+record an SMS delivery report, and preview a template."""
 
 from __future__ import annotations
 
-from services.notification import repository
-from services.notification.domain import Contact, email_id_of
-from services.notification.templates import LETTERS
-from shared.contracts.events import DossierSubmitted, Envelope, Event
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import structlog
+
+from services.notification import domain, repository
+from services.notification.deps import NotificationDeps, Writing
+from services.notification.domain import Contact, message_id_of
+from services.notification.letters import LETTERS, Letter
+from services.notification.repository import NewMessage
+from services.notification.templating import Rendered, Value, render
+from shared.contracts.events import (
+    DossierSubmitted,
+    Envelope,
+    Event,
+    NotificationStatusChanged,
+    PaymentRequested,
+)
+from shared.contracts.types import NotificationChannel
 from shared.runtime.outbox import UnitOfWork
+
+log = structlog.get_logger(__name__)
 
 
 async def on_dossier_submitted(event: DossierSubmitted, envelope: Envelope,
                                uow: UnitOfWork) -> None:
-    contact = Contact(dossier_code=event.dossier_code, full_name=event.applicant.full_name,
-                      email=event.applicant.email, procedure_name=event.procedure_name)
-    await repository.remember_contact(uow.conn, envelope.dossier_id, contact,
-                                      event.applicant.phone)
+    applicant = event.applicant
+    contact = Contact(dossier_code=event.dossier_code, full_name=applicant.full_name,
+                      email=applicant.email, procedure_name=event.procedure_name,
+                      phone=applicant.phone, channels=applicant.channels)
+    await repository.remember_contact(uow.conn, envelope.dossier_id, contact)
 
 
-async def queue_letter(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
-    """Queue the letter for ``event``, once per (event, letter)."""
-    letter = LETTERS[type(event)]
-    if not letter.applies(event):
-        return
+async def on_payment_requested(event: PaymentRequested, envelope: Envelope, uow: UnitOfWork,
+                               writing: Writing) -> None:
+    """Keep the link for a reminder that may come without it, then send the fee request."""
+    if event.pay_url is not None:
+        await repository.remember_pay_url(uow.conn, envelope.dossier_id, event.pay_url)
+    await queue_letter(event, envelope, uow, writing)
+
+
+async def queue_letter(event: Event, envelope: Envelope, uow: UnitOfWork,
+                       writing: Writing) -> None:
+    """Queue the messages ``event`` calls for, once per (event, letter, channel, recipient)."""
     contact = await repository.contact_of(uow.conn, envelope.dossier_id)
     if contact is None:
         raise LookupError(f"no contact known for dossier {envelope.dossier_code}")
-    await repository.queue_email(uow.conn, email_id_of(envelope.event_id, letter.template),
-                                 contact, letter.template, letter.render(event, contact),
-                                 envelope)
+    for letter in LETTERS[type(event)]:
+        if letter.applies(event):
+            for message in messages_for(letter, event, envelope, contact, writing):
+                await repository.queue_message(uow.conn, message, envelope,
+                                               contact.dossier_code)
+
+
+def messages_for(letter: Letter, event: Event, envelope: Envelope, contact: Contact,
+                 writing: Writing) -> list[NewMessage]:
+    """The letter's messages: the applicant's chosen channels, or the department approver's
+    email (none when no approver address is configured: logged, never guessed)."""
+    template = writing.templates.latest(letter.template)
+    values = letter.values_of(event, contact)
+    rendered = render(template, values, unicode_sms=writing.unicode_sms)
+    if letter.audience == "approver":
+        department = getattr(event, "department_code", "")
+        address = writing.approvers.get(department)
+        if address is None:
+            log.warning("no approver address for the department", department=department,
+                        template=letter.template)
+            return []
+        return [_message(message_id_of(envelope.event_id, letter.template, "email", address),
+                         "email", address, "approver", template.id, template.version, values,
+                         rendered)]
+    return [_message(message_id_of(envelope.event_id, letter.template, channel), channel,
+                     contact.address(channel), "applicant", template.id, template.version,
+                     values, rendered) for channel in contact.chosen_channels()]
+
+
+def _message(message_id: uuid.UUID, channel: NotificationChannel, recipient: str,
+             audience: str, template_id: str, version: int, values: Mapping[str, Value],
+             rendered: Rendered) -> NewMessage:
+    if channel == "email":
+        return NewMessage(message_id, channel, recipient, audience, template_id, version,
+                          values, rendered.subject, rendered.email)
+    return NewMessage(message_id, channel, recipient, audience, template_id, version, values,
+                      None, rendered.sms.text, rendered.sms.encoding, rendered.sms.segments)
+
+
+class UnknownMessage(LookupError):
+    """No SMS with this id: a report for a message we never sent."""
+
+
+async def on_delivery_report(message_id: uuid.UUID, sms_id: str, send_status: str,
+                             deps: NotificationDeps) -> bool:
+    """An eSMS delivery report (unsigned: the path token let it in). Deduplicated: a
+    repeated or late report never moves the message backwards; a waiting one (2) changes
+    nothing. Whether the message's status moved."""
+    status = domain.ESMS_SEND_STATUS.get(send_status)
+    async with deps.transactions() as uow:
+        row = await repository.sms_for_report(uow.conn, message_id)
+        if row is None:
+            raise UnknownMessage(f"no SMS {message_id}")
+        if sms_id:
+            await repository.set_provider_id(uow.conn, message_id, sms_id)
+        moved = False
+        if status is not None:
+            at = datetime.now(UTC)
+            detail = f"SendStatus {send_status}"
+            moved = await repository.record_status(uow.conn, message_id, status, at, detail)
+            if moved:
+                uow.emit(NotificationStatusChanged(
+                    dossier_code=row["dossier_code"], message_id=row["id"], channel="sms",
+                    template=row["template_id"], template_version=row["template_version"],
+                    status=status, changed_at=at, reason=detail),
+                    dossier_id=row["dossier_id"], dossier_code=row["dossier_code"],
+                    correlation_id=row["correlation_id"], causation_id=row["causation_event_id"])
+        await uow.commit()
+    log.info("sms delivery report", message_id=str(message_id), send_status=send_status,
+             moved=moved)
+    return moved
+
+
+def preview(template_id: str, version: int | None, values: Mapping[str, Value],
+            writing: Writing) -> tuple[int, Rendered]:
+    """A template rendered with the given values (TemplateError naming what is missing)."""
+    templates = writing.templates
+    template = (templates.latest(template_id) if version is None
+                else templates.get(template_id, version))
+    return template.version, render(template, values, unicode_sms=writing.unicode_sms)

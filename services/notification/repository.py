@@ -1,50 +1,143 @@
-"""Notification's SQL, named: the applicant's contact, the emails to send and their claim."""
+"""Notification's SQL, named: the applicant's contact, the messages and their claims, the
+statuses with the time of each, and the officers' and operators' reads."""
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
-from services.notification.domain import Contact, Rendered
+from services.notification.domain import Contact
+from services.notification.templating import Value
 from shared.contracts.events import Envelope
+from shared.contracts.types import MessageStatus, NotificationChannel
 
-# The side effect's claim ($1 now, $2 batch size; see shared.runtime.effects).
-DUE_EMAILS = """SELECT id, dossier_id, dossier_code, template, to_address, subject, body,
-                       attempts, pending_since, causation_event_id, correlation_id
-                FROM email_message
-                WHERE status = 'pending' AND next_attempt_at <= $1
-                ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED"""
+_CLAIM = """SELECT id, dossier_id, dossier_code, channel, recipient, template_id,
+                   template_version, subject, body, encoding, delivery_status, attempts,
+                   pending_since, causation_event_id, correlation_id
+            FROM message
+            WHERE status = 'pending' AND channel = '{channel}' AND next_attempt_at <= $1
+            ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED"""
+# The side effects' claims ($1 now, $2 batch size; see shared.runtime.effects).
+DUE_EMAILS = _CLAIM.format(channel="email")
+DUE_SMS = _CLAIM.format(channel="sms")
+
+_BEFORE: dict[str, list[str]] = {"sending": ["created"]}
+"""The statuses a message may move to each status from (default: any but a final one), so a
+late or repeated report never moves a message backwards."""
+_NOT_FINAL = ["created", "sending"]
 
 
-async def remember_contact(conn: asyncpg.Connection, dossier_id: uuid.UUID, contact: Contact,
-                           phone: str) -> None:
+@dataclass(frozen=True)
+class NewMessage:
+    id: uuid.UUID
+    channel: NotificationChannel
+    recipient: str
+    audience: str
+    template_id: str
+    template_version: int
+    values: Mapping[str, Value]
+    subject: str | None
+    body: str
+    encoding: str | None = None
+    segments: int | None = None
+
+
+async def remember_contact(conn: asyncpg.Connection, dossier_id: uuid.UUID,
+                           contact: Contact) -> None:
     await conn.execute(
-        """INSERT INTO contact (dossier_id, dossier_code, full_name, email, phone, procedure_name)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dossier_id) DO NOTHING""",
-        dossier_id, contact.dossier_code, contact.full_name, contact.email, phone,
-        contact.procedure_name)
+        """INSERT INTO contact (dossier_id, dossier_code, full_name, email, phone,
+                                procedure_name, channels)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dossier_id) DO NOTHING""",
+        dossier_id, contact.dossier_code, contact.full_name, contact.email, contact.phone,
+        contact.procedure_name, None if contact.channels is None else list(contact.channels))
+
+
+async def remember_pay_url(conn: asyncpg.Connection, dossier_id: uuid.UUID, url: str) -> None:
+    await conn.execute("UPDATE contact SET pay_url = $2 WHERE dossier_id = $1", dossier_id, url)
 
 
 async def contact_of(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> Contact | None:
     row = await conn.fetchrow(
-        """SELECT dossier_code, full_name, email, procedure_name FROM contact
-           WHERE dossier_id = $1""", dossier_id)
-    return None if row is None else Contact(**dict(row))
+        """SELECT dossier_code, full_name, email, procedure_name, phone, channels, pay_url
+           FROM contact WHERE dossier_id = $1""", dossier_id)
+    if row is None:
+        return None
+    found = dict(row)
+    found["channels"] = None if row["channels"] is None else tuple(row["channels"])
+    return Contact(**found)
 
 
-async def queue_email(conn: asyncpg.Connection, email_id: uuid.UUID, contact: Contact,
-                      template: str, rendered: Rendered, cause: Envelope) -> None:
-    """Queue one email; an id queued already (a redelivered event) queues nothing."""
+async def queue_message(conn: asyncpg.Connection, message: NewMessage, cause: Envelope,
+                        dossier_code: str) -> bool:
+    """Queue one message (status ``created``); an id queued already (a redelivered event)
+    queues nothing. Whether it was new."""
+    inserted = await conn.fetchval(
+        """INSERT INTO message (id, dossier_id, dossier_code, channel, recipient, audience,
+                                template_id, template_version, template_values, subject, body,
+                                encoding, segments, causation_event_id, correlation_id)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10,$11,$12,$13,$14,$15)
+           ON CONFLICT (id) DO NOTHING RETURNING created_at""",
+        message.id, cause.dossier_id, dossier_code, message.channel, message.recipient,
+        message.audience, message.template_id, message.template_version,
+        json.dumps(dict(message.values), ensure_ascii=False), message.subject, message.body,
+        message.encoding, message.segments, cause.event_id, cause.correlation_id)
+    if inserted is None:
+        return False
+    await conn.execute("INSERT INTO message_status_change (message_id, status, at) "
+                       "VALUES ($1, 'created', $2)", message.id, inserted)
+    return True
+
+
+async def record_status(conn: asyncpg.Connection, message_id: uuid.UUID,
+                        status: MessageStatus, at: datetime, detail: str | None) -> bool:
+    """Move a message to ``status`` at ``at`` unless it is past it already; whether it moved."""
+    moved = await conn.fetchval(
+        """UPDATE message SET delivery_status = $2, provider_answer = coalesce($4,
+                                provider_answer), updated_at = now()
+           WHERE id = $1 AND delivery_status = any($3::text[]) RETURNING id""",
+        message_id, status, _BEFORE.get(status, _NOT_FINAL), detail)
+    if moved is None:
+        return False
     await conn.execute(
-        """INSERT INTO email_message (id, dossier_id, dossier_code, template, to_address,
-                                      subject, body, causation_event_id, correlation_id)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (id) DO NOTHING""",
-        email_id, cause.dossier_id, contact.dossier_code, template, contact.email,
-        rendered.subject, rendered.body, cause.event_id, cause.correlation_id)
+        """INSERT INTO message_status_change (message_id, status, at, detail)
+           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""", message_id, status, at, detail)
+    return True
 
 
-async def stamp_sent(conn: asyncpg.Connection, email_ids: Sequence[uuid.UUID]) -> None:
-    await conn.execute("UPDATE email_message SET sent_at = now() WHERE id = any($1::uuid[])",
-                       list(email_ids))
+async def sms_for_report(conn: asyncpg.Connection, message_id: uuid.UUID) -> asyncpg.Record | None:
+    """The SMS a delivery report is about, locked while the report is recorded."""
+    return await conn.fetchrow(
+        """SELECT id, dossier_id, dossier_code, channel, recipient, template_id,
+                  template_version, delivery_status, provider_id, causation_event_id,
+                  correlation_id
+           FROM message WHERE id = $1 AND channel = 'sms' FOR UPDATE""", message_id)
+
+
+async def set_provider_id(conn: asyncpg.Connection, message_id: uuid.UUID,
+                          provider_id: str) -> None:
+    await conn.execute("UPDATE message SET provider_id = coalesce(provider_id, $2) "
+                       "WHERE id = $1", message_id, provider_id)
+
+
+_MESSAGE = """SELECT m.id, m.dossier_code, m.channel, m.recipient, m.audience, m.template_id,
+                     m.template_version, m.template_values, m.subject, m.body, m.encoding,
+                     m.segments, m.delivery_status, m.provider_id, m.provider_answer,
+                     m.attempts, m.last_error, m.created_at, m.updated_at,
+                     coalesce(json_agg(json_build_object('status', c.status, 'at', c.at,
+                                                         'detail', c.detail) ORDER BY c.at)
+                              FILTER (WHERE c.status IS NOT NULL), '[]') AS history
+              FROM message m LEFT JOIN message_status_change c ON c.message_id = m.id"""
+
+
+async def messages_of(pool: asyncpg.Pool, dossier_code: str) -> list[asyncpg.Record]:
+    return await pool.fetch(f"{_MESSAGE} WHERE m.dossier_code = $1 GROUP BY m.id "
+                            "ORDER BY m.created_at, m.id", dossier_code)
+
+
+async def message(pool: asyncpg.Pool, message_id: uuid.UUID) -> asyncpg.Record | None:
+    return await pool.fetchrow(f"{_MESSAGE} WHERE m.id = $1 GROUP BY m.id", message_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -66,11 +66,27 @@ async def vnpay_ipn(request: Request, deps: Deps) -> JSONResponse:
 
 
 @router.get("/payments/{dossier_code}/receipt", response_model=receipt.Receipt,
-            responses={404: {"description": "No paid fee for this dossier"}})
-async def dossier_receipt(dossier_code: str, deps: Deps) -> receipt.Receipt:
+            responses={200: {"content": {"application/pdf": {"schema": {
+                           "type": "string", "format": "binary"}}},
+                             "description": "JSON, or the printed receipt with "
+                                            "`Accept: application/pdf`"},
+                       404: {"description": "No paid fee for this dossier"}})
+async def dossier_receipt(dossier_code: str, request: Request, deps: Deps) -> Any:
     """The receipt (biên lai) of the dossier's paid fee; 404 for a dossier unknown here, not
-    paid (yet), or whose fee went back."""
+    paid (yet), or whose fee went back. ``Accept: application/pdf`` prints it."""
     found = await receipt.receipt_of(dossier_code, deps)
     if found is None:
         raise HTTPException(404, "Không tìm thấy biên lai thu phí của hồ sơ này")
+    if _wants_pdf(request.headers.get("accept", "")):
+        return Response(await receipt.receipt_pdf(found, deps), media_type="application/pdf",
+                        headers={"Content-Disposition":
+                                 f'inline; filename="bien-lai-{found.number}.pdf"'})
     return found
+
+
+def _wants_pdf(accept: str) -> bool:
+    """PDF when the client prefers it to JSON (a browser's */* keeps the JSON)."""
+    kinds = [part.split(";")[0].strip() for part in accept.split(",")]
+    return "application/pdf" in kinds and (
+        "application/json" not in kinds
+        or kinds.index("application/pdf") < kinds.index("application/json"))

@@ -30,7 +30,8 @@ class PaymentSettings(ServiceSettings, effects.EffectSettings):
                     "development, https://sandbox.vnpayment.vn for VNPay's own.")
     gateway_timeout_s: float = 10.0
     vnpay_tmn_code: str | None = Field(None, description="The merchant's vnp_TmnCode.")
-    vnpay_hash_secret: SecretStr | None = Field(None, description="The merchant's hash secret.")
+    vnpay_hash_secret: SecretStr | None = Field(
+        None, description="The merchant's hash secret (or PAYMENT_VNPAY_HASH_SECRET_FILE).")
     public_url: str | None = Field(
         None, description="Where citizens and the gateway reach this service (links, return "
                           "page, IPN); http://127.0.0.1:<PAYMENT_HTTP_PORT> by default.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -12,6 +11,7 @@ from pathlib import Path
 import structlog
 
 from services.processing.api import auth, dossiers, queue
+from services.processing.api import forms as printed_forms
 from services.processing.consumers import subscriptions
 from services.processing.deps import Deps
 from services.processing.domain.errors import (
@@ -20,10 +20,12 @@ from services.processing.domain.errors import (
     InvalidAction,
     NoResultDocument,
 )
+from services.processing.handlers.calendar import recompute_deadlines, record_calendar
 from services.processing.handlers.deadlines import scan_deadlines
-from services.processing.officers import OfficerDirectory
+from services.processing.officers import OfficerDirectory, SignInLimits
 from services.processing.settings import ProcessingSettings
-from services.processing.tokens import TokenService
+from services.processing.tokens import token_service
+from shared.reference.calendar import CalendarWatch, calendar_notices, watch_calendar
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
 from shared.runtime.effects import drain_forever
@@ -49,24 +51,36 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
     catalog = load_catalog()
     departments = {code for version in catalog.versions for code in version.department_codes}
     directory = officer_directory(settings, departments)
-    if settings.token_secret is None and settings.environment != "development":
-        log.warning("PROCESSING_TOKEN_SECRET is not set: tokens are signed with a random key "
-                    "and are valid on this process only")
-    secret = (settings.token_secret.get_secret_value() if settings.token_secret
-              else secrets.token_urlsafe(32))
+    tokens = token_service(settings.token_secret, settings.environment, settings.token_ttl_s)
     log.info("officer accounts loaded", officers=len(directory),
              source=str(settings.officers_file or settings.environment))
-    yield Deps(pool=platform.pool, transactions=platform.transactions,
-               calendar=WorkingCalendar.default(), catalog=catalog, officers=directory,
-               tokens=TokenService(secret, settings.token_ttl_s),
-               at_risk_working_days=settings.at_risk_working_days,
-               deadline_scan_interval_s=settings.deadline_scan_interval_s)
+    calendar = WorkingCalendar.default()
+    watch = CalendarWatch(calendar, horizon_days=settings.calendar_warning_days,
+                          interval_s=settings.calendar_check_interval_s)
+    deps = Deps(pool=platform.pool, transactions=platform.transactions,
+                calendar=calendar, calendar_watch=watch, catalog=catalog, officers=directory,
+                tokens=tokens,
+                sign_in_limits=SignInLimits(settings.sign_in_attempts_per_account,
+                                            settings.sign_in_attempts_per_client,
+                                            settings.sign_in_window_s),
+                trusted_proxies=tuple(h.strip() for h in settings.trusted_proxies.split(",")
+                                      if h.strip()),
+                at_risk_working_days=settings.at_risk_working_days,
+                deadline_scan_interval_s=settings.deadline_scan_interval_s)
+    # Before any consumer writes a case under it: its days, to count them again one day.
+    await record_calendar(deps)
+    yield deps
 
 
 async def watch_deadlines(deps: Deps) -> None:
     step = partial(scan_deadlines, deps, SCAN_BATCH)
     await drain_forever(deps.pool, step, channel="processing_deadlines",
                         interval_s=deps.deadline_scan_interval_s, batch_size=SCAN_BATCH)
+
+
+async def follow_calendar(deps: Deps) -> None:
+    """At start-up: open dossiers computed under another calendar are counted again."""
+    await recompute_deadlines(deps, SCAN_BATCH)
 
 
 async def watch_officers(deps: Deps) -> None:
@@ -103,7 +117,8 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     assemble=assemble,
     subscriptions=subscriptions,
-    routers=[auth.router, queue.router, dossiers.router],
-    background=[watch_deadlines, watch_officers],
+    routers=[auth.router, queue.router, dossiers.router, printed_forms.router],
+    background=[watch_deadlines, watch_officers, follow_calendar, watch_calendar],
     errors=ERRORS,
+    notices=calendar_notices,
 )

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime
 import asyncpg
 
 from services.processing.domain.clock import Terms, at_risk_until, business_date
-from services.processing.officers import OfficerDirectory
+from services.processing.officers import OfficerDirectory, SignInLimits
 from services.processing.tokens import TokenService
+from shared.reference.calendar import CalendarWatch
 from shared.reference.catalog import Catalog, CatalogError
 from shared.reference.workdays import WorkingCalendar
 from shared.runtime.consumer import PermanentError
@@ -29,9 +30,12 @@ class Deps:
     catalog: Catalog
     officers: OfficerDirectory = field(default_factory=lambda: OfficerDirectory([]))
     tokens: TokenService | None = None
+    sign_in_limits: SignInLimits = field(default_factory=SignInLimits)
+    trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For names the client
     at_risk_working_days: int = 1
     deadline_scan_interval_s: float = 60.0
     now: Callable[[], datetime] = field(default=_utc_now)
+    calendar_watch: CalendarWatch | None = None  # the warning before unconfirmed days
     # A catalog version never changes once published: its terms are built once per procedure.
     _terms: dict[tuple[str, str], Terms] = field(default_factory=dict, init=False, repr=False,
                                                  compare=False)

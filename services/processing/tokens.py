@@ -11,15 +11,39 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 import time
 from typing import Any
 
 import jwt
+import structlog
+from pydantic import SecretStr
 
 from services.processing.domain.errors import InvalidToken
 from services.processing.officers import OfficerAccount
 
 _ISSUER = "mot-cua-processing"
+log = structlog.get_logger(__name__)
+
+
+class MissingTokenSecret(ValueError):
+    """Outside development, processing does not start without its token key."""
+
+
+def token_service(secret: SecretStr | None, environment: str, ttl_s: int) -> TokenService:
+    """The service's tokens under the configured key. Unset, development alone gets a random
+    key per process (tokens die with it); anywhere else processing refuses to start, since
+    replicas with keys of their own would each refuse the others' tokens."""
+    if secret is not None:
+        return TokenService(secret.get_secret_value(), ttl_s)
+    if environment != "development":
+        raise MissingTokenSecret(
+            "PROCESSING_TOKEN_SECRET (or PROCESSING_TOKEN_SECRET_FILE) is required: the HS256 "
+            "key of officers' tokens, 32+ characters, the same on every replica "
+            "(e.g. openssl rand -hex 32); MOT_CUA_ENV=development alone runs without it")
+    log.warning("PROCESSING_TOKEN_SECRET is not set: development tokens are signed with a "
+                "random key, valid on this process only")
+    return TokenService(secrets.token_urlsafe(32), ttl_s)
 
 
 def _expired() -> InvalidToken:

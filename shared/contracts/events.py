@@ -115,6 +115,9 @@ class Applicant(BaseModel):
     id_number: str
     phone: str
     email: str
+    channels: tuple[NotificationChannel, ...] | None = Field(
+        default=None, description="How the applicant wants to be told (email, sms or both); "
+                                  "None: every channel the applicant gave an address for.")
 
 
 class DocumentRef(BaseModel):
@@ -391,6 +394,15 @@ class DossierDeadlineRecomputed(Event):
 
 
 class WorkItemQueued(Event):
+    """A dossier for the department's queue, carrying only what its system needs to pick up
+    the work: the dossier code (to open the dossier in processing, where every other detail
+    is read under an officer's sign-in), the procedure, when it was received and is due, its
+    status and SLA state (to sort the queue), and the applicant's name (the one personal
+    detail, so that an officer recognises a case a citizen calls or comes in about). Never
+    the identity number, phone, email, address or documents: a department system copies this
+    topic into its own storage, out of this system's control, so what it does not need it
+    must not receive."""
+
     topic: ClassVar[str] = "department.{department_code}.work"
     description_vi: ClassVar[str] = "Hồ sơ được chuyển đến phòng chuyên môn"
     dossier_code: str
@@ -529,6 +541,8 @@ class PaymentReconciliationMismatch(Event):
     transaction_no: str | None = Field(None, max_length=100)
     our_amount: Decimal | None = None
     gateway_amount: Decimal | None = None
+    transaction: Literal["payment", "refund"] = "payment"
+    """A refund's ``txn_ref`` is the refunded order's; payments only from older producers."""
 
 
 class PaymentReconciliationFailed(Event):
@@ -540,6 +554,21 @@ class PaymentReconciliationFailed(Event):
     settlement_date: date
     reason: str = Field(max_length=500)
     attempts: int = Field(ge=0)
+
+class ReceiptCancelled(Event):
+    """A receipt (biên lai) issued in error was cancelled by the payment staff, e.g. when the
+    gateway never took the money (reconciliation's ``missing_at_gateway``). Its number stays
+    used; the fee is not collected and the department is told."""
+
+    topic: ClassVar[str] = "payment.events"
+    description_vi: ClassVar[str] = "Biên lai thu phí, lệ phí đã bị hủy"
+    dossier_code: str
+    receipt_number: str = Field(max_length=40)
+    amount: Decimal
+    reason: str = Field(max_length=500)
+    cancelled_by: str = Field(max_length=200)
+    cancelled_at: AwareDatetime
+
 
 class RefundFailed(Event):
     """A refund could not be made: the payment's staff must refund by hand."""

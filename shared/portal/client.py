@@ -1,8 +1,8 @@
 """A portal's client for intake, and the ``mot-cua-portal`` command that wraps it.
 
-Every request is signed (``shared.portal.auth``). The defaults are the development portal of
-``make run``; set ``MOT_CUA_INTAKE_URL``, ``MOT_CUA_PORTAL_ID`` and ``MOT_CUA_PORTAL_SECRET``
-(or the options) for another one. Examples::
+Every request and record is signed, version 2 (``shared.portal.auth``). The defaults are the
+development portal of ``make run``; set ``MOT_CUA_INTAKE_URL``, ``MOT_CUA_PORTAL_ID`` and
+``MOT_CUA_PORTAL_SECRET`` (or the options) for another one. Examples::
 
     mot-cua-portal submit dossier.json                  # JSON with base64 documents
     mot-cua-portal submit dossier.json --document to_khai=to-khai.pdf   # multipart upload
@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from shared.contracts.topics import PORTAL_SUBMISSIONS, portal_receipts
-from shared.portal.auth import signed_headers
+from shared.portal.auth import signed_headers, signed_record_headers
 
 
 def signed_request(method: str, url: str | httpx.URL, portal_id: str, secret: str, *,
@@ -48,7 +48,16 @@ def signed_request(method: str, url: str | httpx.URL, portal_id: str, secret: st
                                 headers={"Content-Type": "application/json"})
     else:
         request = httpx.Request(method, url)
-    request.headers.update(signed_headers(portal_id, secret, request.read()))
+    return sign_request(request, portal_id, secret)
+
+
+def sign_request(request: httpx.Request, portal_id: str, secret: str, *,
+                 now: float | None = None) -> httpx.Request:
+    """Adds the version 2 signature of exactly what ``request`` sends (method, path, query,
+    body) to its headers; a fresh nonce each time, so sign each request once."""
+    request.headers.update(signed_headers(portal_id, secret, request.read(),
+                                          method=request.method, path=request.url.path,
+                                          query=request.url.query, now=now))
     return request
 
 
@@ -86,9 +95,17 @@ def kafka_record(portal_id: str, secret: str, dossier: dict[str, Any]
                  ) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
     """Key, value and headers of a submission published to ``portal.submissions``."""
     value = json.dumps(dossier, ensure_ascii=False).encode()
-    headers = signed_headers(portal_id, secret, value)
-    return (dossier["portal_submission_id"].encode(), value,
-            [(k, v.encode()) for k, v in headers.items()])
+    key = dossier["portal_submission_id"].encode()
+    return key, value, record_headers(portal_id, secret, key, value)
+
+
+def record_headers(portal_id: str, secret: str, key: bytes, value: bytes, *,
+                   topic: str = PORTAL_SUBMISSIONS, now: float | None = None
+                   ) -> list[tuple[str, bytes]]:
+    """The signature headers of a record with this key and value on ``topic``."""
+    headers = signed_record_headers(portal_id, secret, value, topic=topic,
+                                    key=key.decode("utf-8", "replace"), now=now)
+    return [(k, v.encode()) for k, v in headers.items()]
 
 
 async def publish_and_wait(bootstrap: str, portal_id: str, secret: str,

@@ -96,6 +96,9 @@ class ServiceSpec:
     read whole first); a route that takes more says so with FastAPI's ``max_body_size``."""
     description: str = ""
     topics: Callable[[Any], list[str]] | None = None
+    notices: Callable[[Any], Sequence[str]] = lambda deps: ()
+    """Lines ``/readyz`` adds under ``notices``: what operators should know that is not a
+    failure (a holiday period ahead without a confirmed announcement, say)."""
 
 
 def subscriptions_of(spec: ServiceSpec, platform: Platform, deps: Any) -> list[Subscription[Any]]:
@@ -166,7 +169,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan,
                   max_body_size=spec.max_body_bytes)
     install_errors(app, spec.errors)
-    app.include_router(health_router())
+    app.include_router(health_router(spec.notices))
     for router in spec.routers:
         app.include_router(router)
     return app
@@ -195,7 +198,7 @@ def deps_of(request: Request) -> Any:
     return request.app.state.deps
 
 
-def health_router() -> APIRouter:
+def health_router(notices: Callable[[Any], Sequence[str]] = lambda deps: ()) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
@@ -208,7 +211,12 @@ def health_router() -> APIRouter:
         checks = await readiness(platform)
         if not all(checks.values()):
             response.status_code = 503
-        return {"status": "ready" if all(checks.values()) else "not ready", "checks": checks}
+        deps = getattr(request.app.state, "deps", None)
+        body: dict[str, Any] = {"status": "ready" if all(checks.values()) else "not ready",
+                                "checks": checks}
+        if deps is not None and (lines := list(notices(deps))):
+            body["notices"] = lines  # not a failure: the service is ready
+        return body
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -4,15 +4,29 @@ Each service subclasses :class:`ServiceSettings` with its own prefix (``INTAKE_`
 ``PROCESSING_`` …) for what is its own, while the infrastructure addresses are shared
 and unprefixed (``KAFKA_BOOTSTRAP_SERVERS``, ``DATABASE_URL``), so one environment can
 configure the whole system. Only a service's composition root instantiates them.
+
+Secrets are :class:`pydantic.SecretStr` (they print as ``**********``, in logs and reprs
+alike), and each may come from a file instead, as Docker and Kubernetes mount secrets:
+``<NAME>_FILE`` names the file holding ``<NAME>``'s value (``PROCESSING_TOKEN_SECRET_FILE=
+/run/secrets/token``), the convention of the official images. The variable itself wins
+when both are set; a named file that cannot be read stops the service, naming the variable.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+from pathlib import Path
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 SERVICE_PORTS = {
     "intake": 8001,
@@ -28,10 +42,46 @@ def _shared(name: str) -> AliasChoices:
     return AliasChoices(name)
 
 
+def _is_secret(field: FieldInfo) -> bool:
+    return field.annotation is SecretStr or SecretStr in get_args(field.annotation)
+
+
+class SecretFilesSource(EnvSettingsSource):
+    """The value of a secret field from the file its ``<NAME>_FILE`` variable names, for
+    each name the environment source would read it under (prefix and aliases alike)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        key, complex_ = field_name, False
+        if not _is_secret(field):
+            return None, key, complex_
+        for key, env_name, complex_ in self._extract_field_info(field, field_name):
+            path = self.env_vars.get(f"{env_name}_file")
+            if path:
+                try:
+                    return Path(path).read_text("utf-8").strip(), key, complex_
+                except OSError as error:
+                    raise ValueError(f"{env_name.upper()}_FILE: cannot read {path!r} "
+                                     f"({type(error).__name__})") from None
+        return None, key, complex_
+
+    def _load_env_vars(self) -> dict[str, str | None]:
+        return {k.lower(): v for k, v in os.environ.items() if k.upper().endswith("_FILE")}
+
+
 class ServiceSettings(BaseSettings):
     """Infrastructure settings; every field is documented in README's operator section."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The variables first, then the files their ``_FILE`` variables name."""
+        return (init_settings, env_settings, SecretFilesSource(settings_cls), dotenv_settings,
+                file_secret_settings)
 
     service_name: str = "service"
 
@@ -65,6 +115,14 @@ class ServiceSettings(BaseSettings):
         "auto", validation_alias=_shared("LOG_FORMAT")
     )
     log_level: str = Field("INFO", validation_alias=_shared("LOG_LEVEL"))
+
+    calendar_warning_days: int = Field(
+        90, validation_alias=_shared("CALENDAR_WARNING_DAYS"), ge=1, le=731,
+        description="Warn when a holiday period this many days ahead has no confirmed "
+                    "announcement (shared.reference.calendar).")
+    calendar_check_interval_s: float = Field(
+        3600.0, validation_alias=_shared("CALENDAR_CHECK_INTERVAL_S"), gt=0,
+        description="How often the calendar warning is re-checked; it is logged once a day.")
 
     consumer_max_attempts: int = Field(
         5, validation_alias=_shared("CONSUMER_MAX_ATTEMPTS"), ge=1,

@@ -20,6 +20,7 @@ import psutil
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
+from deploy.local.config import DEV_OPERATOR_TOKEN
 from shared.contracts.events import Envelope
 from shared.portal.client import signed_request
 from tests.support import wait_until
@@ -28,6 +29,11 @@ pytestmark = pytest.mark.e2e
 READY = "MOT_CUA_READY "
 PDF = b"%PDF-1.4\n% Mot Cua e2e\n"
 DEV_PORTAL = ("dev-portal", "dev-portal-secret")  # what the launcher's development mode registers
+APPLICANT = {"full_name": "Nguyễn Thị Hoa", "id_number": "092301004567", "phone": "0912345678",
+             "email": "hoa@example.vn"}
+POSTAL_ADDRESS = "12 Đường 3/2, Vĩnh Thạnh, Cần Thơ"
+IN_CLEAR = [*APPLICANT.values(), POSTAL_ADDRESS, "Nguyễn Thị", "Thị Hoa", "Đường 3/2"]
+"""The applicant's data, none of which any service may log in clear (issue 16)."""
 
 
 def _signed(method: str, url: str, body: dict | None = None) -> httpx.Request:
@@ -62,6 +68,14 @@ def stack(tmp_path_factory, postgres_url: str, kafka_bootstrap: str) -> Iterator
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
         assert process.returncode == 0, "".join(output) + rest
+        # Every line the launcher and every service logged, start to stop (the sandbox plays
+        # the outside providers, as the SMTP sink plays the mail server: theirs, not ours).
+        logs = "".join(output) + rest + "".join(
+            path.read_text("utf-8", "replace") for path in sorted((data_dir / "log").glob("*.log"))
+            if path.stem not in {"sandbox", "smtp-sink", "tansu", "postgres"})
+        leaked = [v for v in IN_CLEAR if v in logs]
+        assert not leaked, f"personal data in the logs: {leaked}: " + "".join(
+            line for line in logs.splitlines(keepends=True) if any(v in line for v in leaked))
         _, alive = psutil.wait_procs(descendants, timeout=10)
         # pid 1 here does not reap orphans: a zombie has exited, only a live one is an orphan
         running = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
@@ -137,9 +151,8 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
     submission = {
         "portal_submission_id": str(uuid.uuid4()),
         "procedure_code": procedure["code"],
-        "applicant": {"full_name": "Nguyễn Thị Hoa", "id_number": "092301004567",
-                      "phone": "0912345678", "email": "hoa@example.vn"},
-        "return_method": "postal", "postal_address": "12 Đường 3/2, Vĩnh Thạnh, Cần Thơ",
+        "applicant": dict(APPLICANT),
+        "return_method": "postal", "postal_address": POSTAL_ADDRESS,
         "documents": _documents_for(procedure),
     }
     async with httpx.AsyncClient(timeout=10) as http:
@@ -223,11 +236,36 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
                     for p in sorted(mail_dir.glob("*.eml"))]
         return [m for m in messages if code in m["Subject"]]
 
-    await wait_until(lambda: len(emails()) == 3, timeout=30, description="three emails")
-    subjects = sorted(m["Subject"] for m in emails())
-    assert subjects == [f"Hồ sơ {code} đã có kết quả", f"Hồ sơ {code} đã được tiếp nhận",
-                        f"Thanh toán phí, lệ phí hồ sơ {code}"]
+    owed = {f"Hồ sơ {code} đã có kết quả", f"Hồ sơ {code} đã được tiếp nhận",
+            f"Thanh toán phí, lệ phí hồ sơ {code}",
+            f"Kết quả hồ sơ {code} đã được gửi qua bưu điện"}
+    await wait_until(lambda: owed <= {m["Subject"] for m in emails()}, timeout=30,
+                     description="the emails the office owes")
     assert all(m["To"] == "hoa@example.vn" for m in emails())
+
+    # Every message, email and SMS, reaches delivered: the SMS when the gateway's delivery
+    # report comes (the sandbox sends it seconds after accepting the SMS).
+    notification = stack["services"]["notification"]
+    operator = {"Authorization": f"Bearer {DEV_OPERATOR_TOKEN}"}
+
+    async def messages() -> list[dict] | None:
+        async with httpx.AsyncClient(timeout=10) as http:
+            listed = await http.get(f"{notification}/v1/messages",
+                                    params={"dossier_code": code}, headers=operator)
+        assert listed.status_code == 200, listed.text
+        found = listed.json()
+        templates = {(m["template_id"], m["channel"]) for m in found}
+        owed_templates = {"dossier_accepted", "fee_payment_link", "result_ready",
+                          "result_shipped"}
+        complete = {(t, c) for t in owed_templates for c in ("email", "sms")} <= templates
+        done = complete and all(m["status"] == "delivered" for m in found)
+        return found if done else None
+
+    sent = await wait_until(messages, timeout=60, description="every message delivered")
+    sms = [m for m in sent if m["channel"] == "sms"]
+    assert all(m["recipient"] == "0912345678" and m["body"].isascii() for m in sms)
+    assert all([h["status"] for h in m["history"]] == ["created", "sending", "delivered"]
+               for m in sms)
 
     bootstrap = stack["kafka_bootstrap_servers"]
     key = str(view["dossier_id"]).encode()
@@ -246,10 +284,15 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
         "PaymentRequested", "PaymentCompleted"]
     assert [e.event_type for e in _read_topic(bootstrap, "postal.events", key, 2)] == [
         "ShipmentCreated", "ShipmentDelivered"]
-    notified = _read_topic(bootstrap, "notification.events", key, 3)
-    assert sorted(e.payload["template"] for e in notified) == [
-        "dossier_accepted", "fee_payment_link", "result_ready"]
+    # Per email: NotificationSent and delivered; per SMS: NotificationSent, sending, delivered.
+    expected = sum(2 if m["channel"] == "email" else 3 for m in sent)
+    notified = _read_topic(bootstrap, "notification.events", key, expected)
+    changes = [e.payload for e in notified if e.event_type == "NotificationStatusChanged"]
+    assert sorted((c["channel"], c["status"]) for c in changes if c["template"] ==
+                  "result_shipped") == [("email", "delivered"), ("sms", "delivered"),
+                                        ("sms", "sending")]
     assert all("hoa@example.vn" not in json.dumps(e.payload) for e in notified)
+    assert all("0912345678" not in json.dumps(e.payload) for e in notified)
 
     # Reporting (issue 14) counted it from the events alone.
     reporting = stack["services"]["reporting"]

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.portal.auth import signed_headers
+from shared.portal.client import sign_request
 from tests.integration.intake.support import SECRETS, Intake, submission
 
 pytestmark = pytest.mark.integration
@@ -50,7 +51,7 @@ def _encoded(body: Any) -> bytes:
 
 
 async def _post_signed(intake: Intake, path: str, raw: bytes):
-    headers = {**signed_headers("portal-a", SECRETS["portal-a"], raw),
+    headers = {**signed_headers("portal-a", SECRETS["portal-a"], raw, method="POST", path=path),
                "Content-Type": "application/json"}
     return await intake.http.post(path, content=raw, headers=headers)
 
@@ -91,9 +92,10 @@ async def test_hostile_path_and_query_parameters(intake: Intake, code: str, othe
     def q(text: str) -> str:  # as a hostile client sends it: any bytes, percent-encoded
         return quote(text.encode("utf-8", "surrogatepass"), safe="")
 
-    headers = signed_headers("portal-a", SECRETS["portal-a"], b"")
+    signed = sign_request(intake.http.build_request("GET", f"/v1/dossiers/{q(code)}"),
+                          "portal-a", SECRETS["portal-a"])
     for answer in [
-        await intake.http.get(f"/v1/dossiers/{q(code)}", headers=headers),
+        await intake.http.send(signed),
         await intake.http.get(f"/v1/track/{q(code)}?phone_last4={q(other)}"),
         await intake.http.get(f"/v1/procedures/{q(code)}"),
         await intake.http.get(f"/v1/due-date?procedure_code={q(code)}&received_at={q(other)}"),

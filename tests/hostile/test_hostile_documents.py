@@ -86,8 +86,8 @@ async def test_a_multipart_filename_is_checked_like_a_json_one(
              **{d["part"]: ("doc.pdf", PDF, "application/pdf") for d in body["documents"]}}
     files["to_khai"] = (filename, PDF, "application/pdf")
     request = httpx.Request("POST", intake.http.base_url.join("/v1/dossiers"), files=files)
-    from shared.portal.auth import signed_headers
-    request.headers.update(signed_headers("portal-a", SECRETS["portal-a"], request.read()))
+    from shared.portal.client import sign_request
+    sign_request(request, "portal-a", SECRETS["portal-a"])
     answer = await intake.http.send(request)
     assert answer.status_code == 422, answer.text
     assert reason in str(answer.json()["detail"])

@@ -83,7 +83,8 @@ async def _status(port: int, headers: dict[str, str], length: int, body: int = 0
 
 
 def _stale(portal: str = "portal-a", **kw) -> dict[str, str]:
-    return signed_headers(portal, SECRETS.get(portal, "x" * 16), b"", **kw)
+    return signed_headers(portal, SECRETS.get(portal, "x" * 16), b"", method="POST",
+                          path="/v1/dossiers", **kw)
 
 
 @pytest.mark.parametrize(("headers", "status"), [

@@ -71,7 +71,8 @@ async def test_a_nul_in_a_query_parameter_is_a_422(intake: Intake) -> None:
 ])
 async def test_json_that_no_encoder_can_handle_is_a_422(intake: Intake, raw: bytes,
                                                         reason: str) -> None:
-    headers = {**signed_headers("portal-a", SECRETS["portal-a"], raw),
+    headers = {**signed_headers("portal-a", SECRETS["portal-a"], raw, method="POST",
+                              path="/v1/dossiers"),
                "Content-Type": "application/json"}
     answer = await intake.http.post("/v1/dossiers", content=raw, headers=headers)
     assert answer.status_code == 422 and reason in _reasons(answer)
@@ -79,7 +80,8 @@ async def test_json_that_no_encoder_can_handle_is_a_422(intake: Intake, raw: byt
 
 @pytest.mark.parametrize("timestamp", ["²⁰²⁵".encode(), b"9" * 5000, b"1e9", b"-1"])
 async def test_a_malformed_timestamp_is_a_401(intake: Intake, timestamp: bytes) -> None:
-    headers = {**signed_headers("portal-a", SECRETS["portal-a"], b""),
+    headers = {**signed_headers("portal-a", SECRETS["portal-a"], b"", method="GET",
+                              path="/v1/dossiers/VTH-250101-0001"),
                "X-Timestamp": timestamp}
     answer = await intake.http.get("/v1/dossiers/VTH-250101-0001", headers=headers)
     assert answer.status_code == 401 and "X-Timestamp" in _reasons(answer)
@@ -127,7 +129,8 @@ async def test_past_its_upload_slots_a_portal_gets_429_at_once(intake: Intake) -
         await release.wait()  # ... until the second request was answered
         yield b"}"
 
-    headers = {**signed_headers("portal-a", SECRETS["portal-a"], b"{}"),
+    headers = {**signed_headers("portal-a", SECRETS["portal-a"], b"{}", method="POST",
+                              path="/v1/dossiers"),
                "Content-Type": "application/json"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://intake") as http:
@@ -140,5 +143,7 @@ async def test_past_its_upload_slots_a_portal_gets_429_at_once(intake: Intake) -
         assert second.status_code == 429 and second.headers["Retry-After"] == "1"
         assert "large uploads in flight" in second.json()["detail"]
         assert (await first).status_code == 422  # read, verified, then judged: {} is invalid
+        headers = {**headers, **signed_headers("portal-a", SECRETS["portal-a"], b"{}",
+                                               method="POST", path="/v1/dossiers")}
         small = await http.post("/v1/dossiers", content=b"{}", headers=headers)
         assert small.status_code == 422  # small bodies take no slot

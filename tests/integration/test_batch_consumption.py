@@ -21,8 +21,7 @@ from services.intake.ingress import ingress
 from services.intake.settings import IntakeSettings
 from shared.contracts.events import DossierProcessingStarted, Envelope
 from shared.contracts.topics import dead_letter, portal_receipts
-from shared.portal.auth import signed_headers
-from shared.portal.client import kafka_record
+from shared.portal.client import kafka_record, record_headers
 from shared.runtime.broker import provision_topics
 from shared.runtime.consumer import Consumer
 from shared.runtime.db import SHARED_MIGRATIONS, create_pool, migrate, migration_files
@@ -226,7 +225,7 @@ async def test_a_burst_of_portal_submissions_is_answered_once_each_bad_ones_alon
     invalid = _submission(f"{run}-invalid", id_number="123")
     garbage_key = f"{run}-garbage".encode()
     garbage = b"\x00 not json"
-    signed = [(k, v.encode()) for k, v in signed_headers(PORTAL, PORTAL_SECRET, garbage).items()]
+    signed = record_headers(PORTAL, PORTAL_SECRET, garbage_key, garbage)
     records = await _submissions_topic(broker, kafka_bootstrap, [
         *(kafka_record(PORTAL, PORTAL_SECRET, d) for d in good[:10]),
         kafka_record(PORTAL, PORTAL_SECRET, invalid), (garbage_key, garbage, signed),

@@ -19,8 +19,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from services.intake.bootstrap import SPEC
 from services.intake.settings import IntakeSettings
 from shared.contracts.topics import PORTAL_SUBMISSIONS, dead_letter, portal_receipts
-from shared.portal.auth import signed_headers
-from shared.portal.client import kafka_record
+from shared.portal.client import kafka_record, record_headers
 from shared.runtime.service import build_app
 
 pytestmark = pytest.mark.integration
@@ -133,7 +132,7 @@ async def test_receipts_answer_accepted_replayed_conflicting_and_refused_submiss
     assert [r.split(":")[0] for r in refused["reasons"]] == ["applicant.id_number"]
     # A forged record is never answered on the portal's topic: it is dead-lettered.
     dead = await asyncio.to_thread(_read, bootstrap, dead_letter(PORTAL_SUBMISSIONS), keys[2:])
-    assert "does not match the body" in dict(dead[keys[2]][0].headers())["x-dlq-error"].decode()
+    assert "does not match this request" in dict(dead[keys[2]][0].headers())["x-dlq-error"].decode()
     assert keys[2] not in await asyncio.to_thread(_keys_so_far, bootstrap,
                                                   portal_receipts(portal_id))
 
@@ -192,10 +191,10 @@ async def test_records_that_cannot_be_answered_are_dead_lettered_with_the_cause(
     portal_id, settings = portal
     stranger = _dossier()
     key, value, _ = kafka_record("unknown-portal", SECRET, stranger)
-    headers = [(k, v.encode()) for k, v in signed_headers("unknown-portal", SECRET, value).items()]
+    headers = record_headers("unknown-portal", SECRET, key, value)
     garbage_key = f"garbage-{uuid.uuid4().hex[:8]}".encode()
     garbage = b"\x00 not json"
-    signed = [(k, v.encode()) for k, v in signed_headers(portal_id, SECRET, garbage).items()]
+    signed = record_headers(portal_id, SECRET, garbage_key, garbage)
     await asyncio.to_thread(_publish, settings.kafka_bootstrap_servers,
                             [(key, value, headers), (garbage_key, garbage, signed)])
 
@@ -216,9 +215,10 @@ async def test_unauthenticated_stale_malformed_and_oversized_records_are_dead_le
     portal_id, settings = portal
     bootstrap = settings.kafka_bootstrap_servers
 
-    def headers_of(value: bytes, **changes: str) -> list[tuple[str, bytes]]:
-        headers = {**signed_headers(portal_id, SECRET, value), **changes}
-        return [(k, v.encode()) for k, v in headers.items()]
+    def headers_of(key: bytes, value: bytes, **changes: str) -> list[tuple[str, bytes]]:
+        headers = {**dict(record_headers(portal_id, SECRET, key, value)),
+                   **{k: v.encode() for k, v in changes.items()}}
+        return list(headers.items())
 
     def body(dossier: dict) -> tuple[bytes, bytes]:
         return dossier["portal_submission_id"].encode(), json.dumps(dossier).encode()
@@ -232,10 +232,9 @@ async def test_unauthenticated_stale_malformed_and_oversized_records_are_dead_le
     good = _dossier()
     hostile = [
         (unsigned_key, unsigned, [("X-Portal-Id", portal_id.encode())]),
-        (digit_key, digits, headers_of(digits, **{"X-Timestamp": "²" * 10})),
-        (old_key, old, [(k, v.encode()) for k, v in signed_headers(
-            portal_id, SECRET, old, now=month_ago).items()]),
-        (big_key, big_value, [(k, v) for k, v in headers_of(big_value)
+        (digit_key, digits, headers_of(digit_key, digits, **{"X-Timestamp": "²" * 10})),
+        (old_key, old, record_headers(portal_id, SECRET, old_key, old, now=month_ago)),
+        (big_key, big_value, [(k, v) for k, v in headers_of(big_key, big_value)
                               if k != "X-Portal-Id"] + [("X-Portal-Id", b"p" * 4_000)]),
         kafka_record(portal_id, SECRET, good),
     ]
@@ -247,7 +246,7 @@ async def test_unauthenticated_stale_malformed_and_oversized_records_are_dead_le
     answered = await asyncio.to_thread(_read, bootstrap, portal_receipts(portal_id),
                                        [good["portal_submission_id"].encode()])
     causes = {k: dict(ms[-1].headers()) for k, ms in dead.items()}
-    assert "missing header(s): X-Timestamp, X-Signature" in causes[unsigned_key][
+    assert "missing header(s): X-Timestamp, X-Nonce, X-Signature" in causes[unsigned_key][
         "x-dlq-error"].decode()
     assert "expected unix seconds (ASCII digits)" in causes[digit_key]["x-dlq-error"].decode()
     assert "stale" in causes[old_key]["x-dlq-error"].decode()
@@ -257,4 +256,39 @@ async def test_unauthenticated_stale_malformed_and_oversized_records_are_dead_le
     assert json.loads(answered[good["portal_submission_id"].encode()][0].value())[
         "outcome"] == "accepted"
     assert not set(hostile_keys) & await asyncio.to_thread(
+        _keys_so_far, bootstrap, portal_receipts(portal_id))
+
+
+async def test_a_record_signed_for_another_key_or_topic_or_published_again_is_dead_lettered(
+    portal: tuple[str, IntakeSettings],
+) -> None:
+    """Signature version 2 binds a record to its topic and key, once: a record re-keyed, one
+    signed for another topic, and a captured record published again are dead-lettered with
+    their cause, never answered; the original of the captured record is answered."""
+    portal_id, settings = portal
+    bootstrap = settings.kafka_bootstrap_servers
+
+    def body(dossier: dict) -> tuple[bytes, bytes]:
+        return dossier["portal_submission_id"].encode(), json.dumps(dossier).encode()
+
+    rekeyed_key, rekeyed = body(_dossier())
+    elsewhere_key, elsewhere = body(_dossier())
+    captured = kafka_record(portal_id, SECRET, _dossier())
+    await asyncio.to_thread(_publish, bootstrap, [
+        (rekeyed_key, rekeyed, record_headers(portal_id, SECRET, b"another-key", rekeyed)),
+        (elsewhere_key, elsewhere, record_headers(portal_id, SECRET, elsewhere_key, elsewhere,
+                                                  topic=portal_receipts(portal_id))),
+        captured,
+    ])
+    first = await asyncio.to_thread(_read, bootstrap, portal_receipts(portal_id), [captured[0]])
+    assert json.loads(first[captured[0]][0].value())["outcome"] == "accepted"
+    await asyncio.to_thread(_publish, bootstrap, [captured])  # the same bytes, replayed
+
+    dead = await asyncio.to_thread(_read, bootstrap, dead_letter(PORTAL_SUBMISSIONS),
+                                   [rekeyed_key, elsewhere_key, captured[0]])
+    causes = {k: dict(ms[-1].headers())["x-dlq-error"].decode() for k, ms in dead.items()}
+    assert "does not match this request" in causes[rekeyed_key]
+    assert "does not match this request" in causes[elsewhere_key]
+    assert "X-Nonce: already used" in causes[captured[0]]
+    assert not {rekeyed_key, elsewhere_key} & await asyncio.to_thread(
         _keys_so_far, bootstrap, portal_receipts(portal_id))

@@ -49,3 +49,24 @@ def test_an_invalid_file_changes_nothing_and_its_values_stay_out_of_the_error(
     assert OfficerDirectory([]).source is None
     with pytest.raises(ValueError, match="not read from a file"):
         OfficerDirectory([]).reload()
+
+
+@pytest.mark.parametrize(("password", "why"), [
+    ("short-pass1", "at least 12 characters"),
+    ("password1234", "most common"),
+    ("MatKhau123456", "most common"),  # whatever its case
+    ("aaaaaaaaaaaaaaaa", "most common"),  # one or two characters repeated
+    ("abababababababab", "most common"),
+])
+def test_a_new_hash_needs_a_long_uncommon_password(password: str, why: str) -> None:
+    from services.processing.officers import WeakPassword, hash_password
+
+    with pytest.raises(WeakPassword, match=why) as weak:
+        hash_password(password)
+    assert password not in str(weak.value)
+
+
+def test_a_long_uncommon_password_is_hashed() -> None:
+    from services.processing.officers import hash_password
+
+    assert hash_password("ruộng lúa bên sông Hậu").startswith("$argon2id$")

@@ -44,7 +44,9 @@ async def test_the_carrier_answers_as_scripted(sandbox, answer: str, status: str
 
 
 async def test_an_sms_answers_as_scripted(sandbox) -> None:
-    await sandbox.put("/sms/_sandbox/messages/0912000111", json={"answers": ["failed"]})
-    sent = await sandbox.post("/sms/v1/messages", json={"to": "0912000111", "text": "Xin chào"},
-                              headers={"Idempotency-Key": "m-1"})
-    assert sent.json() == {"id": "m-1", "status": "failed"}
+    await sandbox.put("/sms/_sandbox/messages/0912000111", json={"answers": ["103"]})
+    sent = await sandbox.post("/sms/MainService.svc/json/SendMultipleMessage_V4_post_json/",
+                              json={"ApiKey": "MOTCUA-DEV-APIKEY", "SecretKey": "MOTCUA-DEV-SECRET",
+                                    "Phone": "0912000111", "Content": "Xin chao",
+                                    "Brandname": "MOTCUA", "SmsType": "2", "RequestId": "m-1"})
+    assert sent.json()["CodeResult"] == "103"

@@ -53,6 +53,12 @@ def vn(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
         (date(2025, 3, 8), False),
         (date(2025, 3, 9), False),
         (date(2025, 3, 10), True),
+        # 2026: New Year 1/1–4/1 with Fri 2/1 swapped for Sat 10/1 (12729/VPCP-KGVX).
+        (date(2026, 1, 1), False),
+        (date(2026, 1, 2), False),
+        (date(2026, 1, 5), True),
+        (date(2026, 1, 10), True),  # make-up Saturday
+        (date(2026, 1, 17), False),
         # 2026: Tết 14–22/2, Hùng Kings Sun 26/4 observed Mon 27/4, 30/4 Thu, 1/5 Fri,
         # 2/9 Wed with 1/9, and the 31/8 <-> Sat 22/8 swap (marked uncertain in the file).
         (date(2026, 2, 13), True),
@@ -87,7 +93,8 @@ def test_year_listings(cal: WorkingCalendar) -> None:
     assert all(d.weekday() < 5 and d.year == 2025 for d in off_2025)
     assert [d for d, _ in cal.makeup_working_days(2024)] == [date(2024, 5, 4)]
     assert [d for d, _ in cal.makeup_working_days(2025)] == [date(2025, 4, 26)]
-    assert [d for d, _ in cal.makeup_working_days(2026)] == [date(2026, 8, 22)]
+    assert [d for d, _ in cal.makeup_working_days(2026)] == [date(2026, 1, 10),
+                                                              date(2026, 8, 22)]
 
 
 @pytest.mark.parametrize(
@@ -124,6 +131,10 @@ def test_year_listings(cal: WorkingCalendar) -> None:
         (vn(2026, 4, 29), 1, time(17), date(2026, 4, 29), date(2026, 5, 4)),
         # Across New Year's Day.
         (vn(2024, 12, 31, 16), 1, time(17), date(2024, 12, 31), date(2025, 1, 2)),
+        # New Year 2026 (issue 19): 1/1–4/1 closed, Sat 10/1 worked. Three working days from
+        # Wed 31/12/2025: Mon 5/1, Tue 6/1, Wed 7/1 (not Tue 6/1, as without the swap).
+        (vn(2025, 12, 31, 10), 3, time(17), date(2025, 12, 31), date(2026, 1, 7)),
+        (vn(2026, 1, 9, 10), 1, time(17), date(2026, 1, 9), date(2026, 1, 10)),
     ],
 )
 def test_counted_from_and_due_date(
@@ -193,12 +204,18 @@ def test_classify(finished_at: datetime, expected: SlaClass) -> None:
     assert expected.value in {"early", "on_time", "late"}
 
 
+SOURCE = "{document: 1/TB-TEST, date: 2025-01-01, issuer: Test, status: confirmed}"
+
+
 def test_overrides_win_over_the_package() -> None:
     cal = WorkingCalendar.from_yaml(
-        """
+        f"""
 2025:
-  days_off: [{date: 2025-03-10, name: Nghỉ đột xuất}]
-  working_days: [{date: 2025-01-01, name: Làm việc}]
+- source: {SOURCE}
+  periods: [other]
+  summary: test
+  days_off: [{{date: 2025-03-10, name: Nghỉ đột xuất}}]
+  working_days: [{{date: 2025-01-01, name: Làm việc}}]
 """,
         "test-overrides.yaml",
     )
@@ -211,10 +228,17 @@ def test_overrides_win_over_the_package() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "2025:\n  days_off: [{date: 2024-03-10, name: Sai năm}]\n",
-        "2025:\n  days_off: [{date: 2025-03-10, name: A}]\n"
+        f"2025:\n- source: {SOURCE}\n  periods: [other]\n  summary: s\n"
+        "  days_off: [{date: 2024-03-10, name: Sai năm}]\n",
+        f"2025:\n- source: {SOURCE}\n  periods: [other]\n  summary: s\n"
+        "  days_off: [{date: 2025-03-10, name: A}]\n"
         "  working_days: [{date: 2025-03-10, name: B}]\n",
-        "2025:\n  holidays: []\n",
+        "2025:\n  days_off: []\n",  # the old format: announcements without a source
+        f"2025:\n- source: {SOURCE}\n  summary: no periods\n",
+        "2025:\n- source: {document: X, issuer: Y, status: confirmed}\n"
+        "  periods: [tet]\n  summary: a confirmed source without its date\n",
+        "2025:\n- source: {document: X, date: 2025-01-01, issuer: Y, status: rumoured}\n"
+        "  periods: [tet]\n  summary: s\n",
         "- not a mapping\n",
     ],
 )

@@ -7,13 +7,14 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.intake.api.body import small_body
 from services.intake.api.deps import Deps, ProcedureInPath
 from services.intake.schemas import Code
 from shared.contracts.types import EARLIEST_DATE, LATEST_DATE, Line
 from shared.reference.catalog import CatalogError, CatalogVersion, Procedure
+from shared.reference.workdays import Announcement, Source
 
 router = APIRouter(prefix="/v1", tags=["catalog"], dependencies=[Depends(small_body)])
 
@@ -39,10 +40,25 @@ class NamedDay(BaseModel):
     name: str
 
 
+class DeviationView(BaseModel):
+    """A day not as Monday–Friday has it, with the document it comes from."""
+
+    date: date
+    working: bool
+    name: str
+    source: Source | None
+
+
 class CalendarYear(BaseModel):
     year: int
     non_working_weekdays: list[NamedDay]
     makeup_working_days: list[NamedDay]
+    calendar_version: str = ""
+    deviations: list[DeviationView] = []
+    announcements: list[Announcement] = []
+    warnings: list[str] = Field(
+        [], description="Holiday periods ahead with no confirmed announcement: deadlines "
+                        "across them may move when it comes.")
 
 
 def _view(procedure: Procedure, version: CatalogVersion) -> ProcedureView:
@@ -119,11 +135,19 @@ async def get_due_date(
 @router.get("/calendar/{year}", response_model=CalendarYear)
 async def get_calendar(deps: Deps, year: Annotated[
         int, Path(ge=EARLIEST_DATE.year, le=LATEST_DATE.year)]) -> CalendarYear:
-    """Weekdays that are not working days (holidays, swaps) and Saturdays worked instead."""
+    """Weekdays that are not working days (holidays, swaps) and Saturdays worked instead,
+    each deviation with its source, the year's announcements, and the warning before
+    holiday periods not yet confirmed."""
+    watch = deps.calendar_watch
     return CalendarYear(
         year=year,
         non_working_weekdays=[NamedDay(date=d, name=n)
                               for d, n in deps.calendar.non_working_weekdays(year)],
         makeup_working_days=[NamedDay(date=d, name=n)
                              for d, n in deps.calendar.makeup_working_days(year)],
+        calendar_version=deps.calendar.version,
+        deviations=[DeviationView(date=d.date, working=d.working, name=d.name, source=d.source)
+                    for d in deps.calendar.deviations(year)],
+        announcements=list(deps.calendar.announcements.get(year, ())),
+        warnings=watch.notices() if watch is not None else [],
     )

@@ -65,6 +65,7 @@ async def get_dossier(code: CodeInPath, request: Signed, deps: Deps) -> DossierV
         received_at=row["received_at"], due_date=row["due_date"],
         statutory_due_date=row["statutory_due_date"], return_method=row["return_method"],
         submitted_by=row["submitted_by"], pay_url=fee_link(timeline),
+        audit_head=repository.audit_head(timeline),
         timeline=[
             TimelineEntry(occurred_at=t["occurred_at"], event_type=t["event_type"],
                           status=t["status"], description=describe(t["event_type"]),

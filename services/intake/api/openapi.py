@@ -6,15 +6,20 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.portal.auth import PORTAL_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from shared.portal.auth import NONCE_HEADER, PORTAL_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 SIGNATURE_PARAMETERS = [
     {"name": PORTAL_ID_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
      "description": "The portal's id"},
     {"name": TIMESTAMP_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
      "description": "Unix seconds; at most 5 minutes from the server's clock"},
+    {"name": NONCE_HEADER, "in": "header", "required": True,
+     "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
+     "description": "New for every request: a signed request is good once"},
     {"name": SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
-     "description": 'hex HMAC-SHA256(secret, timestamp + "\\n" + raw body)'},
+     "description": "hex HMAC-SHA256(secret, string to sign): the lines MOTCUA-HMAC-SHA256-2, "
+                    "method, canonical path, canonical query, timestamp, nonce, hex SHA-256 "
+                    "of the raw body, joined by newlines (README, 'As a portal')"},
 ]
 
 

@@ -1,69 +1,63 @@
-"""Who a portal request claims to come from, checked from its headers alone, and the
-running HMACs that check its body as it streams in.
+"""Who a portal request claims to come from, checked from its headers alone, and the nonces
+that make each signature good once.
 
-The checks are those of ``shared.portal.auth.verify``, split in two because ``verify`` takes a
-whole body: the headers before any of the body is read, the HMAC as it arrives
-(tests/unit/test_intake_signature.py holds the two to ``verify``'s answers).
+The header checks are ``shared.portal.auth.claim``'s, answered here as HTTP 401s; the body's
+SHA-256 is computed as the body streams in (``signed.py``), and the string to sign is checked
+once it has all arrived (tests/unit/test_intake_signature.py holds the two to the shared
+``verify``). A nonce is remembered in PostgreSQL (``portal_nonce``) until its signature could
+no longer pass, so every replica refuses a replay; expired nonces are swept at most once a
+minute per process, by whichever request comes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
+import asyncpg
 from fastapi import HTTPException, status
 
-from shared.portal.auth import PORTAL_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, PortalKeys
+from shared.portal.auth import HEADERS, NONCE_HEADER, Claim, PortalKeys, SignatureRefused, claim
 
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
-_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
+SWEEP_EVERY_S = 60.0
+_swept_at = 0.0
 
 
 def refused(reason: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, reason, headers={
-        "WWW-Authenticate": "HMAC-SHA256 (X-Portal-Id, X-Timestamp, X-Signature)"})
+        "WWW-Authenticate": f"MOTCUA-HMAC-SHA256-2 ({', '.join(HEADERS)})"})
 
 
-@dataclass(frozen=True)
-class Claim:
-    """What the headers say, checked: a known portal, a fresh timestamp, a signature's shape."""
-
-    portal: str
-    timestamp: str
-    signature: str
-
-    def hmacs(self, keys: PortalKeys) -> list[Any]:
-        """One running HMAC per active secret, fed the body as it arrives."""
-        return [hmac.new(s.encode(), self.timestamp.encode() + b"\n", hashlib.sha256)
-                for s in keys[self.portal]]
-
-    def matches(self, running: list[Any]) -> bool:
-        # Every secret is compared, in constant time, so timing tells nothing.
-        return any([hmac.compare_digest(h.hexdigest(), self.signature.lower())
-                    for h in running])
+def http_claim(keys: PortalKeys, headers: Mapping[str, str], *, max_skew_s: int,
+               now: float | None = None) -> Claim:
+    try:
+        return claim(keys, headers, now=now, max_skew_s=max_skew_s)
+    except SignatureRefused as refusal:
+        raise refused(str(refusal)) from None
 
 
-def claim(keys: PortalKeys, headers: Mapping[str, str], *, max_skew_s: int,
-          now: float | None = None) -> Claim:
-    lowered = {k.lower(): v for k, v in headers.items()}
-    names = (PORTAL_ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER)
-    if missing := [n for n in names if not lowered.get(n.lower())]:
-        raise refused(f"missing header(s): {', '.join(missing)}")
-    portal, timestamp, signature = (lowered[n.lower()] for n in names)
-    if not keys.get(portal):
-        raise refused(f"{PORTAL_ID_HEADER}: unknown portal {portal[:64]!r}")
-    if not _TIMESTAMP.fullmatch(timestamp):
-        raise refused(f"{TIMESTAMP_HEADER}: expected unix seconds (ASCII digits), "
-                       f"got {timestamp[:20]!r}")
-    if not _SIGNATURE.fullmatch(signature):
-        raise refused(f"{SIGNATURE_HEADER}: expected 64 hexadecimal digits")
-    age = (time.time() if now is None else now) - int(timestamp)
-    if abs(age) > max_skew_s:
-        raise refused(f"{TIMESTAMP_HEADER}: stale, {int(abs(age))} s away from the server's "
-                       f"clock (at most {max_skew_s} s allowed)")
-    return Claim(portal, timestamp, signature)
+REPLAYED = (f"{NONCE_HEADER}: already used; a signed request is good once (a replay is "
+            "refused): sign every request with a new nonce")
+
+
+async def remember_nonce(pool: asyncpg.Pool, claimed: Claim, *, origin: str = "",
+                         now: float | None = None) -> bool:
+    """Whether the claim's nonce was new (and is now remembered). ``origin`` names the Kafka
+    record that carries it: that same record delivered again is not a replay."""
+    global _swept_at
+    at = time.time() if now is None else now
+    async with pool.acquire() as conn:
+        if at - _swept_at >= SWEEP_EVERY_S:
+            _swept_at = at
+            await conn.execute("DELETE FROM portal_nonce WHERE expires_at < to_timestamp($1)",
+                               at)
+        fresh = await conn.fetchval(
+            """INSERT INTO portal_nonce (portal, nonce, origin, expires_at)
+               VALUES ($1, $2, $3, to_timestamp($4))
+               ON CONFLICT (portal, nonce) DO UPDATE SET origin = EXCLUDED.origin,
+                                                         expires_at = EXCLUDED.expires_at
+               WHERE portal_nonce.expires_at < to_timestamp($5)
+                  OR (EXCLUDED.origin <> '' AND portal_nonce.origin = EXCLUDED.origin)
+               RETURNING true""",
+            claimed.portal, claimed.nonce, origin, claimed.expires_at, at)
+    return bool(fresh)

@@ -1,15 +1,18 @@
 """The HTTP side of portal requests: who claims to send it, a bounded body, its signature,
 then its parsing.
 
-The headers are checked first (``signature.claim``): an unknown portal, a malformed or stale
-timestamp or a malformed signature is a 401 before one byte of the body is read. The body then
-streams into a spooled temporary file while the HMAC of each of the portal's secrets runs over
-it, so a 50 MB upload never sits in memory; only a verified body is parsed (as JSON, or as
+The headers are checked first (``signature.http_claim``): an unknown portal, a malformed or
+stale timestamp, a missing or malformed nonce (a version 1 signature) or a malformed signature
+is a 401 before one byte of the body is read. The body then streams into a spooled temporary
+file while its SHA-256 runs over it, so a 50 MB upload never sits in memory; the string to sign
+(method, path, query, timestamp, nonce, that digest: ``shared.portal.auth``) is then checked,
+the nonce remembered (a replay is a 401), and only a verified body is parsed (as JSON, or as
 multipart with files, by the code the Kafka ingress shares).
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -22,11 +25,11 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from services.intake.api.body import SMALL_BODY, check_declared, read_body
 from services.intake.api.deps import Deps
-from services.intake.api.signature import claim, refused
+from services.intake.api.signature import REPLAYED, http_claim, refused, remember_nonce
 from services.intake.blobs import Blob
 from services.intake.domain import DecodedDocument, SubmissionRefused
 from services.intake.parsing import JSON_PART, Part, parse_form, parse_json
-from shared.portal.auth import SIGNATURE_HEADER
+from shared.portal.auth import SignatureRefused, http_string_to_sign
 
 M = TypeVar("M", bound=BaseModel)
 SIGNED_BODY_CEILING = 128 * 1024 * 1024
@@ -48,21 +51,28 @@ def signed_request(*, documents: bool) -> Callable[..., AsyncIterator[SignedRequ
     dossier cap, multipart; or the JSON cap), else ``SMALL_BODY``."""
 
     async def dependency(request: Request, deps: Deps) -> AsyncIterator[SignedRequest]:
-        claimed = claim(deps.portal_keys, request.headers, max_skew_s=deps.clock_skew_s)
+        claimed = http_claim(deps.portal_keys, request.headers, max_skew_s=deps.clock_skew_s)
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         limit = SMALL_BODY if not documents else (
             deps.limits.max_dossier_bytes + FORM_OVERHEAD
             if media_type == "multipart/form-data" else deps.max_json_body_bytes)
         declared = check_declared(request, limit)
         async with deps.uploads.hold(claimed.portal, declared if documents else 0):
-            running = claimed.hmacs(deps.portal_keys)
-            body = await read_body(request, limit, *running)
+            digest = hashlib.sha256()
+            body = await read_body(request, limit, digest)
             signed = SignedRequest(claimed.portal, body, media_type, request.scope,
                                    [body.close])
             try:
-                if not claimed.matches(running):
-                    raise refused(f"{SIGNATURE_HEADER}: does not match the body for any "
-                                   f"active secret of {claimed.portal!r}")
+                text = http_string_to_sign(request.method, request.scope["path"],
+                                           request.scope.get("query_string", b""),
+                                           claimed.timestamp, claimed.nonce,
+                                           digest.hexdigest())
+                try:
+                    claimed.check(deps.portal_keys, text)
+                except SignatureRefused as refusal:
+                    raise refused(str(refusal)) from None
+                if not await remember_nonce(deps.pool, claimed):
+                    raise refused(REPLAYED)
                 yield signed
             finally:
                 for close in signed.closers:

@@ -54,6 +54,7 @@ async def track(code: CodeInPath, phone_last4: PhoneLast4, request: Request,
         procedure_name=procedure.name if procedure else None, status=current.value,
         status_label=current.label_vi, received_at=row["received_at"], due_date=row["due_date"],
         pay_url=fee_link(timeline),
+        audit_head=repository.audit_head(timeline),
         timeline=[
             PublicTimelineEntry(
                 occurred_at=t["occurred_at"], status=t["status"],

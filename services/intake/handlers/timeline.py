@@ -19,10 +19,13 @@ async def record_in_timeline(event: Event | None, envelope: Envelope, uow: UnitO
     acceptance, or from an apology letter) becomes its due date."""
     payload: dict[str, Any] = envelope.payload
     status = payload.get("status")
+    detail = timeline_detail(payload)
     if status not in _KNOWN_STATUSES:
-        status = None  # a status from a newer producer: keep the entry, not the status
+        if isinstance(status, str):  # a message's or a parcel's own state, not the dossier's
+            detail["delivery_status"] = status[:40]
+        status = None  # or a status from a newer producer: keep the entry, not the status
     await repository.add_to_timeline(
-        uow.conn, envelope, status, timeline_detail(payload), _new_due_date(payload)
+        uow.conn, envelope, status, detail, _new_due_date(payload)
     )
 
 

@@ -16,7 +16,11 @@ import httpx
 from services.payment.adapters import vnpay
 
 SETTLEMENT_PATH = "_sandbox/vnpay/settlement"
-COLUMNS = ("transaction_no", "txn_ref", "amount", "bank_code", "status", "pay_date")
+COLUMNS = ("transaction_no", "txn_ref", "amount", "bank_code", "status", "pay_date",
+           "transaction_type")
+"""The export's columns. An older export without ``transaction_type`` holds payments only."""
+PAYMENTS_ONLY = COLUMNS[:-1]
+PAYMENT, REFUNDS = "01", ("02", "03")  # vnp_TransactionType
 
 
 class SettlementFileError(Exception):
@@ -25,7 +29,8 @@ class SettlementFileError(Exception):
 
 @dataclass(frozen=True)
 class Settled:
-    """One line of the file: a payment the gateway settled."""
+    """One line of the file: a payment the gateway settled, or a refund it completed (its
+    ``txn_ref`` is the refunded order's, ``paid_at`` when the money went back)."""
 
     transaction_no: str
     txn_ref: str
@@ -33,6 +38,11 @@ class Settled:
     bank_code: str
     status: str
     paid_at: datetime
+    transaction_type: str = PAYMENT
+
+    @property
+    def is_refund(self) -> bool:
+        return self.transaction_type in REFUNDS
 
 
 async def fetch(client: httpx.AsyncClient, day: date) -> list[Settled]:
@@ -47,11 +57,18 @@ def read(path: Path) -> list[Settled]:
 
 def parse(text: str) -> list[Settled]:
     reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != COLUMNS:
+    if tuple(reader.fieldnames or ()) not in (COLUMNS, PAYMENTS_ONLY):
         raise SettlementFileError(f"unexpected columns {reader.fieldnames}, want {COLUMNS}")
-    try:
-        return [Settled(row["transaction_no"], row["txn_ref"], Decimal(row["amount"]),
-                        row["bank_code"], row["status"], vnpay.parse_vnp_date(row["pay_date"]))
-                for row in reader]
-    except (ArithmeticError, ValueError, TypeError) as error:
-        raise SettlementFileError(f"line {reader.line_num}: {error}") from error
+    lines = []
+    for row in reader:
+        kind = row.get("transaction_type") or PAYMENT
+        if kind != PAYMENT and kind not in REFUNDS:
+            raise SettlementFileError(f"line {reader.line_num}: transaction_type {kind!r} is "
+                                      f"none of {PAYMENT}, {', '.join(REFUNDS)}")
+        try:
+            lines.append(Settled(row["transaction_no"], row["txn_ref"], Decimal(row["amount"]),
+                                 row["bank_code"], row["status"],
+                                 vnpay.parse_vnp_date(row["pay_date"]), kind))
+        except (ArithmeticError, ValueError, TypeError) as error:
+            raise SettlementFileError(f"line {reader.line_num}: {error}") from error
+    return lines

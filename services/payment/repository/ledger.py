@@ -29,6 +29,29 @@ async def orders_by_ref(conn: asyncpg.Connection,
            WHERE o.txn_ref = any($1::text[])""", list(txn_refs)))
 
 
+async def refunded_between(conn: asyncpg.Connection, start: datetime,
+                           end: datetime) -> list[asyncpg.Record]:
+    """Our refunds that completed in [start, end), by their order's TxnRef. Completion is when
+    the side-effect loop recorded it (``updated_at``): a refund the gateway finished just
+    before midnight may land on our next day, and shows as a mismatch on both days."""
+    return list(await conn.fetch(
+        """SELECT o.txn_ref, r.dossier_code, r.amount, r.gateway_refund_id AS transaction_no
+           FROM refund r JOIN payment_order o ON o.id = r.order_id
+           WHERE r.status = 'completed' AND r.updated_at >= $1 AND r.updated_at < $2
+           ORDER BY r.updated_at, o.txn_ref""", start, end))
+
+
+async def refunds_by_ref(conn: asyncpg.Connection,
+                         txn_refs: Sequence[str]) -> list[asyncpg.Record]:
+    """Refunds of the orders of these TxnRefs, whatever their state or day."""
+    return list(await conn.fetch(
+        """SELECT o.txn_ref, r.status AS refund_status, r.amount,
+                  r.gateway_refund_id AS transaction_no, r.dossier_id, r.dossier_code,
+                  r.correlation_id, r.causation_event_id
+           FROM refund r JOIN payment_order o ON o.id = r.order_id
+           WHERE o.txn_ref = any($1::text[])""", list(txn_refs)))
+
+
 def run_id_of(day: date) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"mot-cua:payment:reconciliation:{day.isoformat()}")
 

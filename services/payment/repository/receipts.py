@@ -12,7 +12,8 @@ from typing import Any
 import asyncpg
 
 RECEIPT_COLUMNS = """r.number, r.dossier_code, r.agency_code, r.payer_name, r.lines, r.amount,
-                     r.transaction_no, r.paid_at"""
+                     r.transaction_no, r.paid_at, r.cancelled_at, r.cancelled_by,
+                     r.cancel_reason"""
 
 
 async def next_number(conn: asyncpg.Connection, agency_code: str, year: int) -> int:
@@ -45,8 +46,25 @@ async def insert(conn: asyncpg.Connection, number: str, fee: Mapping[str, Any],
 
 
 async def of_dossier(conn: asyncpg.Connection, dossier_code: str) -> asyncpg.Record | None:
-    """The receipt of the dossier's paid fee (none once refunded: the money went back)."""
+    """The receipt of the dossier's paid fee (none once refunded: the money went back); a
+    cancelled one too, marked so."""
     return await conn.fetchrow(
         f"""SELECT {RECEIPT_COLUMNS} FROM receipt r JOIN payment p ON p.id = r.payment_id
             WHERE r.dossier_code = $1 AND p.status = 'completed'""",  # noqa: S608
         dossier_code)
+
+
+async def lock(conn: asyncpg.Connection, number: str) -> asyncpg.Record | None:
+    """The receipt of that number with what its cancellation event needs, locked."""
+    return await conn.fetchrow(
+        """SELECT r.number, r.dossier_id, r.dossier_code, r.amount, r.cancelled_at,
+                  p.correlation_id, p.causation_event_id
+           FROM receipt r JOIN payment p ON p.id = r.payment_id
+           WHERE r.number = $1 FOR UPDATE OF r""", number)
+
+
+async def cancel(conn: asyncpg.Connection, number: str, at: datetime, by: str,
+                 reason: str) -> None:
+    await conn.execute(
+        """UPDATE receipt SET cancelled_at = $2, cancelled_by = $3, cancel_reason = $4
+           WHERE number = $1 AND cancelled_at IS NULL""", number, at, by, reason)

@@ -1,18 +1,28 @@
-"""Officers sign in for a short-lived token and send it as ``Authorization: Bearer``."""
+"""Officers sign in for a short-lived token and send it as ``Authorization: Bearer``.
+
+A sign-in is admitted first (``officers.admit_sign_in``: per account and per client address,
+shared by every replica): past a limit the answer is 429 with ``Retry-After``, before the
+password is checked."""
 
 from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.processing.api import AnswerableErrors
 from services.processing.deps import Deps
 from services.processing.domain.errors import InvalidToken
-from services.processing.officers import Officer
+from services.processing.officers import (
+    Officer,
+    SignInThrottled,
+    admit_sign_in,
+    signed_in,
+)
 from services.processing.schemas import Credentials, TokenGranted
 from shared.runtime.service import deps_of
 
@@ -31,10 +41,38 @@ def _unauthorized(reason: str) -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-@router.post("/token", response_model=TokenGranted,
-             responses={401: {"description": "Unknown username or wrong password"}})
+async def _nothing(*_: Any) -> None:
+    return None
+
+
+async def client_address(request: Request, trusted_proxies: tuple[str, ...]) -> str:
+    """The peer, or the rightmost ``X-Forwarded-For`` hop that is not a trusted proxy (as
+    uvicorn's ProxyHeadersMiddleware resolves it)."""
+    if not trusted_proxies:
+        return request.client.host if request.client else "unknown"
+    scope = dict(request.scope)  # the middleware rewrites the client of its copy
+    await ProxyHeadersMiddleware(_nothing, list(trusted_proxies))(  # type: ignore[arg-type]
+        scope, _nothing, _nothing)
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def too_many(throttled: SignInThrottled) -> HTTPException:
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(throttled),
+                         headers={"Retry-After": str(throttled.retry_after)})
+
+
+@router.post("/token", response_model=TokenGranted, responses={
+    401: {"description": "Unknown username or wrong password"},
+    429: {"description": "Too many attempts for this account or from this address; "
+                         "Retry-After says in how many seconds to try again"}})
 async def issue_token(body: Credentials, request: Request) -> TokenGranted:
     deps: Deps = deps_of(request)
+    client = await client_address(request, deps.trusted_proxies)
+    try:
+        await admit_sign_in(deps.pool, deps.sign_in_limits, deps.now(), body.username, client)
+    except SignInThrottled as throttled:
+        raise too_many(throttled) from None
     # Argon2 is slow and memory-hard on purpose: keep it off the event loop, on one thread of
     # its own, so that a burst of sign-ins cannot multiply its memory (each thread that ran
     # it would keep a malloc arena holding its 19 MiB).
@@ -42,6 +80,7 @@ async def issue_token(body: Credentials, request: Request) -> TokenGranted:
         _ARGON2_THREAD, deps.officers.authenticate, body.username, body.password)
     if account is None:
         raise _unauthorized("invalid username or password")
+    await signed_in(deps.pool, body.username, client)
     return TokenGranted(access_token=deps.tokens.issue(account), expires_in=deps.tokens.ttl_s,
                         username=account.username, department_code=account.department_code,
                         role=account.role.value)

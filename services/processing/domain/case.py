@@ -30,6 +30,7 @@ class Case(OfficerActions, Reactions):
             applicant_name=submitted.applicant.full_name, fee=submitted.fee,
             return_method=submitted.return_method, catalog_version=submitted.catalog_version,
             terms=terms, submitted_at=submitted.received_at, due_date=submitted.due_date,
+            calendar_version=calendar.version,
         )
         case.note("register", SYSTEM, None)
         if terms.auto_accept:  # intake computed this very due date for the citizen's receipt

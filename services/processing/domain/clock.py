@@ -95,3 +95,19 @@ def resumed_due(
         return calendar.extend_for_pause(due, paused_from, resumed_at, terms.cutoff)
     except OverflowError:  # a date set before dates were bounded, at the calendar's end:
         return due  # it cannot move later, and a pause never brings it forward
+
+
+def recounted(previous: WorkingCalendar, calendar: WorkingCalendar, promised: date,
+              start_before: date, start_now: date) -> date:
+    """``promised`` (counted under ``previous`` from ``start_before``) counted again under
+    ``calendar`` from ``start_now``: the same number of working days, so the time a pause
+    added and an apology's extra days are kept; never earlier than promised.
+
+    The days a past pause lost are kept as counted then: a day off announced inside a past
+    pause makes the date one day later than an exact replay would (in the citizen's favour).
+    A running pause is counted at resumption, under the calendar in force then."""
+    days = previous.working_days_between(start_before, promised)
+    try:
+        return max(promised, calendar.add_working_days(start_now, days))
+    except OverflowError:  # a date at the calendar's end cannot move later
+        return promised

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from services.processing.domain.clock import resumed_due
-from services.processing.domain.rules import CLOCK_RUNNING
+from services.processing.domain.clock import business_date, recounted, resumed_due
+from services.processing.domain.rules import CLOCK_RUNNING, OPEN
 from services.processing.domain.state import CaseState
 from services.processing.domain.trail import SYSTEM
 from shared.contracts.events import (
     DossierAtRisk,
+    DossierDeadlineRecomputed,
     DossierOverdue,
     DossierProcessingResumed,
     DossierWithdrawn,
@@ -20,7 +21,7 @@ from shared.contracts.events import (
 )
 from shared.contracts.status import WITHDRAWABLE_STATUSES
 from shared.contracts.status import DossierStatus as S
-from shared.reference.workdays import WorkingCalendar
+from shared.reference.workdays import WorkingCalendar, describe_changes
 
 
 class Reactions(CaseState):
@@ -126,3 +127,42 @@ class Reactions(CaseState):
             self.note("remind_fee", SYSTEM, self.status, detail={"fee_due_date": due.isoformat()})
             return True
         return False
+
+    def follow_calendar(self, previous: WorkingCalendar, calendar: WorkingCalendar) -> bool:
+        """Count an open case's dates again under a new calendar (``previous`` is the one
+        they were computed under): the committed, statutory and fee dates keep their number
+        of working days and are never earlier than promised. A later date is told with the
+        announcements that moved it; the case then records the new calendar's version.
+        Returns whether a date moved."""
+        if self.status not in OPEN or self.calendar_version == calendar.version:
+            return False
+        start = self.received_at or self.submitted_at
+        cutoff = self.terms.cutoff
+        before_start, now_start = (previous.counted_from(start, cutoff),
+                                   calendar.counted_from(start, cutoff))
+        due = recounted(previous, calendar, self.due_date, before_start, now_start)
+        statutory = (None if self.statutory_due_date is None else recounted(
+            previous, calendar, self.statutory_due_date, before_start, now_start))
+        fee_due = self.fee_due_date
+        if fee_due is not None and self.status is S.AWAITING_FEE and self.paused_at:
+            waits = business_date(self.paused_at)
+            fee_due = recounted(previous, calendar, fee_due, waits, waits)
+        self.calendar_version = calendar.version
+        if (due, statutory, fee_due) == (self.due_date, self.statutory_due_date,
+                                         self.fee_due_date):
+            return False
+        reason = describe_changes(previous, calendar, before_start, max(
+            due, statutory or due, fee_due or due))
+        previous_due, previous_statutory = self.due_date, self.statutory_due_date
+        self.due_date, self.statutory_due_date, self.fee_due_date = due, statutory, fee_due
+        if (due, statutory) != (previous_due, previous_statutory):
+            self.emit(DossierDeadlineRecomputed(
+                dossier_code=self.code, department_code=self.department_code,
+                previous_due_date=previous_due, new_due_date=due, statutory_due_date=statutory,
+                calendar_version=calendar.version, reason=reason[:500]))
+        self.note("calendar_recomputed", SYSTEM, self.status, reason=reason[:500], detail={
+            "calendar_version": calendar.version, "previous_due_date": previous_due.isoformat(),
+            "due_date": due.isoformat(),
+            "statutory_due_date": statutory.isoformat() if statutory else None,
+            "fee_due_date": fee_due.isoformat() if fee_due else None})
+        return True

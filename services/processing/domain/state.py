@@ -51,6 +51,7 @@ class CaseState:
     fee_due_date: date | None = None  # the last working day to pay the fee
     fee_reminded_for: date | None = None
     fee_overdue: bool = False  # the fee's deadline passed unpaid: "quá hạn thanh toán"
+    calendar_version: str = ""  # the working-day calendar its dates were computed under
     version: int = 0
     events: list[Event] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
@@ -63,7 +64,7 @@ class CaseState:
                 due: date | None = None) -> None:
         """Receipt: the committed and statutory dates count from here; a fee pauses the clock."""
         before = self.status
-        self.received_at = at
+        self.received_at, self.calendar_version = at, calendar.version
         self.due_date = due or calendar.due_date(at, self.terms.committed_days, self.terms.cutoff)
         self.original_due_date = self.due_date
         self.statutory_due_date = calendar.due_date(at, self.terms.statutory_days,

@@ -16,7 +16,7 @@ STATE = ("department_code", "due_date", "received_at", "original_due_date",
          "statutory_due_date", "status", "paused_at", "fee_paid", "fee_failed_at",
          "fee_failure_reason", "proposal", "outcome", "supplement_deadline", "decided_at",
          "sla_result", "at_risk_flagged_for", "overdue_flagged_for", "fee_due_date",
-         "fee_reminded_for", "fee_overdue")
+         "fee_reminded_for", "fee_overdue", "calendar_version")
 """The columns a transition may change."""
 FIXED = ("id", "code", "procedure_code", "procedure_name", "applicant_name", "fee",
          "return_method", "catalog_version", "terms", "submitted_at")
@@ -78,6 +78,26 @@ async def lock_fee_due_for_scan(conn: asyncpg.Connection, remind_by: date, today
         remind_by, today, limit,
     )
     return [_to_case(row) for row in rows]
+
+
+async def lock_other_calendar(conn: asyncpg.Connection, statuses: list[str], version: str,
+                              limit: int) -> list[Case]:
+    """Open cases whose dates were computed under another calendar than ``version``; rows
+    another replica holds are skipped, never waited for."""
+    rows = await conn.fetch(
+        _SELECT + """ WHERE status = ANY($1) AND calendar_version <> $2
+            ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED""", statuses, version, limit)
+    return [_to_case(row) for row in rows]
+
+
+async def record_calendar(conn: asyncpg.Connection, version: str, days: dict[str, Any]
+                          ) -> None:
+    await conn.execute("""INSERT INTO calendar_snapshot (version, days) VALUES ($1, $2::jsonb)
+                          ON CONFLICT (version) DO NOTHING""", version, days)
+
+
+async def calendar_days(conn: asyncpg.Connection, version: str) -> dict[str, Any] | None:
+    return await conn.fetchval("SELECT days FROM calendar_snapshot WHERE version = $1", version)
 
 
 async def audit_trail(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[asyncpg.Record]:

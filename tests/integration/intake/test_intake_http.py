@@ -35,7 +35,8 @@ async def test_unsigned_stale_wrong_and_tampered_requests_get_401_with_the_reaso
     assert unsigned.status_code == 401 and "missing header" in unsigned.json()["detail"]
 
     def headers(**kw) -> dict:
-        return {**signed_headers("portal-a", SECRETS["portal-a"], body, **kw),
+        return {**signed_headers("portal-a", SECRETS["portal-a"], body, method="POST",
+                                   path="/v1/dossiers", **kw),
                 "Content-Type": "application/json"}
 
     stale = await intake.http.post("/v1/dossiers", content=body,
@@ -46,7 +47,7 @@ async def test_unsigned_stale_wrong_and_tampered_requests_get_401_with_the_reaso
     wrong = {**headers(), "X-Portal-Id": "portal-b"}
     answer = await intake.http.post("/v1/dossiers", content=body, headers=wrong)
     assert answer.status_code == 401 and "portal-b" in answer.json()["detail"]
-    assert answer.headers["WWW-Authenticate"].startswith("HMAC-SHA256")
+    assert answer.headers["WWW-Authenticate"].startswith("MOTCUA-HMAC-SHA256-2")
 
 
 async def test_a_submission_registers_once_replays_answer_200_and_another_body_409(
@@ -129,7 +130,8 @@ async def test_too_large_bodies_and_other_media_types_are_refused(intake: Intake
     assert answer.status_code == 413
     body = b"portal_submission_id=1"
     answer = await intake.http.post("/v1/dossiers", content=body, headers={
-        **signed_headers("portal-a", SECRETS["portal-a"], body),
+        **signed_headers("portal-a", SECRETS["portal-a"], body, method="POST",
+                          path="/v1/dossiers"),
         "Content-Type": "application/x-www-form-urlencoded"})
     assert answer.status_code == 415
 

@@ -1,31 +1,28 @@
-"""The citizen receives each letter the office owes, through a real SMTP server, once."""
+"""The citizen receives each letter the office owes, through a real SMTP server, once; the
+SMTP answer says what became of each email (5xx permanent, 4xx temporary, no server technical)."""
 
 from __future__ import annotations
 
 import email
 import email.policy
-import json
-import uuid
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from deploy.local.smtp_sink import SmtpSink
 from services.notification.adapters.mailer import Mailer
-from services.notification.handlers import on_dossier_submitted
 from shared.contracts.events import (
-    Applicant,
     DossierApologyIssued,
-    DossierSubmitted,
     DossierWithdrawn,
     Envelope,
     NotificationFailed,
+    NotificationStatusChanged,
     SupplementRequested,
 )
-from tests.integration.notification.support import handle, send
-from tests.support import RecordingSmtpServer, free_port, smtp_server
+from tests.integration.notification.support import handle, send, submit, tell
+from tests.support import RecordingSmtpServer, free_port
 
 pytestmark = pytest.mark.integration
 CODE = "VTH-250123-0007"
@@ -38,18 +35,7 @@ def sink(tmp_path: Path):
 
 
 async def test_supplement_request_and_apology_letter_reach_the_citizen_once(pool, sink) -> None:
-    dossier_id = uuid.uuid4()
-    submitted = DossierSubmitted(
-        dossier_code=CODE, portal="p", portal_submission_id="1", agency_code="VTH",
-        procedure_code="2.002189", procedure_name="Ghi vào Sổ hộ tịch việc kết hôn",
-        department_code="tp", catalog_version="v",
-        applicant=Applicant(full_name="Trần Văn Bình", id_number="092301004567",
-                            phone="0912345678", email="binh@example.vn"),
-        return_method="online", fee=Decimal(0), committed_days=7,
-        received_at=datetime(2025, 1, 23, 3, tzinfo=UTC), due_date=date(2025, 2, 10),
-    )
-    await handle(pool, submitted, Envelope.wrap(submitted, dossier_id=dossier_id,
-                                                producer="intake"), on_dossier_submitted)
+    dossier_id = await submit(pool, CODE)
     supplement = SupplementRequested(dossier_code=CODE, missing=("to_khai",),
                                      reason="Tờ khai chưa có chữ ký", deadline=date(2025, 2, 20))
     apology = DossierApologyIssued(
@@ -62,7 +48,7 @@ async def test_supplement_request_and_apology_letter_reach_the_citizen_once(pool
         envelope = Envelope.wrap(event, dossier_id=dossier_id, producer="processing",
                                  dossier_code=CODE)
         await handle(pool, event, envelope)
-        await handle(pool, event, envelope)  # redelivered: no new email
+        await handle(pool, event, envelope)  # redelivered: no new message
 
     mailer = Mailer(host="127.0.0.1", port=sink.port, sender="Một Cửa <no-reply@motcua.local>")
     assert await send(pool, mailer, max_attempts=3) == 2
@@ -80,87 +66,86 @@ async def test_supplement_request_and_apology_letter_reach_the_citizen_once(pool
     assert "Cần xác minh với cơ quan nước ngoài" in letter
     assert "Hạn bổ sung: 20/02/2025" in by_subject[f"Yêu cầu bổ sung hồ sơ {CODE}"]
     assert all(m["To"] == "binh@example.vn" for m in messages)
+    rows = await pool.fetch("SELECT channel, template_id, template_version, delivery_status "
+                            "FROM message ORDER BY template_id, channel")
+    assert [tuple(r) for r in rows] == [
+        ("email", "apology_letter", 1, "delivered"), ("sms", "apology_letter", 1, "created"),
+        ("email", "supplement_requested", 1, "delivered"),
+        ("sms", "supplement_requested", 1, "created")]
+    changes = [Envelope.model_validate_json(r["payload"]).event()
+               for r in await pool.fetch("SELECT payload FROM outbox_message ORDER BY id")]
+    delivered = [c for c in changes if isinstance(c, NotificationStatusChanged)]
+    assert sorted((c.template, c.status, c.template_version) for c in delivered) == [
+        ("apology_letter", "delivered", 1), ("supplement_requested", "delivered", 1)]
 
 
 async def test_an_unreachable_smtp_server_backs_off_then_gives_up(pool) -> None:
-    dossier_id = uuid.uuid4()
-    await pool.execute(
-        """INSERT INTO contact (dossier_id, dossier_code, full_name, email, phone, procedure_name)
-           VALUES ($1, $2, 'Lê Thị Cúc', 'cuc@example.vn', '0912345678', 'Thủ tục')""",
-        dossier_id, CODE,
-    )
-    withdrawn = DossierWithdrawn(dossier_code=CODE)
-    envelope = Envelope.wrap(withdrawn, dossier_id=dossier_id, producer="processing",
-                             dossier_code=CODE)
-    await handle(pool, withdrawn, envelope)
+    dossier_id = await submit(pool, CODE, channels=("email",))
+    await tell(pool, dossier_id, CODE, DossierWithdrawn(dossier_code=CODE))
     nobody = Mailer(host="127.0.0.1", port=free_port(), sender="x@motcua.local")
 
     assert await send(pool, nobody, max_attempts=2) == 1
-    row = await pool.fetchrow("SELECT status, attempts, last_error, next_attempt_at > now() "
-                              "AS later FROM email_message")
-    assert (row["status"], row["attempts"], row["later"]) == ("pending", 1, True)
+    row = await pool.fetchrow("SELECT status, delivery_status, attempts, last_error, "
+                              "next_attempt_at > now() AS later FROM message")
+    assert (row["status"], row["delivery_status"], row["attempts"], row["later"]) == \
+        ("pending", "created", 1, True)
     assert "Connection" in row["last_error"] or "refused" in row["last_error"]
     assert await send(pool, nobody, max_attempts=2) == 0, \
         "not retried before its back-off has passed"
 
-    await pool.execute("UPDATE email_message SET next_attempt_at = now()")
+    await pool.execute("UPDATE message SET next_attempt_at = now()")
     assert await send(pool, nobody, max_attempts=2) == 1
-    assert await pool.fetchval("SELECT status FROM email_message") == "failed"
-    [failed] = await pool.fetch("SELECT payload FROM outbox_message")
-    assert Envelope.model_validate_json(failed["payload"]).event() == NotificationFailed(
-        dossier_code=CODE, channel="email", template="withdrawn", attempts=2,
-        reason=await pool.fetchval("SELECT last_error FROM email_message"))
+    row = await pool.fetchrow("SELECT status, delivery_status, provider_answer FROM message")
+    assert (row["status"], row["delivery_status"]) == ("failed", "technical-failure")
+    failed, changed = [Envelope.model_validate_json(r["payload"]).event()
+                       for r in await pool.fetch("SELECT payload FROM outbox_message ORDER BY id")]
+    assert failed == NotificationFailed(dossier_code=CODE, channel="email", template="withdrawn",
+                                        attempts=2, reason=row["provider_answer"])
+    assert (changed.status, changed.template, changed.template_version) == \
+        ("technical-failure", "withdrawn", 1)
 
 
-async def test_a_refused_email_is_retried_while_the_rest_of_its_batch_is_sent(pool) -> None:
-    addresses = ["an@example.vn", "refuse@example.vn", "chi@example.vn"]
-    dossiers = {address: uuid.uuid4() for address in addresses}
-    for n, (address, dossier_id) in enumerate(dossiers.items()):
-        await pool.execute(
-            """INSERT INTO contact (dossier_id, dossier_code, full_name, email, phone,
-                                    procedure_name)
-               VALUES ($1, $2, 'Lê Thị Cúc', $3, '0912345678', 'Đăng ký khai sinh')""",
-            dossier_id, f"VTH-250123-{n:04d}", address,
-        )
-        withdrawn = DossierWithdrawn(dossier_code=f"VTH-250123-{n:04d}")
-        await handle(pool, withdrawn, Envelope.wrap(withdrawn, dossier_id=dossier_id,
-                                                    producer="processing",
-                                                    dossier_code=f"VTH-250123-{n:04d}"))
-    with smtp_server() as (server, port):
-        await _send_the_batch_and_its_retry(pool, server, port, dossiers)
-    assert server.delivered == ["an@example.vn", "chi@example.vn"], "nothing sent twice"
-    assert await pool.fetchval("SELECT attempts FROM email_message WHERE status = 'pending'") == 2
-    assert await pool.fetchval("SELECT count(*) FROM outbox_message") == 2
+class BusyOrRefusing(RecordingSmtpServer):
+    """Refuses ``refuse…`` for good (550, as the base does) and ``busy…`` for now (451)."""
+
+    async def handle_RCPT(self, server, session, envelope, address: str, options) -> str:
+        if address.startswith("busy"):
+            return "451 4.2.1 mailbox busy, try later"
+        return await super().handle_RCPT(server, session, envelope, address, options)
 
 
-async def _send_the_batch_and_its_retry(pool, server: RecordingSmtpServer, port: int,
-                                        dossiers: dict[str, uuid.UUID]) -> None:
+async def test_a_5xx_is_a_permanent_failure_at_once_and_a_4xx_temporary_after_retries(
+        pool) -> None:
+    addresses = ["an@example.vn", "refuse@example.vn", "busy@example.vn"]
+    for n, address in enumerate(addresses):
+        code = f"VTH-250123-{n:04d}"
+        dossier_id = await submit(pool, code, email=address, channels=("email",))
+        await tell(pool, dossier_id, code, DossierWithdrawn(dossier_code=code))
+    handler, port = BusyOrRefusing(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
     mailer = Mailer(host="127.0.0.1", port=port, sender="Một Cửa <no-reply@motcua.local>")
     try:
-        assert await send(pool, mailer, max_attempts=3) == 3
-        assert server.delivered == ["an@example.vn", "chi@example.vn"]
-        rows = {r["to_address"]: r for r in await pool.fetch(
-            """SELECT to_address, status, attempts, last_error, sent_at IS NOT NULL AS stamped,
-                      next_attempt_at > now() AS later FROM email_message""")}
-        for address in ("an@example.vn", "chi@example.vn"):
-            assert (rows[address]["status"], rows[address]["attempts"],
-                    rows[address]["stamped"]) == ("sent", 0, True)
-        refused = rows["refuse@example.vn"]
-        assert (refused["status"], refused["attempts"], refused["stamped"], refused["later"]) \
-            == ("pending", 1, False, True)
-        assert "SMTPRecipientsRefused" in refused["last_error"]
-        assert "550" in refused["last_error"] and "@" not in refused["last_error"]
-        events = await pool.fetch("SELECT topic, key, payload FROM outbox_message ORDER BY id")
-        assert [(e["topic"], e["key"]) for e in events] == [
-            ("notification.events", str(dossiers["an@example.vn"])),
-            ("notification.events", str(dossiers["chi@example.vn"])),
-        ]
-        assert all(json.loads(e["payload"])["payload"]["template"] == "withdrawn"
-                   for e in events)
-
-        assert await send(pool, mailer, max_attempts=3) == 0
-        await pool.execute("UPDATE email_message SET next_attempt_at = now() "
-                           "WHERE status = 'pending'")
-        assert await send(pool, mailer, max_attempts=3) == 1
+        assert await send(pool, mailer, max_attempts=2) == 3
+        await pool.execute("UPDATE message SET next_attempt_at = now() WHERE status = 'pending'")
+        assert await send(pool, mailer, max_attempts=2) == 1
     finally:
         mailer.close()
+        controller.stop()
+    assert handler.delivered == ["an@example.vn"], "nothing sent twice, nothing refused sent"
+    rows = {r["recipient"]: r for r in await pool.fetch(
+        "SELECT recipient, status, delivery_status, attempts, provider_answer FROM message")}
+    assert (rows["an@example.vn"]["delivery_status"], rows["an@example.vn"]["status"]) == \
+        ("delivered", "sent")
+    refused = rows["refuse@example.vn"]
+    assert (refused["delivery_status"], refused["attempts"]) == ("permanent-failure", 0)
+    assert "550" in refused["provider_answer"] and "@" not in refused["provider_answer"]
+    busy = rows["busy@example.vn"]
+    assert busy["delivery_status"] == "temporary-failure" and "451" in busy["provider_answer"]
+    history = await pool.fetch(
+        """SELECT m.recipient, c.status FROM message_status_change c JOIN message m
+           ON m.id = c.message_id ORDER BY m.recipient, c.at""")
+    assert [(h["recipient"], h["status"]) for h in history] == [
+        ("an@example.vn", "created"), ("an@example.vn", "delivered"),
+        ("busy@example.vn", "created"), ("busy@example.vn", "temporary-failure"),
+        ("refuse@example.vn", "created"), ("refuse@example.vn", "permanent-failure")]

@@ -1,15 +1,23 @@
 """Every paid fee has its receipt (biên lai), written with the payment: a number sequential
 per agency and year, the payer, its lines, the gateway's transaction number and time; the
-payment API serves it, and answers 404 for a dossier with nothing paid."""
+payment API serves it, and answers 404 for a dossier with nothing paid. A receipt issued in
+error is cancelled, once, keeping its number."""
 
 from __future__ import annotations
 
+import io
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from services.payment import receipt_cli
+from services.payment.handlers.receipt import cancel_receipt
+from services.payment.settings import PaymentSettings
+from shared.contracts.events import Envelope, ReceiptCancelled
 from tests.integration.payment.support import FEE, Citizen, Dossier
 
 pytestmark = pytest.mark.integration
@@ -68,3 +76,52 @@ async def test_no_receipt_for_an_unknown_or_unpaid_dossier(payment) -> None:
     answer = await receipt_of(payment, unpaid.code)
     assert answer.status_code == 404
     assert answer.json()["detail"] == "Không tìm thấy biên lai thu phí của hồ sơ này"
+
+
+async def cancelled_events(payment, dossier_code: str) -> list[ReceiptCancelled]:
+    async with payment.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT payload FROM outbox_message WHERE topic = 'payment.events'")
+    events = [Envelope.model_validate_json(r["payload"]).event() for r in rows]
+    return [e for e in events if isinstance(e, ReceiptCancelled) and e.dossier_code == dossier_code]
+
+
+async def test_a_receipt_issued_in_error_is_cancelled_once_and_keeps_its_number(payment) -> None:
+    dossier = await paid(payment)
+    number = (await receipt_of(payment, dossier.code)).json()["number"]
+    at = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    done = await cancel_receipt(number, by="Kế toán Lê Thị Hoa", at=at,
+                                reason="Cổng thanh toán không ghi nhận giao dịch",
+                                transactions=payment.deps.transactions)
+    assert done == "cancelled"
+    body = (await receipt_of(payment, dossier.code)).json()
+    assert (body["number"], body["status"]) == (number, "cancelled")
+    assert body["cancel_reason"] == "Cổng thanh toán không ghi nhận giao dịch"
+    assert body["cancelled_at"].endswith("+07:00")
+    [event] = await cancelled_events(payment, dossier.code)
+    assert (event.receipt_number, event.amount, event.cancelled_at) == (number, FEE, at)
+    again = await cancel_receipt(number, by="someone else", reason="twice", at=at,
+                                 transactions=payment.deps.transactions)
+    assert again == "already cancelled"
+    assert len(await cancelled_events(payment, dossier.code)) == 1
+    assert (await receipt_of(payment, dossier.code)).json()["cancel_reason"] == \
+        "Cổng thanh toán không ghi nhận giao dịch"
+    # the number stays used: the next receipt follows it, the sequence keeps no gap
+    following = (await receipt_of(payment, (await paid(payment)).code)).json()["number"]
+    assert int(following.rsplit("-", 1)[1]) == int(number.rsplit("-", 1)[1]) + 1
+
+
+async def test_a_cancellation_needs_a_reason_and_a_known_number(payment, database_url) -> None:
+    dossier = await paid(payment)
+    number = (await receipt_of(payment, dossier.code)).json()["number"]
+    with pytest.raises(ValueError, match="who cancels and why"):
+        await cancel_receipt(number, by="Kế toán", reason="  ", at=datetime.now(UTC),
+                             transactions=payment.deps.transactions)
+    assert (await receipt_of(payment, dossier.code)).json()["status"] == "valid"
+    settings = PaymentSettings(environment="development").model_copy(update={
+        "database_url": database_url, "database_name": urlsplit(database_url).path[1:]})
+    out = io.StringIO()
+    assert await receipt_cli.run("VTH-2026-999999", "Kế toán", "nhầm", settings, out) == 2
+    assert "no receipt numbered VTH-2026-999999" in out.getvalue()
+    assert await receipt_cli.run(number, "Kế toán", "nhầm", settings, out) == 0
+    assert f"receipt {number}: cancelled" in out.getvalue()
+    assert (await receipt_of(payment, dossier.code)).json()["status"] == "cancelled"

@@ -1,7 +1,7 @@
 """The daily reconciliation against the sandbox's settlement file, over HTTP, on real
-PostgreSQL: each kind of line (the sandbox's switches produce each mismatch), an order we
-still think open settled from the file through the IPN's path (once), events and metric,
-and the report as a table and as CSV."""
+PostgreSQL: each kind of line for payments and for refunds (the sandbox's switches produce
+each mismatch), an order we still think open settled from the file through the IPN's path
+(once), events and metric, and the report as a table and as CSV."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 
 from deploy.sandbox.vnpay import GMT7
 from services.payment import reconcile_cli, schedule
+from services.payment.adapters import settlement
 from services.payment.domain.reconcile import REPORT_COLUMNS
 from services.payment.handlers.reconcile import MISMATCHED, reconcile
 from services.payment.reconcile_cli import table, write_csv
@@ -22,6 +23,7 @@ from services.payment.settings import PaymentSettings
 from shared.contracts.events import Envelope, PaymentReconciliationMismatch
 from shared.runtime.effects import Retry, run_once
 from tests.integration.payment.support import FEE, Citizen, Dossier
+from tests.integration.payment.test_payment_refunds import paid_and_withdrawn
 
 pytestmark = pytest.mark.integration
 
@@ -45,8 +47,8 @@ async def mismatch_events(payment, txn_ref: str) -> list[PaymentReconciliationMi
             and e.txn_ref == txn_ref]
 
 
-def counted(kind: str) -> float:
-    return MISMATCHED.labels(kind=kind)._value.get()
+def counted(kind: str, transaction: str = "payment") -> float:
+    return MISMATCHED.labels(kind=kind, transaction=transaction)._value.get()
 
 
 async def test_a_paid_order_in_the_file_is_matched(payment) -> None:
@@ -159,3 +161,82 @@ async def test_the_command_prints_the_table_writes_the_csv_and_exits_1_on_a_mism
     assert {(r["kind"], r["gateway_amount"]) for r in rows if r["txn_ref"] == txn_ref} == \
         {("amount_mismatch", "70000")}
     assert reconcile_cli.exit_code(lines) == 1
+
+
+async def refunded(payment, *, finish_here: bool = True) -> tuple[Dossier, str]:
+    """A paid fee, withdrawn and refunded in full at the gateway (05 → 06 → 00); with
+    ``finish_here=False`` our side never hears the last step (the refund stays under way)."""
+    dossier = await paid_and_withdrawn(payment)
+    assert await payment.refund() == 1  # asked for: 05
+    for _ in range(2):
+        await payment.sandbox.advance(5)
+        payment.later(minutes=1)
+        if finish_here:
+            assert await payment.refund() == 1
+    [txn_ref] = [o["txn_ref"] for o in (await dossier.state())["orders"]]
+    return dossier, txn_ref
+
+
+def refund_lines(lines, txn_ref: str):
+    return [x for x in lines if x.txn_ref == txn_ref and x.transaction == "refund"]
+
+
+async def test_a_completed_refund_in_the_file_is_matched(payment) -> None:
+    dossier, txn_ref = await refunded(payment)
+    assert [r["status"] for r in (await dossier.state())["refunds"]] == ["completed"]
+    lines = await reconcile(today(payment), payment.deps)
+    [line] = refund_lines(lines, txn_ref)
+    assert (line.kind, line.dossier_code, line.our_amount, line.gateway_amount) == \
+        ("matched", dossier.code, FEE, FEE)
+    # the payment itself is a line of its own, matched as well
+    assert [x.kind for x in lines if x.txn_ref == txn_ref and x.transaction == "payment"] == \
+        ["matched"]
+    assert await mismatch_events(payment, txn_ref) == []
+
+
+async def test_a_refund_the_file_lacks_is_missing_at_the_gateway(payment) -> None:
+    dossier, txn_ref = await refunded(payment)
+    payment.sandbox.switches.settlement_omit_refunds = [txn_ref]
+    before = counted("missing_at_gateway", "refund")
+    [line] = refund_lines(await reconcile(today(payment), payment.deps), txn_ref)
+    assert (line.kind, line.our_amount, line.gateway_amount) == ("missing_at_gateway", FEE, None)
+    [event] = await mismatch_events(payment, txn_ref)
+    assert (event.transaction, event.kind, event.dossier_code) == \
+        ("refund", "missing_at_gateway", dossier.code)
+    assert counted("missing_at_gateway", "refund") == before + 1
+
+
+async def test_a_refund_of_another_amount_is_an_amount_mismatch(payment) -> None:
+    _, txn_ref = await refunded(payment)
+    payment.sandbox.switches.settlement_refund_amounts = {txn_ref: 70000}
+    before = counted("amount_mismatch", "refund")
+    [line] = refund_lines(await reconcile(today(payment), payment.deps), txn_ref)
+    assert (line.kind, line.our_amount, line.gateway_amount) == \
+        ("amount_mismatch", FEE, Decimal(70000))
+    [event] = await mismatch_events(payment, txn_ref)
+    assert (event.transaction, event.our_amount, event.gateway_amount) == \
+        ("refund", FEE, Decimal(70000))
+    assert counted("amount_mismatch", "refund") == before + 1
+
+
+async def test_a_refund_done_at_the_gateway_but_under_way_here_is_missing_here(payment) -> None:
+    dossier, txn_ref = await refunded(payment, finish_here=False)
+    assert [r["status"] for r in (await dossier.state())["refunds"]] != ["completed"]
+    [line] = refund_lines(await reconcile(today(payment), payment.deps), txn_ref)
+    assert (line.kind, line.dossier_code, line.gateway_amount) == \
+        ("missing_here", dossier.code, FEE)
+    # the refund's own side effect finishes it at its next attempt, and the next run matches
+    assert await payment.refund() == 1
+    assert [r["status"] for r in (await dossier.state())["refunds"]] == ["completed"]
+    [again] = refund_lines(await reconcile(today(payment), payment.deps), txn_ref)
+    assert again.kind == "matched"
+
+
+def test_an_export_without_the_transaction_type_holds_payments_only() -> None:
+    old = ("transaction_no,txn_ref,amount,bank_code,status,pay_date\n"
+           "14000001,AB12,75000,NCB,00,20261201103000\n")
+    [line] = settlement.parse(old)
+    assert (line.transaction_type, line.is_refund, line.amount) == ("01", False, Decimal(75000))
+    with pytest.raises(settlement.SettlementFileError, match="transaction_type"):
+        settlement.parse(old.replace("pay_date", "pay_date,transaction_type")
+                         .replace("103000", "103000,09"))

@@ -1,0 +1,115 @@
+"""Intake's timeline is append-only and each dossier's entries form a hash chain: the tests
+tamper with the database directly, past the triggers, and ``verify`` names the first bad
+entry."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import asyncpg
+import pytest
+
+from services.intake import audit
+from services.intake.audit import verify_dossier
+from shared.contracts.events import SupplementRequested
+from tests.integration.intake.support import Intake, registered, told
+
+pytestmark = pytest.mark.integration
+
+
+async def _three_entries(intake: Intake) -> tuple[str, uuid.UUID]:
+    code, dossier_id = await registered(intake)
+    for reason in ("Ảnh mờ", "Thiếu trang 2"):
+        await told(intake, dossier_id, SupplementRequested(
+            dossier_code=code, missing=("giay_to_tuy_than",), reason=reason,
+            deadline=date(2031, 1, 15)), "processing")
+    return code, dossier_id
+
+
+async def _past_the_triggers(intake: Intake, sql: str, *args: object) -> None:
+    """What someone with the database's keys could do: switch the guards off, then write."""
+    async with intake.pool.acquire() as conn, conn.transaction():
+        await conn.execute("ALTER TABLE dossier_timeline DISABLE TRIGGER USER")
+        await conn.execute(sql, *args)
+        await conn.execute("ALTER TABLE dossier_timeline ENABLE TRIGGER USER")
+
+
+async def test_the_timeline_refuses_update_delete_and_truncate(intake: Intake) -> None:
+    _, dossier_id = await _three_entries(intake)
+    for sql in ("UPDATE dossier_timeline SET detail = '{}' WHERE dossier_id = $1",
+                "DELETE FROM dossier_timeline WHERE dossier_id = $1"):
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await intake.pool.execute(sql, dossier_id)
+    with pytest.raises(asyncpg.RaiseError, match="append-only: TRUNCATE"):
+        await intake.pool.execute("TRUNCATE dossier_timeline CASCADE")
+    assert await intake.pool.fetchval(
+        "SELECT count(*) FROM dossier_timeline WHERE dossier_id = $1", dossier_id) == 3
+
+
+async def test_an_intact_chain_verifies_and_its_head_is_published(intake: Intake) -> None:
+    code, dossier_id = await _three_entries(intake)
+    async with intake.pool.acquire() as conn:
+        report = await verify_dossier(conn, code)
+        rows = await conn.fetch("SELECT seq, prev_hash, entry_hash FROM dossier_timeline "
+                                "WHERE dossier_id = $1 ORDER BY seq", dossier_id)
+    assert report is not None and report.intact and report.entries == 3
+    assert [r["seq"] for r in rows] == [1, 2, 3] and rows[0]["prev_hash"] == ""
+    assert [r["prev_hash"] for r in rows[1:]] == [r["entry_hash"] for r in rows[:2]]
+    view = (await intake.send("GET", f"/v1/dossiers/{code}")).json()
+    tracked = (await intake.http.get(f"/v1/track/{code}", params={"phone_last4": "5678"})).json()
+    assert view["audit_head"] == tracked["audit_head"] == report.head == rows[-1]["entry_hash"]
+
+
+@pytest.mark.parametrize(("tamper", "first_bad", "problem"), [
+    ("UPDATE dossier_timeline SET detail = detail || '{\"reason\": \"Đã sửa\"}' "
+     "WHERE dossier_id = $1 AND seq = 2", 2, "content was edited"),
+    ("UPDATE dossier_timeline SET occurred_at = occurred_at - interval '1 day' "
+     "WHERE dossier_id = $1 AND seq = 3", 3, "content was edited"),
+    ("DELETE FROM dossier_timeline WHERE dossier_id = $1 AND seq = 2", 3, "entry 2 is missing"),
+    ("UPDATE dossier_timeline SET seq = 4 WHERE dossier_id = $1 AND seq = 2",  # moved last
+     3, "reordered"),
+])
+async def test_verify_names_the_first_entry_edited_removed_or_reordered(
+        intake: Intake, tamper: str, first_bad: int, problem: str) -> None:
+    code, dossier_id = await _three_entries(intake)
+    async with intake.pool.acquire() as conn:
+        before = await verify_dossier(conn, code)
+    await _past_the_triggers(intake, tamper, dossier_id)
+    async with intake.pool.acquire() as conn:
+        report = await verify_dossier(conn, code)
+    assert before is not None and before.intact
+    assert report is not None and not report.intact
+    assert (report.first_bad_seq, problem in str(report.problem)) == (first_bad, True)
+
+
+async def test_an_edit_rechained_by_hand_still_breaks_the_next_link(intake: Intake) -> None:
+    code, dossier_id = await _three_entries(intake)
+    await _past_the_triggers(intake, """
+        UPDATE dossier_timeline SET detail = '{}', entry_hash = timeline_entry_hash(
+            seq, event_id, dossier_id, occurred_at, event_type, producer, status, '{}',
+            prev_hash) WHERE dossier_id = $1 AND seq = 2""", dossier_id)
+    async with intake.pool.acquire() as conn:
+        report = await verify_dossier(conn, code)
+    assert report is not None and (report.first_bad_seq, "link" in str(report.problem)) == (
+        3, True)
+
+
+async def test_the_command_exits_1_naming_the_broken_chain(intake: Intake, postgres_url: str,
+                                                           monkeypatch, capsys) -> None:
+    code, dossier_id = await _three_entries(intake)
+    database = await intake.pool.fetchval("SELECT current_database()")
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.setenv("INTAKE_DATABASE_NAME", database)
+    assert await _in_thread(audit.main, [code]) == 0
+    await _past_the_triggers(intake, "DELETE FROM dossier_timeline WHERE dossier_id = $1 "
+                             "AND seq = 1", dossier_id)
+    assert await _in_thread(audit.main, [code]) == 1
+    out = capsys.readouterr().out
+    assert '"intact": true' in out and '"first_bad_seq": 2' in out
+
+
+async def _in_thread(function, *args):
+    import asyncio
+
+    return await asyncio.to_thread(function, *args)
