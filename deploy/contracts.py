@@ -25,7 +25,7 @@ from shared.contracts.events import EVENT_TYPES, Envelope, Event
 from shared.contracts.topics import PORTAL_SUBMISSIONS, portal_receipts
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "contracts"
-SERVICES = ("intake", "processing", "payment", "postal", "notification")
+SERVICES = ("intake", "processing", "payment", "postal", "notification", "reporting")
 TOPIC_DESCRIPTIONS = {
     "dossier.events": "The life of every dossier, keyed by dossier id (intake and processing).",
     "department.{department_code}.work": "A department's work queue: new work items and "

@@ -10,6 +10,13 @@ BOOTSTRAP="${KAFKA_BOOTSTRAP_SERVERS:-kafka:9092}"
 PARTITIONS="${TOPIC_PARTITIONS:-6}"
 REPLICATION="${TOPIC_REPLICATION_FACTOR:-1}"
 KAFKA_BIN="${KAFKA_BIN:-/opt/kafka/bin}"
+# The event topics are the system's memory: the reporting service rebuilds its read model from
+# their earliest offset (docs/reporting.md), so they keep every event unless told otherwise.
+# Set at creation; for a topic that exists, change it with
+#   kafka-configs.sh --bootstrap-server … --alter --entity-type topics --entity-name <topic> \
+#     --add-config retention.ms=<ms>
+EVENT_RETENTION_MS="${EVENT_TOPIC_RETENTION_MS:--1}"
+EVENT_TOPICS=" dossier.events payment.events postal.events notification.events "
 
 # Every topic of the system, dead-letter topics included: what
 # shared.contracts.topics.system_topics(<the catalog's department codes>) returns.
@@ -63,8 +70,12 @@ for topic in "${TOPICS[@]}"; do
   if grep -Fxq -- "$topic" <<<"$existing"; then
     continue
   fi
+  retention=()
+  if [[ "$EVENT_TOPICS" == *" $topic "* ]]; then
+    retention=(--config "retention.ms=$EVENT_RETENTION_MS")
+  fi
   topics_cli --create --if-not-exists --topic "$topic" \
-    --partitions "$PARTITIONS" --replication-factor "$REPLICATION"
+    --partitions "$PARTITIONS" --replication-factor "$REPLICATION" "${retention[@]}"
   created=$((created + 1))
 done
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOST = "127.0.0.1"
-SERVICES = ("intake", "processing", "payment", "postal", "notification")
+SERVICES = ("intake", "processing", "payment", "postal", "notification", "reporting")
 
 # name -> (default port, environment variable that overrides it)
 PORTS: dict[str, tuple[int, str]] = {

@@ -15,6 +15,12 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 
+from shared.contracts.topics import (
+    DOSSIER_EVENTS,
+    NOTIFICATION_EVENTS,
+    PAYMENT_EVENTS,
+    POSTAL_EVENTS,
+)
 from shared.runtime.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -27,6 +33,18 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         client_id=settings.service_name,
         logger=structlog.get_logger("faststream"),
     )
+
+
+EVENT_TOPICS = (DOSSIER_EVENTS, PAYMENT_EVENTS, POSTAL_EVENTS, NOTIFICATION_EVENTS)
+"""The system's memory: reporting rebuilds its read model from their earliest offset."""
+
+
+def topic_configs(settings: ServiceSettings, topic: str) -> dict[str, str]:
+    """An event topic's retention, set explicitly (``EVENT_TOPIC_RETENTION_MS``, -1 keeps
+    every event); other topics keep the broker's defaults."""
+    if topic in EVENT_TOPICS:
+        return {"retention.ms": str(settings.event_topic_retention_ms)}
+    return {}
 
 
 async def provision_topics(settings: ServiceSettings, topics: list[str]) -> None:
@@ -46,6 +64,7 @@ async def provision_topics(settings: ServiceSettings, topics: list[str]) -> None
                             topic,
                             num_partitions=settings.topic_partitions,
                             replication_factor=settings.topic_replication_factor,
+                            topic_configs=topic_configs(settings, topic),
                         )
                     ]
                 )

@@ -34,6 +34,7 @@ SERVICE_PORTS = {
     "payment": 8003,
     "postal": 8004,
     "notification": 8005,
+    "reporting": 8006,
 }
 
 
@@ -140,6 +141,10 @@ class ServiceSettings(BaseSettings):
                     "holds an empty fetch even when records arrive (Tansu), for more idle "
                     "fetches; Apache Kafka answers as soon as records arrive either way.",
     )
+    event_topic_retention_ms: int = Field(
+        -1, validation_alias=_shared("EVENT_TOPIC_RETENTION_MS"), ge=-1,
+        description="Retention of the event topics when a service creates them (-1: every "
+                    "event kept, so reporting can rebuild from them; docs/reporting.md).")
     outbox_batch_size: int = Field(500, validation_alias=_shared("OUTBOX_BATCH_SIZE"), ge=1)
     outbox_poll_interval_s: float = Field(
         1.0, validation_alias=_shared("OUTBOX_POLL_INTERVAL_S"), gt=0

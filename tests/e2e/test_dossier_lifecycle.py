@@ -1,4 +1,4 @@
-"""One dossier through all five services, each its own process, as `make run` starts them."""
+"""One dossier through all six services, each its own process, as `make run` starts them."""
 
 from __future__ import annotations
 
@@ -295,3 +295,16 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
                                         ("sms", "sending")]
     assert all("hoa@example.vn" not in json.dumps(e.payload) for e in notified)
     assert all("0912345678" not in json.dumps(e.payload) for e in notified)
+
+    # Reporting (issue 14) counted it from the events alone.
+    reporting = stack["services"]["reporting"]
+    async with httpx.AsyncClient(timeout=10) as http:
+        async def counted() -> dict | None:
+            answer = await http.get(f"{reporting}/v1/indicators",
+                                    params={"procedure": procedure["code"]})
+            total = answer.json()["total"]
+            return total if total["resolved"] >= 1 else None
+
+        total = await wait_until(counted, timeout=30, description="reporting counted it")
+        assert total["received"] >= 1 and total["postal_return_rate"] is not None
+        assert (await http.get(f"{reporting}/")).status_code == 200

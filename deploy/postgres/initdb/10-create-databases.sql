@@ -8,3 +8,4 @@ CREATE DATABASE mot_cua_processing;
 CREATE DATABASE mot_cua_payment;
 CREATE DATABASE mot_cua_postal;
 CREATE DATABASE mot_cua_notification;
+CREATE DATABASE mot_cua_reporting;

@@ -1,0 +1,1 @@
+"""Reporting's use cases: recording events (``events``) and answering reports (``reports``)."""
