@@ -108,7 +108,7 @@ TIMELINE_DETAIL = ("outcome", "reason", "tracking_code", "method", "amount", "ch
                    "missing", "deadline", "actor_role", "due_date", "new_due_date",
                    "submitted_by", "pay_url")
 _PUBLIC_DETAIL = ("outcome", "method", "amount", "deadline", "actor_role", "due_date",
-                  "new_due_date", "channel", "delivery_status")
+                  "new_due_date", "delivery_status")
 _MESSAGE_STATES = {"created": "đang chuẩn bị", "sending": "đang gửi",
                    "delivered": "đã đến nơi", "permanent-failure": "không gửi được",
                    "temporary-failure": "tạm thời chưa gửi được",
@@ -121,6 +121,8 @@ def public_detail(detail: dict[str, Any], document_kinds: Collection[str]) -> di
     procedure's ``document_kinds`` only; an assisted submission shows the helper's
     organisation, never the helper's name."""
     shown = {k: detail[k] for k in _PUBLIC_DETAIL if k in detail}
+    if "delivery_status" in detail and "channel" in detail:  # a message's: email or SMS
+        shown["channel"] = detail["channel"]
     if isinstance(detail.get("missing"), list):
         shown["missing"] = [m for m in detail["missing"] if m in document_kinds]
     helper = detail.get("submitted_by") or {}

@@ -132,9 +132,9 @@ async def test_outside_development_processing_refuses_to_start_without_its_token
             pass
 
 
-async def test_in_development_an_unset_token_key_is_a_random_one() -> None:
+async def test_in_development_an_unset_token_key_is_a_random_one(pool) -> None:
     settings = ProcessingSettings(environment="development", token_secret=None)
-    platform = Platform(settings=settings, pool=None, broker=None,  # type: ignore[arg-type]
+    platform = Platform(settings=settings, pool=pool, broker=None,  # type: ignore[arg-type]
                         transactions=None)  # type: ignore[arg-type]
     async with assemble(platform) as deps:
         assert deps.tokens is not None
