@@ -11,14 +11,16 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from deploy.sandbox import carrier, sms, vnpay
+from deploy.sandbox import carrier, carrier_api, sms, vnpay
 
 
 def create_app(payment: vnpay.VnpaySandbox | None = None, *,
+               parcels: carrier.CarrierSandbox | None = None,
                realtime: bool = False) -> FastAPI:
     """``realtime``: the VNPay sandbox's clock follows the wall clock (IPN retries, refund
     statuses move on by themselves), as ``make run`` wants; tests move it themselves."""
     gateway = payment or vnpay.VnpaySandbox.from_env()
+    post = parcels or carrier.CarrierSandbox.from_env()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -27,6 +29,8 @@ def create_app(payment: vnpay.VnpaySandbox | None = None, *,
                 await asyncio.sleep(1)
                 with contextlib.suppress(Exception):
                     await gateway.advance(to=datetime.now(UTC))
+                with contextlib.suppress(Exception):
+                    await post.advance(to=datetime.now(UTC))
 
         task = asyncio.create_task(tick()) if realtime else None
         yield
@@ -37,8 +41,9 @@ def create_app(payment: vnpay.VnpaySandbox | None = None, *,
                   lifespan=lifespan)
     app.state.vnpay = gateway
     app.include_router(vnpay.router(gateway))
-    for module in (carrier, sms):
-        app.include_router(module.router)
+    app.state.carrier = post
+    app.include_router(carrier_api.router(post))
+    app.include_router(sms.router)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
