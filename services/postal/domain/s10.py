@@ -20,7 +20,7 @@ def check_digit(serial: str) -> int:
 
 
 def is_s10(code: str) -> bool:
-    found = _S10.match(code)
+    found = _S10.fullmatch(code)
     return found is not None and check_digit(found.group(2)) == int(found.group(3))
 
 
@@ -28,6 +28,6 @@ def s10(service: str, serial: int, country: str = "VN") -> str:
     """The S10 code of a serial number (what a carrier issues; the sandbox uses it)."""
     digits = f"{serial:08d}"
     code = f"{service}{digits}{check_digit(digits)}{country}"
-    if not _S10.match(code):
+    if not _S10.fullmatch(code):
         raise ValueError(f"not an S10 code: {code!r}")
     return code
