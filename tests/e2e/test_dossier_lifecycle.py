@@ -38,7 +38,8 @@ def _signed(method: str, url: str, body: dict | None = None) -> httpx.Request:
 def stack(tmp_path_factory, postgres_url: str, kafka_bootstrap: str) -> Iterator[dict]:
     """``python -m deploy.local`` on free ports, on the session's broker and database."""
     data_dir = tmp_path_factory.mktemp("stack")
-    env = {**os.environ, "DATABASE_URL": postgres_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
+    env = {**os.environ, "DATABASE_URL": postgres_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+           "SANDBOX_CARRIER_STEP_S": "2"}  # the parcel is delivered ~12 s after it is created
     process = subprocess.Popen(
         [sys.executable, "-m", "deploy.local", "--ports-from", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -139,7 +140,9 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
         "procedure_code": procedure["code"],
         "applicant": {"full_name": "Nguyễn Thị Hoa", "id_number": "092301004567",
                       "phone": "0912345678", "email": "hoa@example.vn"},
-        "return_method": "postal", "postal_address": "12 Đường 3/2, Vĩnh Thạnh, Cần Thơ",
+        "return_method": "postal", "postal_address": {
+            "recipient_name": "Nguyễn Thị Hoa", "phone": "0912345678",
+            "street": "12 Đường 3/2", "ward": "Xã Vĩnh Thạnh", "province": "Thành phố Cần Thơ"},
         "documents": _documents_for(procedure),
     }
     async with httpx.AsyncClient(timeout=10) as http:
@@ -212,7 +215,7 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
     timeline = [entry["event_type"] for entry in view["timeline"]]
     for expected in ("DossierSubmitted", "DossierAccepted", "PaymentRequested",
                      "PaymentCompleted", "DossierProcessingStarted", "DossierDecided",
-                     "ShipmentCreated", "ShipmentDelivered", "DossierResultReturned"):
+                     "ShipmentCreated", "ShipmentStatusChanged", "DossierResultReturned"):
         assert expected in timeline, f"{expected} missing from {timeline}"
     assert timeline[0] == "DossierSubmitted" and timeline[-1] == "DossierResultReturned"
 
@@ -244,8 +247,17 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
     assert [(e.event_type, e.payload["status"]) for e in work] == expected_work
     assert [e.event_type for e in _read_topic(bootstrap, "payment.events", key, 2)] == [
         "PaymentRequested", "PaymentCompleted"]
-    assert [e.event_type for e in _read_topic(bootstrap, "postal.events", key, 2)] == [
-        "ShipmentCreated", "ShipmentDelivered"]
+    # The parcel's states came by the carrier's webhooks, each confirmed by its detail; the
+    # result was returned with the delivery, and who signed for it.
+    postal = _read_topic(bootstrap, "postal.events", key, 7)
+    assert [e.event_type for e in postal] == ["ShipmentCreated", *["ShipmentStatusChanged"] * 6]
+    moves = [e.payload for e in postal[1:]]
+    assert moves[-1]["status"] == "delivered"
+    assert moves[-1]["recipient_name"] == "Nguyễn Thị Hoa"
+    assert [m["changed_at"] for m in moves] == sorted(m["changed_at"] for m in moves)
+    returned = next(e for e in _read_topic(bootstrap, "dossier.events", key, 7)
+                    if e.event_type == "DossierResultReturned")
+    assert returned.payload["received_by"] == "Nguyễn Thị Hoa"
     notified = _read_topic(bootstrap, "notification.events", key, 3)
     assert sorted(e.payload["template"] for e in notified) == [
         "dossier_accepted", "fee_payment_link", "result_ready"]
