@@ -33,7 +33,7 @@ async def assemble(platform: Platform) -> AsyncIterator[PostalDeps]:
         yield PostalDeps(
             transactions=platform.transactions, carrier=carrier,
             effects=(effects.shipments(carrier, settings.retry()),
-                     effects.requests(carrier, settings.retry())),
+                     effects.requests(carrier, settings.retry()), effects.quotes(carrier)),
             webhook_tokens={settings.carrier_name.lower(): settings.hook_token()},
             poll_after=timedelta(seconds=settings.poll_after_s))
 

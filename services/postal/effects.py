@@ -17,7 +17,7 @@ import asyncpg
 from services.postal import repository
 from services.postal.adapters.carrier import Carrier, Parcel, Refused
 from services.postal.domain import address_of
-from shared.contracts.events import PostalAddress, ShipmentCreated, ShipmentFailed
+from shared.contracts.events import PostageQuoted, PostalAddress, ShipmentCreated, ShipmentFailed
 from shared.runtime.effects import Done, Effect, Failed, Outcome, Retry
 
 Row = asyncpg.Record
@@ -87,3 +87,35 @@ def requests(carrier: Carrier, retry: Retry, *, batch_size: int = 20) -> Effect:
     return Effect(name="carrier_request", table="carrier_request",
                   claim=repository.DUE_REQUESTS, attempt=ask, given_up=given_up,
                   done_status="done", retry=retry, batch_size=batch_size)
+
+
+QUOTE_RETRY = Retry(max_attempts=2, backoff_s=2.0, backoff_cap_s=5.0)
+"""The postage is wanted at submission: the carrier gets two tries, then the catalog's
+figure is the quote."""
+
+
+def quotes(carrier: Carrier, retry: Retry = QUOTE_RETRY, *, batch_size: int = 20) -> Effect:
+    """The carrier's fee preview for the result's parcel (creates nothing at the carrier):
+    ``PostageQuoted`` from the carrier, or, given up, from the catalog."""
+
+    async def preview(row: Row) -> Outcome:
+        parcel = parcel_of(row)
+        if parcel is None:
+            return Failed("a one-line address: no carrier preview", permanent=True)
+        amount = await carrier.preview(parcel)
+        return Done([PostageQuoted(dossier_code=row["dossier_code"], amount=amount,
+                                   source="carrier")])
+
+    async def settle(conn: asyncpg.Connection, done: Sequence[tuple[Row, Done]]) -> None:
+        for row, outcome in done:
+            event = outcome.events[0]
+            assert isinstance(event, PostageQuoted)
+            await repository.quoted(conn, row["dossier_id"], event.amount)
+
+    def from_catalog(row: Row, reason: str, attempts: int) -> PostageQuoted:
+        return PostageQuoted(dossier_code=row["dossier_code"], amount=row["catalog_amount"],
+                             source="catalog")
+
+    return Effect(name="postage_quote", table="postage_quote", claim=repository.DUE_QUOTES,
+                  attempt=preview, given_up=from_catalog, settle=settle, done_status="quoted",
+                  retry=retry, batch_size=batch_size)

@@ -26,6 +26,12 @@ DUE_REQUESTS = """SELECT q.id, q.dossier_id, q.dossier_code, q.attempts, q.pendi
                   FROM carrier_request q JOIN shipment s ON s.id = q.shipment_id
                   WHERE q.status = 'pending' AND q.next_attempt_at <= $1
                   ORDER BY q.next_attempt_at LIMIT $2 FOR UPDATE OF q SKIP LOCKED"""
+DUE_QUOTES = """SELECT q.id, q.dossier_id, q.dossier_code, q.attempts, q.pending_since,
+                       q.causation_event_id, q.correlation_id, q.catalog_amount,
+                       r.postal_address, r.dossier_code || '-1' AS client_order_code
+                FROM postage_quote q JOIN recipient r USING (dossier_id)
+                WHERE q.status = 'pending' AND q.next_attempt_at <= $1
+                ORDER BY q.next_attempt_at LIMIT $2 FOR UPDATE OF q SKIP LOCKED"""
 _FINAL = sorted(FINAL)
 
 
@@ -133,3 +139,22 @@ async def queue_request(conn: asyncpg.Connection, request_id: uuid.UUID, shipmen
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING true""",
         request_id, shipment["id"], kind, shipment["dossier_id"], shipment["dossier_code"],
         cause.event_id, cause.correlation_id))
+
+
+async def queue_quote(conn: asyncpg.Connection, quote_id: uuid.UUID, catalog_amount: Decimal,
+                      cause: Envelope) -> None:
+    """Ask the carrier for the postage; the catalog's figure stands until it answers."""
+    await conn.execute(
+        """WITH quote AS (
+               INSERT INTO postage_quote (id, dossier_id, dossier_code, catalog_amount,
+                                          causation_event_id, correlation_id)
+               SELECT $1, dossier_id, dossier_code, $2, $3, $4 FROM recipient
+               WHERE dossier_id = $5 ON CONFLICT DO NOTHING RETURNING dossier_id)
+           UPDATE recipient SET postage = $2, postage_source = 'catalog'
+           WHERE dossier_id IN (SELECT dossier_id FROM quote)""",
+        quote_id, catalog_amount, cause.event_id, cause.correlation_id, cause.dossier_id)
+
+
+async def quoted(conn: asyncpg.Connection, dossier_id: uuid.UUID, amount: Decimal) -> None:
+    await conn.execute("UPDATE recipient SET postage = $2, postage_source = 'carrier' "
+                       "WHERE dossier_id = $1", dossier_id, amount)

@@ -4,6 +4,7 @@ decided, and act on the citizen's choice when a parcel could not be delivered.""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import structlog
 
@@ -36,6 +37,17 @@ async def on_dossier_submitted(deps: PostalDeps, event: DossierSubmitted, envelo
         structured.phone if structured else event.applicant.phone,
         structured.one_line() if structured else str(address),
         structured.model_dump_json() if structured else None, event.department_code)
+    await repository.queue_quote(uow.conn, uuid.uuid5(envelope.dossier_id, "postage"),
+                                 catalog_postage(deps, event), envelope)
+
+
+def catalog_postage(deps: PostalDeps, event: DossierSubmitted) -> Decimal:
+    """The catalog's postage for the procedure, in the version the dossier was filed under."""
+    try:
+        procedure = deps.catalog.version(event.catalog_version).procedure(event.procedure_code)
+    except (LookupError, ValueError):
+        procedure = None
+    return Decimal(procedure.postage if procedure is not None else 0)
 
 
 async def on_dossier_decided(deps: PostalDeps, event: DossierDecided, envelope: Envelope,

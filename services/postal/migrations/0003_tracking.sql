@@ -68,3 +68,31 @@ BEGIN
 END $$;
 CREATE TRIGGER carrier_request_inserted AFTER INSERT ON carrier_request
     FOR EACH STATEMENT EXECUTE FUNCTION carrier_request_notify();
+
+-- The postage of a postal return, quoted at submission by the carrier's fee preview (a side
+-- effect of its own, read-only at the carrier); when the carrier cannot answer, the catalog's
+-- figure (``catalog_amount``, kept on the recipient until the carrier's replaces it).
+CREATE TABLE postage_quote (
+    id                 uuid PRIMARY KEY,
+    dossier_id         uuid        NOT NULL UNIQUE REFERENCES recipient (dossier_id),
+    dossier_code       text        NOT NULL,
+    catalog_amount     numeric(12, 0) NOT NULL,
+    status             text        NOT NULL DEFAULT 'pending',
+    attempts           int         NOT NULL DEFAULT 0,
+    next_attempt_at    timestamptz NOT NULL DEFAULT now(),
+    last_error         text,
+    pending_since      timestamptz,
+    causation_event_id uuid        NOT NULL,
+    correlation_id     uuid        NOT NULL,
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    updated_at         timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX postage_quote_due ON postage_quote (next_attempt_at) WHERE status = 'pending';
+
+CREATE FUNCTION postage_quote_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('postage_quote', '');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER postage_quote_inserted AFTER INSERT ON postage_quote
+    FOR EACH STATEMENT EXECUTE FUNCTION postage_quote_notify();

@@ -72,6 +72,11 @@ class Postal:
         effect = effects.shipments(self.deps.carrier, Retry(max_attempts=max_attempts))  # type: ignore[arg-type]
         return await run_once(effect, self.deps.transactions, now=self.clock)
 
+    async def quote(self) -> int:
+        self._catch_up()
+        return await run_once(effects.quotes(self.deps.carrier), self.deps.transactions,  # type: ignore[arg-type]
+                              now=self.clock)
+
     async def ask_carrier(self) -> int:
         self._catch_up()
         effect = effects.requests(self.deps.carrier, Retry(max_attempts=3))  # type: ignore[arg-type]
