@@ -249,9 +249,11 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
         "PaymentRequested", "PaymentCompleted"]
     # The parcel's states came by the carrier's webhooks, each confirmed by its detail; the
     # result was returned with the delivery, and who signed for it.
-    postal = _read_topic(bootstrap, "postal.events", key, 7)
-    assert [e.event_type for e in postal] == ["ShipmentCreated", *["ShipmentStatusChanged"] * 6]
-    moves = [e.payload for e in postal[1:]]
+    postal = _read_topic(bootstrap, "postal.events", key, 8)
+    assert [e.event_type for e in postal] == ["PostageQuoted", "ShipmentCreated",
+                                              *["ShipmentStatusChanged"] * 6]
+    assert postal[0].payload["source"] == "carrier"
+    moves = [e.payload for e in postal[2:]]
     assert moves[-1]["status"] == "delivered"
     assert moves[-1]["recipient_name"] == "Nguyễn Thị Hoa"
     assert [m["changed_at"] for m in moves] == sorted(m["changed_at"] for m in moves)
