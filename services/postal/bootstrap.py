@@ -35,20 +35,20 @@ async def assemble(platform: Platform) -> AsyncIterator[PostalDeps]:
             effects=(effects.shipments(carrier, settings.retry()),
                      effects.requests(carrier, settings.retry()), effects.quotes(carrier)),
             webhook_tokens={settings.carrier_name.lower(): settings.hook_token()},
-            poll_after=timedelta(seconds=settings.poll_after_s))
+            poll_after=timedelta(seconds=settings.poll_after_s),
+            poll_every_s=settings.poll_every_s)
 
 
 async def poll_forever(deps: PostalDeps) -> None:
     """The fallback for lost webhooks: every ``POSTAL_POLL_EVERY_S``, ask the carrier about
     the shipments not heard of for ``POSTAL_POLL_AFTER_S``."""
-    every = PostalSettings().poll_every_s
     while True:
         try:
             while await tracking.poll_once(deps):
                 pass
         except Exception:
             log.exception("shipment poll failed")
-        await asyncio.sleep(every)
+        await asyncio.sleep(deps.poll_every_s)
 
 
 SPEC = ServiceSpec(

@@ -24,5 +24,6 @@ class PostalDeps:
     webhook_tokens: dict[str, str] = field(default_factory=dict)
     """Carrier (lower-cased name) -> the secret path token of its webhook."""
     poll_after: timedelta = timedelta(hours=6)
+    poll_every_s: float = 60.0
     catalog: Catalog = field(default_factory=load_catalog)
     now: Callable[[], datetime] = utc_now

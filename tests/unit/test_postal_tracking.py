@@ -10,7 +10,7 @@ T0 = datetime(2025, 3, 1, 8, tzinfo=UTC)
 
 
 def at(minutes: int, status: str = "picked", **extra: str) -> Update:
-    return Update(status, T0 + timedelta(minutes=minutes), **extra)  # type: ignore[arg-type]
+    return Update(status, T0 + timedelta(minutes=minutes), **extra)
 
 
 def test_a_newer_update_moves_and_a_late_one_does_not() -> None:

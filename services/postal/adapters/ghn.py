@@ -117,7 +117,7 @@ class GhnCarrier:
             return None
         data = answer["data"]
         try:
-            updates = tuple(Update(status_of(e["status"]), time_of(e["updated_date"]),  # type: ignore[arg-type]
+            updates = tuple(Update(status_of(e["status"]), time_of(e["updated_date"]),
                                    e.get("reason") or None, e.get("receiver_name") or None)
                             for e in data.get("log") or ())
             return Detail(self._tracking_code(data["order_code"]),
@@ -148,7 +148,7 @@ class GhnCarrier:
             raise ValueError("not a GHN status webhook")
         try:
             code = str(body["OrderCode"])
-            update = Update(status_of(body["Status"]), time_of(body["Time"]),  # type: ignore[arg-type]
+            update = Update(status_of(body["Status"]), time_of(body["Time"]),
                             str(body.get("Reason") or "")[:500] or None)
         except KeyError as missing:
             raise ValueError(f"GHN webhook without {missing}") from missing

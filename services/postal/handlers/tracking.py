@@ -113,7 +113,7 @@ async def _emit_move(uow: UnitOfWork, shipment: asyncpg.Record, before: str | No
     uow.emit(ShipmentStatusChanged(
         dossier_code=shipment["dossier_code"], shipment_id=shipment["id"],
         carrier=shipment["carrier"] or "", tracking_code=shipment["tracking_code"],
-        status=update.status, previous_status=before, changed_at=update.at,  # type: ignore[arg-type]
+        status=update.status, previous_status=before, changed_at=update.at,
         reason=update.reason, attempt=shipment["attempt"],
         recipient_name=update.recipient_name if update.status == "delivered" else None), **ids)
     if update.status not in INCIDENTS:
@@ -122,7 +122,7 @@ async def _emit_move(uow: UnitOfWork, shipment: asyncpg.Record, before: str | No
     envelope = uow.emit(ShipmentIncidentReported(
         dossier_code=shipment["dossier_code"], department_code=shipment["department_code"],
         shipment_id=shipment["id"], tracking_code=shipment["tracking_code"],
-        status=update.status, attempt=shipment["attempt"], reshipped_as=again), **ids)  # type: ignore[arg-type]
+        status=update.status, attempt=shipment["attempt"], reshipped_as=again), **ids)
     await repository.queue_shipment(uow.conn, shipment_id_of(shipment["dossier_id"], again),
                                     again, client_order_code(shipment["dossier_code"], again),
                                     envelope)

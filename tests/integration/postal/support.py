@@ -69,17 +69,17 @@ class Postal:
 
     async def ship(self, *, max_attempts: int = 5) -> int:
         self._catch_up()
-        effect = effects.shipments(self.deps.carrier, Retry(max_attempts=max_attempts))  # type: ignore[arg-type]
+        effect = effects.shipments(self.deps.carrier, Retry(max_attempts=max_attempts))
         return await run_once(effect, self.deps.transactions, now=self.clock)
 
     async def quote(self) -> int:
         self._catch_up()
-        return await run_once(effects.quotes(self.deps.carrier), self.deps.transactions,  # type: ignore[arg-type]
+        return await run_once(effects.quotes(self.deps.carrier), self.deps.transactions,
                               now=self.clock)
 
     async def ask_carrier(self) -> int:
         self._catch_up()
-        effect = effects.requests(self.deps.carrier, Retry(max_attempts=3))  # type: ignore[arg-type]
+        effect = effects.requests(self.deps.carrier, Retry(max_attempts=3))
         return await run_once(effect, self.deps.transactions, now=self.clock)
 
     async def advance(self, seconds: float) -> int:
@@ -143,7 +143,7 @@ class Dossier:
 
     async def choose(self, choice: str) -> Envelope:
         return await self.deliver(RedeliveryRequested(
-            dossier_code=self.code, choice=choice,  # type: ignore[arg-type]
+            dossier_code=self.code, choice=choice,
             requested_at=datetime.now(UTC)))
 
     async def shipments(self) -> list[Any]:
@@ -159,7 +159,7 @@ class Dossier:
         return [e for r in rows if (e := Envelope.model_validate_json(r["payload"]).event())]
 
     async def statuses(self) -> list[str]:
-        return [e.status for e in await self.events()  # type: ignore[attr-defined]
+        return [e.status for e in await self.events()
                 if type(e).__name__ == "ShipmentStatusChanged"]
 
     async def kinds(self) -> list[str]:

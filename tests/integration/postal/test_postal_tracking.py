@@ -79,7 +79,7 @@ async def test_a_failed_delivery_is_redelivered_at_the_citizens_request(postal) 
     await postal.ship()
     await postal.advance(120)
     assert (await dossier.shipment())["carrier_status"] == "delivery_fail"
-    assert (await dossier.events())[-1].reason == "Người nhận không nghe máy"  # type: ignore[attr-defined]
+    assert (await dossier.events())[-1].reason == "Người nhận không nghe máy"
 
     await dossier.choose("redeliver")
     await dossier.choose("redeliver")  # asked twice: one request each, the second refused
@@ -191,5 +191,5 @@ async def test_the_poll_finds_what_lost_webhooks_did_not_tell(postal) -> None:
 def _sandbox(postal):  # the sandbox carrier's own prefix, for its scripted answers
     import httpx
 
-    base = str(postal.deps.carrier._client.base_url).rstrip("/")  # type: ignore[union-attr]
+    base = str(postal.deps.carrier._client.base_url).rstrip("/")
     return httpx.AsyncClient(base_url=base.removesuffix("/shiip/public-api"), timeout=5)

@@ -29,8 +29,8 @@ async def _decided_for_post(http, deps) -> tuple[str, uuid.UUID]:
 
 async def _parcel(deps, code: str, dossier_id: uuid.UUID, status: str, **extra: object) -> None:
     event = ShipmentStatusChanged(dossier_code=code, shipment_id=uuid.uuid4(), carrier="GHN",
-                                  tracking_code="EB000000014VN", status=status,  # type: ignore[arg-type]
-                                  changed_at=deps.now(), **extra)  # type: ignore[arg-type]
+                                  tracking_code="EB000000014VN", status=status,
+                                  changed_at=deps.now(), **extra)
     envelope = Envelope.wrap(event, dossier_id=dossier_id, producer="postal")
     async with deps.transactions(envelope) as uow:
         await on_shipment_status_changed(deps, event, envelope, uow)
