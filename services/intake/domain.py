@@ -106,9 +106,9 @@ def describe(event_type: str) -> str:
 # kinds of the procedure are public (in the review it held another person's name and CCCD).
 TIMELINE_DETAIL = ("outcome", "reason", "tracking_code", "method", "amount", "channel",
                    "missing", "deadline", "actor_role", "due_date", "new_due_date",
-                   "submitted_by", "pay_url")
+                   "submitted_by", "pay_url", "status_label_vi")
 _PUBLIC_DETAIL = ("outcome", "method", "amount", "deadline", "actor_role", "due_date",
-                  "new_due_date")
+                  "new_due_date", "status_label_vi")
 
 
 def public_detail(detail: dict[str, Any], document_kinds: Collection[str]) -> dict[str, Any]:

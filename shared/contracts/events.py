@@ -641,6 +641,8 @@ class ShipmentStatusChanged(Event):
     """Who signed for the parcel, with ``delivered``."""
     attempt: int = Field(default=1, ge=1)
     """Which shipment of the result this is (a lost or returned parcel is shipped again)."""
+    status_label_vi: str | None = Field(default=None, max_length=200)
+    """The state as the citizen's timeline says it (``Giao bưu gửi không thành công``)."""
 
 
 class ShipmentIncidentReported(Event):

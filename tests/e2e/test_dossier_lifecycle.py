@@ -218,6 +218,9 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
                      "ShipmentCreated", "ShipmentStatusChanged", "DossierResultReturned"):
         assert expected in timeline, f"{expected} missing from {timeline}"
     assert timeline[0] == "DossierSubmitted" and timeline[-1] == "DossierResultReturned"
+    parcel = [e["detail"].get("status_label_vi") for e in tracked.json()["timeline"]
+              if e["description"] == "Cập nhật trạng thái bưu gửi"]
+    assert parcel[-1] == "Đã giao bưu gửi thành công", parcel  # the citizen sees the parcel
 
     mail_dir = Path(stack["smtp"]["maildir"])
 

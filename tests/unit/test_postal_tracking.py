@@ -46,3 +46,12 @@ def test_ghn_statuses_and_times_map_onto_ours() -> None:
     assert status_of("return_sorting") == "returning"
     assert time_of("2025-03-01T15:00:00") == T0.replace(hour=8)  # GMT+7 without offset
     assert time_of("2025-03-01T08:00:00Z") == T0
+
+
+def test_every_state_has_its_vietnamese_label() -> None:
+    import unicodedata
+
+    from services.postal.domain.tracking import LABELS_VI, STATUSES
+
+    assert set(LABELS_VI) == STATUSES
+    assert all(unicodedata.is_normalized("NFC", label) for label in LABELS_VI.values())

@@ -24,6 +24,23 @@ REDELIVERABLE: frozenset[str] = frozenset({"delivery_fail", "waiting_to_return"}
 """GHN allows a redelivery (switch-status/storing) only from these."""
 
 
+LABELS_VI: dict[str, str] = {
+    "ready_to_pick": "Chờ bưu tá đến lấy", "picking": "Bưu tá đang đến lấy",
+    "picked": "Bưu tá đã nhận bưu gửi", "storing": "Bưu gửi đang ở kho",
+    "sorting": "Bưu gửi đang được phân loại", "transporting": "Bưu gửi đang được vận chuyển",
+    "delivering": "Bưu tá đang giao bưu gửi", "delivered": "Đã giao bưu gửi thành công",
+    "delivery_fail": "Giao bưu gửi không thành công",
+    "waiting_to_return": "Bưu gửi chờ chuyển hoàn về cơ quan",
+    "return": "Bưu gửi được chuyển hoàn về cơ quan",
+    "returning": "Bưu gửi đang được chuyển hoàn về cơ quan",
+    "returned": "Bưu gửi đã được chuyển hoàn về cơ quan",
+    "return_fail": "Chuyển hoàn bưu gửi không thành công", "cancel": "Đơn gửi đã bị hủy",
+    "exception": "Bưu gửi gặp sự cố", "damage": "Bưu gửi bị hư hỏng",
+    "lost": "Bưu gửi bị thất lạc",
+}
+"""What the citizen's timeline says of each state (Vietnamese, NFC)."""
+
+
 @dataclass(frozen=True)
 class Update:
     """One state of a parcel, as the carrier reported it, at the carrier's own time."""

@@ -27,7 +27,7 @@ from services.postal import repository
 from services.postal.adapters.carrier import CarrierUnavailable, Detail
 from services.postal.deps import PostalDeps
 from services.postal.domain import client_order_code, shipment_id_of
-from services.postal.domain.tracking import INCIDENTS, Update, in_order, moves
+from services.postal.domain.tracking import INCIDENTS, LABELS_VI, Update, in_order, moves
 from shared.contracts.events import ShipmentIncidentReported, ShipmentStatusChanged
 from shared.runtime.outbox import UnitOfWork
 
@@ -115,6 +115,7 @@ async def _emit_move(uow: UnitOfWork, shipment: asyncpg.Record, before: str | No
         carrier=shipment["carrier"] or "", tracking_code=shipment["tracking_code"],
         status=update.status, previous_status=before, changed_at=update.at,
         reason=update.reason, attempt=shipment["attempt"],
+        status_label_vi=LABELS_VI.get(update.status),
         recipient_name=update.recipient_name if update.status == "delivered" else None), **ids)
     if update.status not in INCIDENTS:
         return

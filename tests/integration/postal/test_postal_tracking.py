@@ -44,6 +44,7 @@ async def test_a_parcel_is_created_once_and_followed_to_delivered(postal) -> Non
     assert isinstance(last, ShipmentStatusChanged)
     assert (last.previous_status, last.recipient_name, last.carrier) == (
         "delivering", "Lê Thị Cúc", "GHN")
+    assert last.status_label_vi == "Đã giao bưu gửi thành công"
     ledger = postal.carrier.ledger()
     assert [o["client_order_code"] for o in ledger] == [f"{dossier.code}-1"]
     assert all(h["answers"] == [200] for h in ledger[0]["webhooks"])
