@@ -92,6 +92,21 @@ async def test_a_failed_delivery_is_redelivered_at_the_citizens_request(postal) 
                                         "delivered"]
 
 
+async def test_a_citizen_who_collects_at_the_office_has_the_parcel_brought_back(postal
+                                                                             ) -> None:
+    dossier = await Dossier(postal).decided("5 Hẻm 12 (fail)")
+    await postal.ship()
+    await postal.advance(120)
+    await dossier.choose("collect_at_office")
+    assert await postal.ask_carrier() == 1
+    await postal.advance(60)
+    assert await dossier.statuses() == [*WALK, "delivery_fail", "waiting_to_return", "return",
+                                        "returning", "returned"]
+    await dossier.choose("collect_at_office")  # it is at the office: nothing more to ask
+    assert await postal.ask_carrier() == 0
+    assert len(await dossier.shipments()) == 1
+
+
 async def test_a_returned_parcel_is_shipped_again_when_the_citizen_asks(postal) -> None:
     dossier = await Dossier(postal).decided("7 Ấp Thạnh Lộc (return)")
     await postal.ship()
