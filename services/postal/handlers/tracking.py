@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import httpx
 import structlog
 
 from services.postal import repository
@@ -66,9 +67,7 @@ async def receive_webhook(carrier: str, token: str, body: Any, headers: dict[str
         raise BadWebhook(str(error)) from error
     try:
         detail = await deps.carrier.detail(told.tracking_code)
-    except (CarrierUnavailable, OSError) as error:
-        raise CarrierDown(f"the carrier's detail did not answer: {error}") from error
-    except Exception as error:  # httpx errors
+    except (CarrierUnavailable, httpx.HTTPError) as error:
         raise CarrierDown(f"the carrier's detail did not answer: {type(error).__name__}") \
             from error
     confirmed = detail.confirms(told.update) if detail is not None else None
