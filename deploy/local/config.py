@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ class StackConfig:
             "DATABASE_URL": database_url,
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers,
             "PAYMENT_GATEWAY_URL": f"{self.url('sandbox')}/payment",
-            "CARRIER_API_URL": f"{self.url('sandbox')}/carrier",
+            "CARRIER_API_URL": f"{self.url('sandbox')}/carrier/shiip/public-api",
             "SMS_GATEWAY_URL": f"{self.url('sandbox')}/sms",
             # Uploaded documents live with the rest of this stack's data.
             "INTAKE_DOCUMENT_DIR": env.get("INTAKE_DOCUMENT_DIR")
@@ -90,6 +91,14 @@ class StackConfig:
         env.setdefault("NOTIFICATION_APPROVER_EMAILS", json.dumps(DEV_APPROVERS))
         # The officer console opens citizens' documents from the store intake writes.
         env.setdefault("PROCESSING_DOCUMENT_DIR", env["INTAKE_DOCUMENT_DIR"])
+        # The carrier's webhooks: postal's secret path, made up per run, and the sandbox told
+        # it (as a shop tells GHN); a parcel takes a state every SANDBOX_CARRIER_STEP_S.
+        hook_token = env.setdefault("POSTAL_WEBHOOK_TOKEN", secrets.token_urlsafe(24))
+        env.setdefault("SANDBOX_CARRIER_WEBHOOK_URL",
+                       f"{self.url('postal')}/v1/carriers/ghn/webhooks/{hook_token}")
+        env.setdefault("SANDBOX_CARRIER_STEP_S", "8")
+        env.setdefault("POSTAL_POLL_AFTER_S", "60")
+        env.setdefault("POSTAL_POLL_EVERY_S", "10")
         if self.smtp_host is None:  # else the SMTP_* variables the launcher got are passed on
             env.update({"SMTP_HOST": HOST, "SMTP_PORT": str(self.ports["smtp"])})
         for name in ("sandbox", *SERVICES):

@@ -11,15 +11,17 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from deploy.sandbox import carrier, sms, vnpay
+from deploy.sandbox import carrier, carrier_api, sms, vnpay
 
 
 def create_app(payment: vnpay.VnpaySandbox | None = None, *,
-               realtime: bool = False, texts: sms.SmsSandbox | None = None) -> FastAPI:
-    """``realtime``: the VNPay and SMS sandboxes' clocks follow the wall clock (IPN retries,
-    refund statuses, SMS delivery reports move on by themselves), as ``make run`` wants;
-    tests move them themselves."""
+               parcels: carrier.CarrierSandbox | None = None,
+               texts: sms.SmsSandbox | None = None, realtime: bool = False) -> FastAPI:
+    """``realtime``: the sandboxes' clocks follow the wall clock (IPN retries, refund
+    statuses, parcels' states, SMS delivery reports move on by themselves), as ``make run``
+    wants; tests move them themselves."""
     gateway = payment or vnpay.VnpaySandbox.from_env()
+    post = parcels or carrier.CarrierSandbox.from_env()
     texts = texts or sms.SmsSandbox.from_env()
 
     @contextlib.asynccontextmanager
@@ -29,6 +31,8 @@ def create_app(payment: vnpay.VnpaySandbox | None = None, *,
                 await asyncio.sleep(1)
                 with contextlib.suppress(Exception):
                     await gateway.advance(to=datetime.now(UTC))
+                with contextlib.suppress(Exception):
+                    await post.advance(to=datetime.now(UTC))
                 with contextlib.suppress(Exception):
                     await texts.advance(to=datetime.now(UTC))
 
@@ -41,8 +45,9 @@ def create_app(payment: vnpay.VnpaySandbox | None = None, *,
                   lifespan=lifespan)
     app.state.vnpay = gateway
     app.include_router(vnpay.router(gateway))
+    app.state.carrier = post
+    app.include_router(carrier_api.router(post))
     app.state.sms = texts
-    app.include_router(carrier.router)
     app.include_router(sms.router(texts))
 
     @app.get("/healthz")

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+from pydantic import BaseModel
 
 from shared.contracts.events import DossierSubmitted, Envelope
 
@@ -73,7 +74,9 @@ async def insert_dossiers(
            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)""",
         [(dossier_id, event.dossier_code, event.portal, event.portal_submission_id,
           request_sha256, event.procedure_code, event.department_code, event.catalog_version,
-          event.applicant.model_dump(), event.return_method, event.postal_address, event.fee,
+          event.applicant.model_dump(), event.return_method,
+          event.postal_address.model_dump_json() if isinstance(event.postal_address, BaseModel)
+          else event.postal_address, event.fee,
           event.status.value, event.received_at, event.due_date, event.statutory_due_date,
           event.channel,
           event.submitted_by.model_dump() if event.submitted_by else {"kind": "citizen"})

@@ -17,7 +17,15 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from shared.contracts.types import Line, NotificationChannel, ReturnMethod, Text, bounded_text
 
@@ -55,7 +63,10 @@ Code = bounded_text(64, min_length=1)
 SubmissionId = bounded_text(128, min_length=1)
 Filename = bounded_text(255, min_length=1)
 MediaType = bounded_text(100, min_length=3)
-Address = bounded_text(500, multiline=True)
+AddressLine = bounded_text(300, min_length=1)
+UnitCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{1,12}$")]
+"""An administrative unit's code (the GSO's, or the carrier's ward code): letters and digits."""
+_ADDRESS_FIELDS = ("recipient_name", "phone", "street", "ward", "province")
 
 
 class ApplicantIn(_Input):
@@ -66,6 +77,30 @@ class ApplicantIn(_Input):
     channels: Annotated[tuple[NotificationChannel, ...], Field(min_length=1, max_length=2)] \
         | None = None
     """How the applicant wants to be told: ``email``, ``sms`` or both; absent, both."""
+
+
+class PostalAddressIn(_Input):
+    """Where a result goes by post. ``district`` is optional: districts are gone since
+    1/7/2025 (two-level local government), the ward belongs to the province directly."""
+
+    recipient_name: Name
+    phone: Annotated[Line, AfterValidator(_phone)]
+    street: AddressLine = Field(description="House number and street, hamlet (ấp), village")
+    ward: AddressLine = Field(description="Ward, commune or town (phường, xã, thị trấn)")
+    district: AddressLine | None = None
+    province: AddressLine = Field(description="Province or centrally-run city")
+    ward_code: UnitCode | None = None
+    district_code: UnitCode | None = None
+    province_code: UnitCode | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _structured(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError("a one-line address is not accepted: give "
+                             + ", ".join(_ADDRESS_FIELDS)
+                             + " (district and the *_code fields optional)")
+        return value
 
 
 class SubmittedByIn(_Input):
@@ -105,7 +140,7 @@ class SubmitDossier(_Input):
     applicant: ApplicantIn
     submitted_by: SubmittedByIn = SubmittedByIn()
     return_method: ReturnMethod
-    postal_address: Address | None = None
+    postal_address: PostalAddressIn | None = None
     documents: list[DocumentIn] = Field(default_factory=list, max_length=50)
 
 
@@ -114,6 +149,13 @@ class ProvideSupplement(_Input):
 
     documents: list[DocumentIn] = Field(min_length=1, max_length=50)
     note: Text | None = None
+
+
+class RequestRedelivery(_Input):
+    """The citizen's answer to a parcel of the result that could not be delivered or came
+    back to the office: deliver it again, or collect the result at the office."""
+
+    choice: Literal["redeliver", "collect_at_office"]
 
 
 class RequestWithdrawal(_Input):
@@ -206,6 +248,12 @@ class WithdrawalAnswer(BaseModel):
     status: str
     withdrawal_requested_at: datetime
     replay: bool = False
+
+
+class RedeliveryAnswer(BaseModel):
+    dossier_code: str
+    choice: str
+    requested_at: datetime
 
 
 class SupplementAnswer(BaseModel):

@@ -7,7 +7,7 @@ from functools import partial
 from services.payment.deps import PaymentDeps
 from services.payment.domain.fees import CAUSES
 from services.payment.handlers import events
-from shared.contracts.events import DossierAccepted, DossierSubmitted, Event
+from shared.contracts.events import DossierAccepted, DossierSubmitted, Event, PostageQuoted
 from shared.runtime.dispatch import Handler
 
 
@@ -17,4 +17,4 @@ def subscriptions(deps: PaymentDeps) -> dict[str, dict[type[Event], Handler]]:
         DossierSubmitted: events.on_dossier_submitted,
         DossierAccepted: partial(events.on_dossier_accepted, deps=deps),
         **dict.fromkeys(CAUSES, on_ended),
-    }}
+    }, PostageQuoted.topic: {PostageQuoted: partial(events.on_postage_quoted, deps=deps)}}

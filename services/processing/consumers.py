@@ -17,6 +17,7 @@ from shared.contracts.events import (
     PaymentFailed,
     PaymentUnsettled,
     ShipmentDelivered,
+    ShipmentStatusChanged,
     SupplementProvided,
     WithdrawalRequested,
 )
@@ -33,6 +34,7 @@ HANDLERS: dict[type[Event], UseCase] = {
     PaymentFailed: events.on_payment_failed,
     PaymentUnsettled: events.on_payment_unsettled,
     ShipmentDelivered: events.on_shipment_delivered,
+    ShipmentStatusChanged: events.on_shipment_status_changed,
 }
 
 

@@ -140,6 +140,27 @@ class SubmittedBy(BaseModel):
     organisation: str | None = None
 
 
+class PostalAddress(BaseModel):
+    """Where and to whom a result goes by post (checked at submission by intake). Districts
+    are gone since 1/7/2025, so ``district`` is optional; the codes are the administrative
+    units' codes where the portal knows them (the carrier's ward code, say)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    recipient_name: str
+    phone: str
+    street: str
+    ward: str
+    district: str | None = None
+    province: str
+    ward_code: str | None = None
+    district_code: str | None = None
+    province_code: str | None = None
+
+    def one_line(self) -> str:
+        """The address as a label prints it (no name, no phone)."""
+        return ", ".join(p for p in (self.street, self.ward, self.district, self.province) if p)
+
+
 class DossierSubmitted(Event):
     """A portal's submission was validated and registered by intake."""
 
@@ -154,7 +175,8 @@ class DossierSubmitted(Event):
     catalog_version: str
     applicant: Applicant
     return_method: ReturnMethod
-    postal_address: str | None = None
+    postal_address: PostalAddress | str | None = None
+    """Structured since issue 12; a one-line string in events older than that."""
     documents: tuple[DocumentRef, ...] = ()
     fee: Decimal = Decimal(0)
     committed_days: int
@@ -217,6 +239,8 @@ class DossierResultReturned(Event):
     original_due_date: date | None = None
     """The first committed date, kept for statistics when an apology letter moved it."""
     statutory_due_date: date | None = None
+    received_by: str | None = Field(default=None, max_length=200)
+    """Postal return: who signed for the parcel, as the carrier reported it."""
 
 
 class SupplementRequested(Event):
@@ -388,6 +412,16 @@ class DossierDeadlineRecomputed(Event):
     calendar_version: str
     reason: str = Field(max_length=500)
     """The announcement: document number, date and issuer."""
+
+
+class RedeliveryRequested(Event):
+    """The citizen's answer to a parcel that could not be delivered or came back to the
+    office: deliver it again (a new shipment once it is back), or collect it at the office."""
+
+    description_vi: ClassVar[str] = "Công dân chọn cách nhận lại kết quả gửi qua bưu chính"
+    dossier_code: str
+    choice: Literal["redeliver", "collect_at_office"]
+    requested_at: AwareDatetime
 
 
 # --- Department work queues (topic department.<code>.work) ------------------------------------
@@ -593,6 +627,9 @@ class ShipmentCreated(Event):
     shipment_id: uuid.UUID
     carrier: str
     tracking_code: str
+    postage: Decimal | None = None
+    """What the carrier charges for it (VND), as its order answered."""
+    attempt: int = Field(default=1, ge=1)
 
 
 class ShipmentDelivered(Event):
@@ -631,6 +668,37 @@ class ShipmentStatusChanged(Event):
     reason: str | None = Field(default=None, max_length=500)
     recipient_name: str | None = Field(default=None, max_length=200)
     """Who signed for the parcel, with ``delivered``."""
+    attempt: int = Field(default=1, ge=1)
+    """Which shipment of the result this is (a lost or returned parcel is shipped again)."""
+    status_label_vi: str | None = Field(default=None, max_length=200)
+    """The state as the citizen's timeline says it (``Giao bưu gửi không thành công``)."""
+
+
+class ShipmentIncidentReported(Event):
+    """The carrier lost or damaged the result: the department is told, and postal ships the
+    result again (``reshipped_as`` is the new shipment's attempt)."""
+
+    topic: ClassVar[str] = "postal.events"
+    description_vi: ClassVar[str] = "Bưu gửi bị thất lạc hoặc hư hỏng, kết quả được gửi lại"
+    dossier_code: str
+    department_code: str | None = None
+    shipment_id: uuid.UUID
+    tracking_code: str
+    status: Literal["lost", "damage"]
+    attempt: int = Field(ge=1)
+    reshipped_as: int = Field(ge=2)
+
+
+class PostageQuoted(Event):
+    """The postage of a postal return, quoted at submission: by the carrier's fee preview,
+    or the catalog's figure when the carrier could not answer. Payment collects it with the
+    fee, as a line of its own."""
+
+    topic: ClassVar[str] = "postal.events"
+    description_vi: ClassVar[str] = "Cước phí gửi kết quả qua bưu chính"
+    dossier_code: str
+    amount: Decimal = Field(ge=0)
+    source: Literal["carrier", "catalog"]
 
 
 # --- Notifications (topic notification.events) ------------------------------------------------

@@ -9,6 +9,7 @@ development portal of ``make run``; set ``MOT_CUA_INTAKE_URL``, ``MOT_CUA_PORTAL
     mot-cua-portal get VTH-250123-0001
     mot-cua-portal supplement VTH-250123-0001 --document giay_to_dat=dat.pdf
     mot-cua-portal withdraw VTH-250123-0001 --reason "Nộp nhầm thủ tục"
+    mot-cua-portal redeliver VTH-250123-0001            # or --choice collect_at_office
     mot-cua-portal publish dossier.json                 # over Kafka; prints the receipt
 """
 
@@ -90,6 +91,10 @@ class PortalClient:
     def withdraw(self, code: str, reason: str | None = None) -> httpx.Response:
         return self.send("POST", f"/v1/dossiers/{code}/withdraw", body={"reason": reason})
 
+    def redeliver(self, code: str, choice: str = "redeliver") -> httpx.Response:
+        """After a failed postal delivery: ``redeliver`` or ``collect_at_office``."""
+        return self.send("POST", f"/v1/dossiers/{code}/redelivery", body={"choice": choice})
+
 
 def kafka_record(portal_id: str, secret: str, dossier: dict[str, Any]
                  ) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
@@ -168,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     withdraw = commands.add_parser("withdraw")
     withdraw.add_argument("code")
     withdraw.add_argument("--reason")
+    redeliver = commands.add_parser("redeliver")
+    redeliver.add_argument("code")
+    redeliver.add_argument("--choice", choices=("redeliver", "collect_at_office"),
+                           default="redeliver")
     args = cli.parse_args(argv)
     if args.command == "publish":
         dossier = json.loads(sys.stdin.read() if args.file == "-" else Path(args.file).read_text())
@@ -196,6 +205,8 @@ def _call(client: PortalClient, args: argparse.Namespace) -> httpx.Response:
         return client.dossier(args.code)
     if args.command == "supplement":
         return client.supplement(args.code, _files(args.document), args.note)
+    if args.command == "redeliver":
+        return client.redeliver(args.code, args.choice)
     return client.withdraw(args.code, args.reason)
 
 

@@ -50,7 +50,9 @@ class SubmissionFactory:
                 "email": f"cong.dan.{n}@example.vn",
             },
             "return_method": "postal" if postal else "online",
-            "postal_address": "12 Đường 3/2, thị trấn Thạnh An, huyện Vĩnh Thạnh, Cần Thơ"
+            "postal_address": {"recipient_name": "Nguyễn Văn Bình",
+                               "phone": f"09{n % 10**8:08d}", "street": "12 Đường 3/2",
+                               "ward": "Thị trấn Thạnh An", "province": "Thành phố Cần Thơ"}
             if postal else None,
             "documents": [
                 {"kind": d["kind"], "filename": f"{d['kind']}.pdf",

@@ -31,8 +31,11 @@ PDF = b"%PDF-1.4\n% Mot Cua e2e\n"
 DEV_PORTAL = ("dev-portal", "dev-portal-secret")  # what the launcher's development mode registers
 APPLICANT = {"full_name": "Nguyễn Thị Hoa", "id_number": "092301004567", "phone": "0912345678",
              "email": "hoa@example.vn"}
-POSTAL_ADDRESS = "12 Đường 3/2, Vĩnh Thạnh, Cần Thơ"
-IN_CLEAR = [*APPLICANT.values(), POSTAL_ADDRESS, "Nguyễn Thị", "Thị Hoa", "Đường 3/2"]
+POSTAL_ADDRESS = {"recipient_name": "Nguyễn Thị Hoa", "phone": "0912345678",
+                  "street": "12 Đường 3/2", "ward": "Xã Vĩnh Thạnh",
+                  "province": "Thành phố Cần Thơ"}
+IN_CLEAR = [*APPLICANT.values(), POSTAL_ADDRESS["street"], "Nguyễn Thị", "Thị Hoa",
+            "Đường 3/2"]
 """The applicant's data, none of which any service may log in clear (issue 16)."""
 
 
@@ -44,7 +47,8 @@ def _signed(method: str, url: str, body: dict | None = None) -> httpx.Request:
 def stack(tmp_path_factory, postgres_url: str, kafka_bootstrap: str) -> Iterator[dict]:
     """``python -m deploy.local`` on free ports, on the session's broker and database."""
     data_dir = tmp_path_factory.mktemp("stack")
-    env = {**os.environ, "DATABASE_URL": postgres_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
+    env = {**os.environ, "DATABASE_URL": postgres_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+           "SANDBOX_CARRIER_STEP_S": "2"}  # the parcel is delivered ~12 s after it is created
     process = subprocess.Popen(
         [sys.executable, "-m", "deploy.local", "--ports-from", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -225,11 +229,14 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
     timeline = [entry["event_type"] for entry in view["timeline"]]
     for expected in ("DossierSubmitted", "DossierAccepted", "PaymentRequested",
                      "PaymentCompleted", "DossierProcessingStarted", "DossierDecided",
-                     "ShipmentCreated", "ShipmentDelivered", "DossierResultReturned"):
+                     "ShipmentCreated", "ShipmentStatusChanged", "DossierResultReturned"):
         assert expected in timeline, f"{expected} missing from {timeline}"
     # Messages' delivery joins the timeline too, and may come after the result's return.
     lifecycle = [t for t in timeline if not t.startswith("Notification")]
     assert lifecycle[0] == "DossierSubmitted" and lifecycle[-1] == "DossierResultReturned"
+    parcel = [e["detail"].get("status_label_vi") for e in tracked.json()["timeline"]
+              if e["description"] == "Cập nhật trạng thái bưu gửi"]
+    assert parcel[-1] == "Đã giao bưu gửi thành công", parcel  # the citizen sees the parcel
 
     mail_dir = Path(stack["smtp"]["maildir"])
 
@@ -284,8 +291,19 @@ async def test_a_dossier_with_a_fee_and_postal_return_goes_from_submission_to_re
     assert [(e.event_type, e.payload["status"]) for e in work] == expected_work
     assert [e.event_type for e in _read_topic(bootstrap, "payment.events", key, 2)] == [
         "PaymentRequested", "PaymentCompleted"]
-    assert [e.event_type for e in _read_topic(bootstrap, "postal.events", key, 2)] == [
-        "ShipmentCreated", "ShipmentDelivered"]
+    # The parcel's states came by the carrier's webhooks, each confirmed by its detail; the
+    # result was returned with the delivery, and who signed for it.
+    postal = _read_topic(bootstrap, "postal.events", key, 8)
+    assert [e.event_type for e in postal] == ["PostageQuoted", "ShipmentCreated",
+                                              *["ShipmentStatusChanged"] * 6]
+    assert postal[0].payload["source"] == "carrier"
+    moves = [e.payload for e in postal[2:]]
+    assert moves[-1]["status"] == "delivered"
+    assert moves[-1]["recipient_name"] == "Nguyễn Thị Hoa"
+    assert [m["changed_at"] for m in moves] == sorted(m["changed_at"] for m in moves)
+    returned = next(e for e in _read_topic(bootstrap, "dossier.events", key, 7)
+                    if e.event_type == "DossierResultReturned")
+    assert returned.payload["received_by"] == "Nguyễn Thị Hoa"
     # Per email: NotificationSent and delivered; per SMS: NotificationSent, sending, delivered.
     expected = sum(2 if m["channel"] == "email" else 3 for m in sent)
     notified = _read_topic(bootstrap, "notification.events", key, expected)

@@ -28,7 +28,7 @@ def _reasons(answer) -> str:
     (("applicant", "full_name"), "Nguyễn\x00Thị Hoa"),
     (("applicant", "full_name"), "Nguyễn Thị Hoa\u202e"),
     (("submitted_by", "name"), "Trần\x07 Văn Nam"),
-    (("postal_address",), "12 Đường 3/2\x1b[2J"),
+    (("postal_address", "street"), "12 Đường 3/2\x1b[2J"),
     (("documents", 0, "filename"), "to-khai\x00.pdf"),
     (("documents", 0, "kind"), "to_khai\x00"),
 ])

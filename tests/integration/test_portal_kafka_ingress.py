@@ -96,7 +96,9 @@ async def test_receipts_answer_accepted_replayed_conflicting_and_refused_submiss
 ) -> None:
     portal_id, settings = portal
     good = _dossier()
-    conflicting = {**good, "return_method": "postal", "postal_address": "Cần Thơ"}
+    conflicting = {**good, "return_method": "postal", "postal_address": {
+        "recipient_name": "Nguyễn Thị Hoa", "phone": "0912345678", "street": "1 Đường A",
+        "ward": "Phường Ninh Kiều", "province": "Thành phố Cần Thơ"}}
     invalid = _dossier(channel="counter")
     invalid["applicant"]["id_number"] = "123"
     forged = _dossier()

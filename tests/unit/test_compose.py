@@ -47,6 +47,9 @@ REQUIRED_ENV = {
     "PAYMENT_VNPAY_TMN_CODE": "NOTREAL1",
     "PAYMENT_VNPAY_HASH_SECRET": "not-a-secret",
     "PAYMENT_PUBLIC_URL": "https://payment.example.vn",
+    "POSTAL_CARRIER_TOKEN": "not-a-secret",
+    "POSTAL_CARRIER_SHOP_ID": "0",
+    "POSTAL_WEBHOOK_TOKEN": "not-a-secret-not-a-secret",
 }
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL")
 REQUIRED_VAR = re.compile(r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):\?[^}]+\}$")
@@ -185,7 +188,7 @@ def test_the_development_sandbox_runs_from_the_same_image(services):
     assert environment(sandbox)["SANDBOX_HTTP_HOST"] == "0.0.0.0"
     gateways = {
         "payment": ("PAYMENT_GATEWAY_URL", "/payment"),
-        "postal": ("CARRIER_API_URL", "/carrier"),
+        "postal": ("CARRIER_API_URL", "/carrier/shiip/public-api"),  # GHN v2 shaped
         "notification": ("SMS_GATEWAY_URL", "/sms"),
     }
     for name, (var, path) in gateways.items():

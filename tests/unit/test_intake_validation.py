@@ -27,12 +27,16 @@ def _doc(kind: str, content: bytes = PDF, **extra: object) -> dict:
             "content_base64": base64.b64encode(content).decode(), **extra}
 
 
+ADDRESS = {"recipient_name": "Nguyễn Thị Hoa", "phone": "0912345678",
+           "street": "12 Đường 3/2", "ward": "Xã Vĩnh Thạnh", "province": "Thành phố Cần Thơ"}
+
+
 def _submission(**changes: object) -> dict:
     body = {
         "portal_submission_id": "s-1", "procedure_code": MARRIAGE,
         "applicant": {"full_name": "Nguyễn Thị Hoa", "id_number": "092301004567",
                       "phone": "0912345678", "email": "hoa@example.vn"},
-        "return_method": "postal", "postal_address": "12 Đường 3/2, Vĩnh Thạnh",
+        "return_method": "postal", "postal_address": ADDRESS,
         "documents": [_doc("to_khai"), _doc("giay_to_ket_hon"), _doc("giay_to_tuy_than")],
     }
     return {**body, **changes}
@@ -163,8 +167,24 @@ def test_the_same_dossier_as_json_or_multipart_is_one_submission() -> None:
              for i, d in enumerate(body["documents"])}
     form_command, form_docs = parse_form(SubmitDossier, {"json": json.dumps(form)}, files)
     assert fingerprint(json_command, json_docs) == fingerprint(form_command, form_docs)
-    changed, _ = parse_json(SubmitDossier, json.dumps(_submission(postal_address="khác")).encode())
+    other = _submission(postal_address={**ADDRESS, "street": "khác"})
+    changed, _ = parse_json(SubmitDossier, json.dumps(other).encode())
     assert fingerprint(changed, json_docs) != fingerprint(json_command, json_docs)
+
+
+def test_a_one_line_or_incomplete_postal_address_is_refused_naming_the_fields() -> None:
+    one_line = _reasons(_submission(postal_address="12 Đường 3/2, Vĩnh Thạnh, Cần Thơ"))
+    assert len(one_line) == 1 and one_line[0].startswith("postal_address: ")
+    for name in ("recipient_name", "phone", "street", "ward", "province"):
+        assert name in one_line[0]
+    partial = {k: v for k, v in ADDRESS.items() if k not in ("ward", "province")}
+    assert sorted(_reasons(_submission(postal_address=partial))) == [
+        "postal_address.province: Field required", "postal_address.ward: Field required"]
+    assert _reasons(_submission(postal_address={**ADDRESS, "phone": "12345"})) == [
+        "postal_address.phone: must be a Vietnamese mobile number, like "
+        "0912345678 or +84912345678"]
+    without_district = _reasons(_submission(postal_address={**ADDRESS, "ward_code": "31471"}))
+    assert without_district == []  # districts are gone since 1/7/2025
 
 
 def test_multipart_names_a_missing_part() -> None:

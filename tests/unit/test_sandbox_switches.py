@@ -13,8 +13,10 @@ import pytest
 from deploy.sandbox.app import create_app
 from tests.support import serve_http
 
-SHIPMENT = {"recipient_name": "Lê Thị Cúc", "recipient_phone": "0912345678",
-            "address": "12 Đường 3/2, Cần Thơ"}
+ORDER = {"to_name": "Lê Thị Cúc", "to_phone": "0912345678", "to_address": "12 Đường 3/2",
+         "to_ward_name": "Xã Vĩnh Thạnh", "to_province_name": "Thành phố Cần Thơ",
+         "weight": 200}
+GHN = {"Token": "motcua-dev-ghn-token", "ShopId": "885"}  # the development shop
 
 
 @pytest.fixture
@@ -25,22 +27,27 @@ async def sandbox() -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_an_unknown_answer_is_refused(sandbox) -> None:
-    refused = await sandbox.put("/carrier/_sandbox/shipments/R", json={"answers": ["maybe"]})
+    refused = await sandbox.put("/carrier/_sandbox/orders/R", json={"answers": ["maybe"]})
     assert refused.status_code == 422 and "maybe" in refused.json()["detail"]
 
 
-@pytest.mark.parametrize(("answer", "status", "retryable"),
-                         [("failed", "failed", False), ("failed_retryable", "failed", True),
-                          ("pending", "pending", None), ("created", "created", None)])
-async def test_the_carrier_answers_as_scripted(sandbox, answer: str, status: str,
-                                               retryable: bool | None) -> None:
+@pytest.mark.parametrize(("answer", "code_message"),
+                         [("refused", None), ("refused_retryable", "SERVICE_UNAVAILABLE")])
+async def test_the_carrier_answers_as_scripted(sandbox, answer: str, code_message: str | None
+                                               ) -> None:
     reference = f"R-{uuid.uuid4().hex[:6]}"
-    await sandbox.put(f"/carrier/_sandbox/shipments/{reference}", json={"answers": [answer]})
-    shipped = (await sandbox.post("/carrier/v1/shipments",
-                                  json={**SHIPMENT, "reference": reference},
-                                  headers={"Idempotency-Key": reference})).json()
-    assert (shipped["status"], shipped.get("retryable")) == (status, retryable)
-    assert shipped["tracking_code"].startswith("EB")
+    await sandbox.put(f"/carrier/_sandbox/orders/{reference}", json={"answers": [answer]})
+    create = "/carrier/shiip/public-api/v2/shipping-order/create"
+    refused = await sandbox.post(create, json={**ORDER, "client_order_code": reference},
+                                 headers=GHN)
+    assert (refused.status_code, refused.json().get("code_message")) == (400, code_message)
+    created = (await sandbox.post(create, json={**ORDER, "client_order_code": reference},
+                                  headers=GHN)).json()
+    assert created["code"] == 200 and created["data"]["order_code"].endswith("VN")
+    assert (await sandbox.get(f"/carrier/_sandbox/orders/{reference}/calls")).json() == [
+        answer, "default"]
+    unsigned = await sandbox.post(create, json={**ORDER, "client_order_code": "other"})
+    assert unsigned.status_code == 401
 
 
 async def test_an_sms_answers_as_scripted(sandbox) -> None:

@@ -10,12 +10,18 @@ from services.intake.api.openapi import signed
 from services.intake.api.signed import SIGNED_BODY_CEILING, Signed, SignedUpload, parse_signed
 from services.intake.content import attachment
 from services.intake.domain import DossierNotFound, describe, fee_link
-from services.intake.handlers.requests import provide_supplement, request_withdrawal
+from services.intake.handlers.requests import (
+    provide_supplement,
+    request_redelivery,
+    request_withdrawal,
+)
 from services.intake.handlers.submission import submit_dossier
 from services.intake.schemas import (
     DossierReceipt,
     DossierView,
     ProvideSupplement,
+    RedeliveryAnswer,
+    RequestRedelivery,
     RequestWithdrawal,
     SubmitDossier,
     SupplementAnswer,
@@ -112,3 +118,13 @@ async def post_withdrawal(code: CodeInPath, request: Signed, deps: Deps) -> With
     command, _ = await parse_signed(RequestWithdrawal, request) if request.body.size else (
         RequestWithdrawal(), [])
     return await request_withdrawal(request.portal, code, command, deps)
+
+
+@router.post("/dossiers/{code}/redelivery", status_code=202, response_model=RedeliveryAnswer,
+             responses=_ERRORS, openapi_extra=signed(RequestRedelivery))
+async def post_redelivery(code: CodeInPath, request: Signed, deps: Deps) -> RedeliveryAnswer:
+    """After the result's parcel could not be delivered (or came back to the office): deliver
+    it again (``redeliver``) or collect the result at the office (``collect_at_office``).
+    Postal acts on it; the timeline shows the parcel's next states."""
+    command, _ = await parse_signed(RequestRedelivery, request)
+    return await request_redelivery(request.portal, code, command, deps)

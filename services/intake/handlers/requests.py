@@ -1,4 +1,5 @@
-"""The portal's requests on a registered dossier: a supplement, a withdrawal.
+"""The portal's requests on a registered dossier: a supplement, a withdrawal, the choice
+after a failed postal delivery.
 
 Both are decided on intake's own projection (the statuses processing publishes) and leave as
 events on ``dossier.events``; processing answers with the status change.
@@ -22,12 +23,14 @@ from services.intake.domain import (
 from services.intake.handlers.storage import keep, stage
 from services.intake.schemas import (
     ProvideSupplement,
+    RedeliveryAnswer,
+    RequestRedelivery,
     RequestWithdrawal,
     SupplementAnswer,
     WithdrawalAnswer,
 )
 from services.intake.validation import check_supplement
-from shared.contracts.events import SupplementProvided, WithdrawalRequested
+from shared.contracts.events import RedeliveryRequested, SupplementProvided, WithdrawalRequested
 from shared.contracts.status import WITHDRAWABLE_STATUSES, DossierStatus
 from shared.reference.workdays import BUSINESS_TZ
 from shared.runtime.outbox import UnitOfWork
@@ -106,3 +109,24 @@ async def request_withdrawal(portal: str, code: str, command: RequestWithdrawal,
         await uow.commit()
     return WithdrawalAnswer(dossier_code=code, status=row["status"],
                             withdrawal_requested_at=requested_at)
+
+
+async def request_redelivery(portal: str, code: str, command: RequestRedelivery,
+                             deps: IntakeDeps) -> RedeliveryAnswer:
+    """Pass the citizen's choice to postal, which knows where the parcel is (a choice that
+    does not fit the parcel's state changes nothing there). Only a decided postal-return
+    dossier, not yet returned, has a parcel to choose about."""
+    async with deps.transactions() as uow:
+        row = await _dossier(uow, portal, code)
+        if row["return_method"] != "postal" or row["status"] != DossierStatus.DECIDED.value:
+            raise Conflict(f"a dossier in status {row['status']!r} with return method "
+                           f"{row['return_method']!r} has no parcel to redeliver",
+                           row["status"])
+        requested_at = datetime.now(UTC)
+        envelope = uow.emit(RedeliveryRequested(dossier_code=code, choice=command.choice,
+                                                requested_at=requested_at),
+                            dossier_id=row["id"])
+        await repository.add_to_timeline(uow.conn, envelope, None,
+                                          timeline_detail(envelope.payload))
+        await uow.commit()
+    return RedeliveryAnswer(dossier_code=code, choice=command.choice, requested_at=requested_at)

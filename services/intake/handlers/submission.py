@@ -17,7 +17,13 @@ from services.intake.domain import Conflict, DecodedDocument, fingerprint
 from services.intake.handlers.storage import keep, stage
 from services.intake.schemas import DossierReceipt, SubmitDossier
 from services.intake.validation import check_submission, procedure_for
-from shared.contracts.events import Applicant, DocumentRef, DossierSubmitted, SubmittedBy
+from shared.contracts.events import (
+    Applicant,
+    DocumentRef,
+    DossierSubmitted,
+    PostalAddress,
+    SubmittedBy,
+)
 from shared.reference.workdays import BUSINESS_TZ
 
 log = structlog.get_logger(__name__)
@@ -71,7 +77,8 @@ async def prepare_submission(
         submitted_by=SubmittedBy(**command.submitted_by.model_dump()),
         channel=command.channel,
         return_method=command.return_method,
-        postal_address=command.postal_address,
+        postal_address=(PostalAddress(**command.postal_address.model_dump())
+                        if command.postal_address else None),
         documents=tuple(refs),
         fee=procedure.fee,
         committed_days=procedure.committed_days,

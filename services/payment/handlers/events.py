@@ -5,6 +5,8 @@ dossier ends without a result."""
 from __future__ import annotations
 
 import secrets
+import uuid
+from decimal import Decimal
 
 import asyncpg
 import structlog
@@ -26,6 +28,7 @@ from shared.contracts.events import (
     Envelope,
     PaymentCancelled,
     PaymentRequested,
+    PostageQuoted,
 )
 from shared.reference.catalog import Catalog
 from shared.reference.catalog.model import RefundCause
@@ -44,14 +47,42 @@ async def on_dossier_submitted(event: DossierSubmitted, envelope: Envelope,
 
 async def on_dossier_accepted(event: DossierAccepted, envelope: Envelope, uow: UnitOfWork, *,
                               deps: PaymentDeps) -> None:
-    """The fee, and the link the citizen pays it by: an unguessable token, no secret."""
+    """The fee, and the link the citizen pays it by: an unguessable token, no secret. A
+    postal return's postage is collected with it: a fee accepted before postal's quote
+    waits for it (postal always quotes, from the carrier or else the catalog)."""
     if event.fee <= 0:
         return
-    payment_id, token = payment_id_of(envelope.dossier_id), secrets.token_urlsafe(24)
-    if await fees.request_fee(uow.conn, payment_id, event.dossier_code, event.fee, token,
-                              envelope):
-        uow.emit(PaymentRequested(dossier_code=event.dossier_code, payment_id=payment_id,
-                                  amount=event.fee, pay_url=deps.pay_url(token)))
+    postage = Decimal(0)
+    if event.return_method == "postal":
+        await fees.lock_postage(uow.conn, envelope.dossier_id)
+        known = await fees.postage_of(uow.conn, envelope.dossier_id)
+        if known is None:
+            await fees.hold_for_postage(uow.conn, envelope, event.dossier_code, event.fee)
+            return
+        postage = known
+    await _request_fee(uow, deps, envelope.dossier_id, envelope.event_id,
+                       envelope.correlation_id, event.dossier_code, event.fee, postage)
+
+
+async def _request_fee(uow: UnitOfWork, deps: PaymentDeps, dossier_id: uuid.UUID,
+                       causation_event_id: uuid.UUID, correlation_id: uuid.UUID,
+                       dossier_code: str, fee: Decimal, postage: Decimal) -> None:
+    payment_id, token = payment_id_of(dossier_id), secrets.token_urlsafe(24)
+    if await fees.request_fee(uow.conn, payment_id, dossier_code, fee + postage, token,
+                              dossier_id, causation_event_id, correlation_id, postage):
+        uow.emit(PaymentRequested(dossier_code=dossier_code, payment_id=payment_id,
+                                  amount=fee + postage, pay_url=deps.pay_url(token)))
+
+
+async def on_postage_quoted(event: PostageQuoted, envelope: Envelope, uow: UnitOfWork, *,
+                            deps: PaymentDeps) -> None:
+    """Keep the postage; request a fee that was waiting for it."""
+    await fees.lock_postage(uow.conn, envelope.dossier_id)
+    postage, held = await fees.remember_postage(uow.conn, envelope.dossier_id, event.amount,
+                                                event.source)
+    if held is not None:  # the cause stays the acceptance that asked for the fee
+        await _request_fee(uow, deps, envelope.dossier_id, held["causation_event_id"],
+                           held["correlation_id"], held["dossier_code"], held["fee"], postage)
 
 
 async def on_dossier_ended(event: DossierEnded, envelope: Envelope, uow: UnitOfWork, *,

@@ -54,6 +54,6 @@ async def issue_receipt(conn: asyncpg.Connection, fee: Mapping[str, Any], order:
     sequence = await receipts.next_number(conn, agency, receipt.year_of(paid_at))
     number = receipt.receipt_number(agency, receipt.year_of(paid_at), sequence)
     await receipts.insert(conn, number, fee, order.id, agency, payer and payer["payer_name"],
-                          receipt.lines_of(result.amount), result.amount, result.transaction_no,
-                          paid_at)
+                          receipt.lines_of(result.amount, fee.get("postage")), result.amount,
+                          result.transaction_no, paid_at)
     log.info("receipt issued", dossier_code=fee["dossier_code"], receipt=number)

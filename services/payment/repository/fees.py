@@ -22,6 +22,7 @@ DUE_REFUNDS = """SELECT r.id, r.payment_id, r.order_id, r.dossier_id, r.dossier_
                  ORDER BY r.next_attempt_at LIMIT $2 FOR UPDATE OF r SKIP LOCKED"""
 FEE_COLUMNS = """p.id, p.dossier_id, p.dossier_code, p.amount, p.status, p.ended_because,
                  p.pay_token, p.paid_order_id, p.causation_event_id, p.correlation_id,
+                 p.postage,
                  (SELECT count(*) FROM payment_order n WHERE n.payment_id = p.id) AS orders_made"""
 
 
@@ -43,15 +44,54 @@ async def procedure_of(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> async
 
 
 async def request_fee(conn: asyncpg.Connection, payment_id: uuid.UUID, dossier_code: str,
-                      amount: Decimal, pay_token: str, cause: Envelope) -> bool:
-    """Insert the dossier's fee with its link's token; False when it was requested already."""
+                      amount: Decimal, pay_token: str, dossier_id: uuid.UUID,
+                      causation_event_id: uuid.UUID, correlation_id: uuid.UUID,
+                      postage: Decimal = Decimal(0)) -> bool:
+    """Insert the dossier's fee (``amount``, the postage included) with its link's token;
+    False when it was requested already."""
     return bool(await conn.fetchval(
         """INSERT INTO payment (id, dossier_id, dossier_code, amount, pay_token,
-                                causation_event_id, correlation_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dossier_id) DO NOTHING
+                                causation_event_id, correlation_id, postage)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dossier_id) DO NOTHING
            RETURNING true""",
-        payment_id, cause.dossier_id, dossier_code, amount, pay_token, cause.event_id,
-        cause.correlation_id))
+        payment_id, dossier_id, dossier_code, amount, pay_token, causation_event_id,
+        correlation_id, postage))
+
+
+async def lock_postage(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> None:
+    """Serialise the fee's request and the postage's arrival for one dossier (they come on
+    two topics, maybe to two consumers at once)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))",
+                       str(dossier_id))
+
+
+async def postage_of(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> Decimal | None:
+    """The postage postal quoted for the dossier, None while it is not known."""
+    found: Decimal | None = await conn.fetchval(
+        "SELECT amount FROM postage WHERE dossier_id = $1", dossier_id)
+    return found
+
+
+async def hold_for_postage(conn: asyncpg.Connection, cause: Envelope, dossier_code: str,
+                           fee: Decimal) -> None:
+    await conn.execute(
+        """INSERT INTO fee_awaiting_postage (dossier_id, dossier_code, fee, causation_event_id,
+                                             correlation_id)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING""",
+        cause.dossier_id, dossier_code, fee, cause.event_id, cause.correlation_id)
+
+
+async def remember_postage(conn: asyncpg.Connection, dossier_id: uuid.UUID, amount: Decimal,
+                           source: str) -> tuple[Decimal, asyncpg.Record | None]:
+    """Keep the quoted postage (the first quote stands); return it, and the fee that waited
+    for it (taken off the waiting list), if any."""
+    await conn.execute("INSERT INTO postage (dossier_id, amount, source) VALUES ($1, $2, $3) "
+                       "ON CONFLICT DO NOTHING", dossier_id, amount, source)
+    kept = await postage_of(conn, dossier_id)
+    assert kept is not None
+    held = await conn.fetchrow(
+        "DELETE FROM fee_awaiting_postage WHERE dossier_id = $1 RETURNING *", dossier_id)
+    return kept, held
 
 
 async def lock_payment(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> asyncpg.Record | None:

@@ -23,6 +23,10 @@ from shared.contracts.status import WITHDRAWABLE_STATUSES
 from shared.contracts.status import DossierStatus as S
 from shared.reference.workdays import WorkingCalendar, describe_changes
 
+_SHIPMENT_TROUBLE = {"delivery_fail": "shipment_delivery_failed",
+                     "returned": "shipment_returned", "lost": "shipment_incident",
+                     "damage": "shipment_incident"}
+
 
 class Reactions(CaseState):
     def record_payment(self, at: datetime, calendar: WorkingCalendar) -> None:
@@ -82,10 +86,21 @@ class Reactions(CaseState):
         self.emit(DossierWithdrawn(dossier_code=self.code, reason=reason))
         self.note("withdraw", SYSTEM, before, reason=reason)
 
-    def record_delivery(self) -> None:
+    def record_delivery(self, received_by: str | None = None) -> None:
         """The carrier delivered the result of a postal-return dossier."""
         if self.status is S.DECIDED and self.return_method == "postal":
-            self.return_result()
+            self.return_result(received_by)
+
+    def record_shipment(self, status: str, detail: dict[str, Any],
+                        received_by: str | None) -> None:
+        """The parcel of the result moved: ``delivered`` returns the result (with who signed
+        for it); a failed delivery, a return to the office, a loss or damage go on the trail
+        for the office (postal ships a lost or damaged result again; the citizen chooses
+        redelivery or collection through the portal)."""
+        if status == "delivered":
+            self.record_delivery(received_by)
+        elif status in _SHIPMENT_TROUBLE:
+            self.note(_SHIPMENT_TROUBLE[status], SYSTEM, self.status, detail=detail)
 
     def flag_deadline(self, today: date, near: date, calendar: WorkingCalendar) -> bool:
         """Flag the case at risk or overdue if it is and was not yet for this date."""

@@ -81,7 +81,7 @@ class CaseState:
             actor_role=actor.role.value if actor.role else SYSTEM.name))
         self.note("accept", actor, before)
 
-    def return_result(self) -> None:
+    def return_result(self, received_by: str | None = None) -> None:
         assert self.outcome is not None
         before, self.status = self.status, S.RESULT_RETURNED
         self.emit(DossierResultReturned(
@@ -89,7 +89,7 @@ class CaseState:
             finished_on_time=None if self.sla_result is None else self.sla_result != "late",
             sla_result=self.sla_result, committed_due_date=self.due_date,
             original_due_date=self.original_due_date,
-            statutory_due_date=self.statutory_due_date))
+            statutory_due_date=self.statutory_due_date, received_by=received_by))
         self.note("return_result", SYSTEM, before)
 
     def emit(self, event: Event) -> None:

@@ -18,6 +18,7 @@ from shared.contracts.events import (
     PaymentFailed,
     PaymentUnsettled,
     ShipmentDelivered,
+    ShipmentStatusChanged,
     SupplementProvided,
     WithdrawalRequested,
 )
@@ -82,3 +83,11 @@ async def on_withdrawal_requested(deps: Deps, event: WithdrawalRequested, envelo
 async def on_shipment_delivered(deps: Deps, event: ShipmentDelivered, envelope: Envelope,
                                 uow: UnitOfWork) -> None:
     await _move(deps, envelope, uow, lambda case: case.record_delivery())
+
+
+async def on_shipment_status_changed(deps: Deps, event: ShipmentStatusChanged,
+                                     envelope: Envelope, uow: UnitOfWork) -> None:
+    detail = {"tracking_code": event.tracking_code, "status": event.status,
+              "attempt": event.attempt, "reason": event.reason}
+    await _move(deps, envelope, uow, lambda case: case.record_shipment(
+        event.status, detail, event.recipient_name))

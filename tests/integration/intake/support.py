@@ -98,13 +98,18 @@ def documents_for(procedure: dict, content: bytes = PDF) -> list[dict]:
             for d in procedure["required_documents"] if d["mandatory"]]
 
 
+POSTAL_ADDRESS = {"recipient_name": "Nguyễn Thị Hoa", "phone": "0912345678",
+                  "street": "12 Đường 3/2", "ward": "Thị trấn Thạnh An",
+                  "district": "Huyện Vĩnh Thạnh", "province": "Thành phố Cần Thơ"}
+
+
 def submission(procedure: dict, **changes: Any) -> dict:
     body = {
         "portal_submission_id": str(uuid.uuid4()), "procedure_code": procedure["code"],
         "applicant": {"full_name": "Nguyễn Thị Hoa", "id_number": "092301004567",
                       "phone": "0912345678", "email": "hoa@example.vn"},
         "return_method": "postal" if procedure["postal_return"] else "online",
-        "postal_address": "12 Đường 3/2, thị trấn Thạnh An, Vĩnh Thạnh",
+        "postal_address": POSTAL_ADDRESS,
         "documents": documents_for(procedure),
     }
     return {**body, **changes}

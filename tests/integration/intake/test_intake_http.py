@@ -62,7 +62,8 @@ async def test_a_submission_registers_once_replays_answer_200_and_another_body_4
 
     replay = await intake.submit(body)
     assert replay.status_code == 200 and replay.json() == receipt
-    conflict = await intake.submit({**body, "postal_address": "Một địa chỉ khác"})
+    conflict = await intake.submit({**body, "postal_address": {
+        **body["postal_address"], "street": "Một địa chỉ khác"}})
     assert conflict.status_code == 409 and "already used" in conflict.json()["detail"]
     # The same submission id from another portal is another submission.
     other = await intake.submit(body, portal="portal-b")

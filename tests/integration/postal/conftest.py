@@ -1,10 +1,19 @@
-"""Postal's integration fixtures: a freshly migrated database, and the sandbox carrier over
-real HTTP (one server for the session: each test scripts its own references)."""
+"""Postal's integration fixtures: a freshly migrated database, and per test postal's HTTP edge
+(the webhooks) and a sandbox carrier of its own, both over real HTTP, the carrier's webhooks
+pointed at the edge."""
+
+from collections.abc import AsyncIterator
 
 import pytest
 
 from services.postal.bootstrap import SPEC
-from tests.support import pool_fixture, sandbox_served
+from tests.integration.postal.support import Postal, postal_stack
+from tests.support import pool_fixture
 
 pool = pool_fixture(SPEC.migrations)
-sandbox_url = pytest.fixture(scope="session")(sandbox_served)
+
+
+@pytest.fixture
+async def postal(pool) -> AsyncIterator[Postal]:
+    async with postal_stack(pool) as stack:
+        yield stack
