@@ -21,6 +21,8 @@ def ready_info(cfg: StackConfig, database_url: str, kafka_bootstrap_servers: str
                  "maildir": None if cfg.smtp_host else str(cfg.mail_dir)},
         "sandbox_url": cfg.url("sandbox"),
         "console_url": f"{cfg.url('processing')}/console",
+        "citizen_url": f"{cfg.url('intake')}/citizen",
+        "dashboard_url": f"{cfg.url('reporting')}/",
         "data_dir": str(cfg.data_dir),
         "log_dir": str(cfg.log_dir),
     }
@@ -39,6 +41,8 @@ def ready_text(info: dict[str, Any]) -> str:
         f"  {'Sandbox':<14} {info['sandbox_url']}   (payment, carrier and SMS gateways)",
         f"  {'Console':<14} {info['console_url']}   (officers: e.g. tp.specialist, "
         "password dev-password)",
+        f"  {'Citizens':<14} {info['citizen_url']}   (track, pay, supplement, withdraw, rate)",
+        f"  {'Dashboard':<14} {info['dashboard_url']}   (the 766 indicators, what-if)",
         f"  {'Logs':<14} {info['log_dir']}",
         "",
         READY_PREFIX + json.dumps(info, ensure_ascii=False),
