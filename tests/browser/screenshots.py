@@ -112,6 +112,50 @@ async def photograph(stack: ConsoleStack, folder: Path, chromium: str) -> None:
             await browser.close()
 
 
+async def photograph_citizen(postgres_url: str, base: Path, folder: Path,
+                             chromium: str) -> None:
+    """The citizen's pages, served by intake: tracking a dossier whose fee is due and whose
+    office asks for a supplement (the pay link and the upload form show), on an office screen
+    and on a phone."""
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from shared.contracts.events import PaymentRequested, SupplementRequested
+    from tests.integration.intake.support import registered, running_intake, told
+    from tests.support import serve_http
+
+    (base / "citizen").mkdir(exist_ok=True)
+    async with running_intake(postgres_url, base / "citizen") as intake, \
+            serve_http(intake.app) as url:
+        intake.app.state.deps = replace(intake.deps, public_url=url)
+        code, dossier_id = await registered(intake)
+        await told(intake, dossier_id, PaymentRequested(
+            dossier_code=code, payment_id=uuid.uuid4(), amount=Decimal(75000),
+            pay_url="http://127.0.0.1:8003/v1/pay/example"), "payment")
+        await told(intake, dossier_id, SupplementRequested(
+            dossier_code=code, missing=("giay_to_tuy_than",), reason="Ảnh CCCD bị mờ",
+            deadline=business_date(datetime.now(UTC)) + timedelta(days=10)), "processing")
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=chromium,
+                                                       args=CHROMIUM_ARGS)
+            try:
+                for name, viewport, mobile in (("citizen", OFFICE_SCREEN, False),
+                                               ("citizen-phone", PHONE_SCREEN, True)):
+                    page = await (await browser.new_context(
+                        viewport=viewport, locale=LOCALE, timezone_id=TIMEZONE,
+                        is_mobile=mobile, has_touch=mobile)).new_page()
+                    await page.goto(f"{url}/citizen")
+                    if not mobile:
+                        await _shoot(page, folder, "citizen-search")
+                    await page.get_by_label("Mã hồ sơ").fill(code)
+                    await page.get_by_label("4 số cuối điện thoại của người nộp").fill("5678")
+                    await page.get_by_role("button", name="Tra cứu").click()
+                    await page.get_by_role("heading", level=1, name=f"Hồ sơ {code}").wait_for()
+                    await _shoot(page, folder, f"{name}-dossier")
+            finally:
+                await browser.close()
+
+
 async def main(folder: Path, base: Path) -> None:
     from deploy.local.broker import EmbeddedBroker
     from deploy.local.postgres import EmbeddedPostgres
@@ -121,6 +165,7 @@ async def main(folder: Path, base: Path) -> None:
         async with console_stack(postgres.url, broker.bootstrap_servers,
                                  base / "documents") as stack:
             await photograph(stack, folder, DEFAULT_CHROMIUM)
+        await photograph_citizen(postgres.url, base, folder, DEFAULT_CHROMIUM)
 
 
 if __name__ == "__main__":
