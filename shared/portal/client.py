@@ -141,7 +141,7 @@ async def publish_and_wait(bootstrap: str, portal_id: str, secret: str,
     finally:
         await producer.stop()
     consumer = AIOKafkaConsumer(portal_receipts(portal_id), bootstrap_servers=bootstrap,
-                                group_id=f"{portal_id}-cli-{uuid.uuid4().hex[:8]}",
+                                group_id=f"portal-{portal_id}.cli-{uuid.uuid4().hex[:8]}",
                                 auto_offset_reset="earliest", enable_auto_commit=False,
                                 **login)
     await consumer.start()
