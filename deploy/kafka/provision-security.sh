@@ -91,8 +91,8 @@ scram "department-vhtt"
 acls "department-vhtt" Read prefixed --group "department-vhtt."
 acls "department-vhtt" Read literal --topic "department.vhtt.work"
 
-# Each portal of PORTAL_IDS (spaces or commas), as deploy/kafka/create-topics.sh reads it.
-portal_ids="${PORTAL_IDS:-dev-portal}"
+# Each portal of PORTAL_IDS (spaces or commas), as create-topics.sh reads it.
+portal_ids="${PORTAL_IDS:-}"
 set -f
 for portal in ${portal_ids//,/ }; do
   if [[ ! "$portal" =~ ^[A-Za-z0-9_-]+$ ]]; then
