@@ -23,6 +23,7 @@ import yaml
 from deploy.kafka import acls as table_module
 from deploy.kafka.acls import (
     SERVICES,
+    STRIMZI_PATTERNS,
     Acl,
     acl_table,
     department_codes,
@@ -194,7 +195,7 @@ def _strimzi_acls(users: list[dict[str, Any]]) -> dict[str, set[tuple[str, str, 
 
 def test_strimzi_users_carry_the_same_table():
     users = list(yaml.safe_load_all((REPO / "deploy/k8s/kafka-users.yaml").read_text()))
-    expected = {p: {(a.resource, a.operation, a.name, a.pattern) for a in acls}
+    expected = {p: {(a.resource, a.operation, a.name, STRIMZI_PATTERNS[a.pattern]) for a in acls}
                 for p, acls in acl_table(portals=("dev-portal",)).items()}
     assert _strimzi_acls(users) == expected
     assert all(u["spec"]["authentication"]["type"] == "scram-sha-512" for u in users)
