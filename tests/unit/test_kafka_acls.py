@@ -350,6 +350,10 @@ def test_the_broker_refuses_what_no_acl_allows(rendered):
     assert env["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
     assert env["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
     assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    for listener in (n for n, p in protocols.items() if p == "SASL_SSL"):
+        # The image's spelling of listener.name.<l>.scram-sha-512.sasl.jaas.config: "-" is "__".
+        jaas = env[f"KAFKA_LISTENER_NAME_{listener}_SCRAM__SHA__512_SASL_JAAS_CONFIG"]
+        assert "ScramLoginModule required" in jaas, listener
     for listener in (n for n, p in protocols.items() if p == "SSL"):
         assert env[f"KAFKA_LISTENER_NAME_{listener}_SSL_CLIENT_AUTH"] == "required", listener
     assert set(env["KAFKA_SUPER_USERS"].split(";")) == {"User:CN=kafka", "User:CN=admin"}
