@@ -173,11 +173,6 @@ def test_group_prefixes_cannot_reach_another_principal(table):
         assert [p for p in prefixes if p.startswith(prefix)] == [prefix]
 
 
-def test_the_placeholder_deps_only_bind_handlers():
-    """Reading a subscription table calls no handler: the same table twice is equal."""
-    assert service_use("processing") == service_use("processing")
-
-
 # ------------------------------------------------------------------------ the generated files
 
 
