@@ -58,8 +58,15 @@ for portal in ${portal_ids//,/ }; do
 done
 set +f
 
+# KAFKA_COMMAND_CONFIG: a client configuration (the admin's mTLS login on the locked-down
+# broker of docker-compose.yml: deploy/kafka/dev-secrets.sh makes it); none on a PLAINTEXT one.
+COMMAND_CONFIG=()
+if [[ -n "${KAFKA_COMMAND_CONFIG:-}" ]]; then
+  COMMAND_CONFIG=(--command-config "$KAFKA_COMMAND_CONFIG")
+fi
+
 topics_cli() {
-  "$KAFKA_BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" "$@"
+  "$KAFKA_BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" "${COMMAND_CONFIG[@]}" "$@"
 }
 
 # One listing first: each kafka-topics.sh call starts a JVM, so topics that already exist

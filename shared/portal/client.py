@@ -22,6 +22,7 @@ import mimetypes
 import os
 import sys
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ import httpx
 
 from shared.contracts.topics import PORTAL_SUBMISSIONS, portal_receipts
 from shared.portal.auth import signed_headers, signed_record_headers
+from shared.runtime.settings import kafka_security
 
 
 def signed_request(method: str, url: str | httpx.URL, portal_id: str, secret: str, *,
@@ -113,21 +115,40 @@ def record_headers(portal_id: str, secret: str, key: bytes, value: bytes, *,
     return [(k, v.encode()) for k, v in headers.items()]
 
 
+def kafka_security_from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The portal's Kafka login from the variables the services read (KAFKA_SECURITY_PROTOCOL,
+    KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD or its _FILE,
+    KAFKA_SSL_CAFILE); PLAINTEXT when unset. The username defaults to the portal's
+    principal, ``portal-<id>`` (deploy/kafka/acls.py)."""
+    env = os.environ if env is None else env
+    password = env.get("KAFKA_SASL_PASSWORD", "")
+    if not password and env.get("KAFKA_SASL_PASSWORD_FILE"):
+        password = Path(env["KAFKA_SASL_PASSWORD_FILE"]).read_text("utf-8").strip()
+    return kafka_security(env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"),
+                          env.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+                          env.get("KAFKA_SASL_USERNAME", ""), password,
+                          env.get("KAFKA_SSL_CAFILE") or None)
+
+
 async def publish_and_wait(bootstrap: str, portal_id: str, secret: str,
-                           dossier: dict[str, Any], timeout_s: float = 30) -> dict[str, Any]:
-    """Publish a submission over Kafka and return its receipt from the portal's topic."""
+                           dossier: dict[str, Any], timeout_s: float = 30, *,
+                           security: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Publish a submission over Kafka and return its receipt from the portal's topic.
+    ``security``: aiokafka's security arguments (:func:`kafka_security_from_env`)."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+    login = dict(security or {})
     key, value, headers = kafka_record(portal_id, secret, dossier)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **login)
     await producer.start()
     try:
         sent = await producer.send_and_wait(PORTAL_SUBMISSIONS, value, key=key, headers=headers)
     finally:
         await producer.stop()
     consumer = AIOKafkaConsumer(portal_receipts(portal_id), bootstrap_servers=bootstrap,
-                                group_id=f"{portal_id}-cli-{uuid.uuid4().hex[:8]}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+                                group_id=f"portal-{portal_id}.cli-{uuid.uuid4().hex[:8]}",
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                **login)
     await consumer.start()
     try:
         async with asyncio.timeout(timeout_s):
@@ -180,8 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(argv)
     if args.command == "publish":
         dossier = json.loads(sys.stdin.read() if args.file == "-" else Path(args.file).read_text())
+        security = kafka_security_from_env(
+            {"KAFKA_SASL_USERNAME": f"portal-{args.portal}", **os.environ})
         answer = asyncio.run(publish_and_wait(args.bootstrap_servers, args.portal, args.secret,
-                                              dossier))
+                                              dossier, security=security))
         return _print(answer, args.field, ok=answer.get("outcome") == "accepted")
     client = PortalClient(args.url, args.portal, args.secret)
     try:

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from shared.contracts.topics import (
     DOSSIER_EVENTS,
@@ -32,6 +33,7 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         enable_idempotence=settings.kafka_enable_idempotence,
         client_id=settings.service_name,
         logger=structlog.get_logger("faststream"),
+        security=faststream_security(settings.kafka_security),
     )
 
 
@@ -47,10 +49,30 @@ def topic_configs(settings: ServiceSettings, topic: str) -> dict[str, str]:
     return {}
 
 
+def faststream_security(args: dict[str, Any]) -> BaseSecurity | None:
+    """FastStream's spelling of aiokafka's security arguments (``ServiceSettings.
+    kafka_security``): FastStream takes a security object, not the keywords."""
+    protocol = args["security_protocol"]
+    if protocol == "PLAINTEXT":
+        return None
+    ssl = args.get("ssl_context")
+    if not protocol.startswith("SASL_"):
+        return BaseSecurity(ssl_context=ssl, use_ssl=True)
+    kinds = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256,
+             "PLAIN": SASLPlaintext}
+    return kinds[args["sasl_mechanism"]](
+        args["sasl_plain_username"], args["sasl_plain_password"], ssl_context=ssl,
+        use_ssl=protocol == "SASL_SSL")
+
+
 async def provision_topics(settings: ServiceSettings, topics: list[str]) -> None:
-    """Create the topics explicitly; an existing topic is left as it is."""
+    """Create the topics explicitly; an existing topic is left as it is. Nothing when
+    ``KAFKA_CREATE_TOPICS`` is off: a provisioning step owns the topics (deploy/kafka)."""
+    if not settings.kafka_create_topics:
+        return
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers, client_id=settings.service_name
+        bootstrap_servers=settings.kafka_bootstrap_servers, client_id=settings.service_name,
+        **settings.kafka_security,
     )
     await admin.start()
     try:
@@ -105,6 +127,7 @@ def make_relay_producer(settings: ServiceSettings) -> AIOKafkaProducer:
         enable_idempotence=settings.kafka_enable_idempotence,
         client_id=f"{settings.service_name}-outbox-relay",
         linger_ms=2,  # a few ms to gather a relay batch into few requests
+        **settings.kafka_security,
     )
 
 

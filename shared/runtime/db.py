@@ -36,9 +36,12 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10,
+                      statement_cache_size: int = 100) -> asyncpg.Pool:
+    """``statement_cache_size=0`` behind PgBouncer in transaction mode (docs/deploy.md)."""
     pool = await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, init=_init_connection
+        url, min_size=min_size, max_size=max_size, init=_init_connection,
+        statement_cache_size=statement_cache_size,
     )
     assert pool is not None
     return pool

@@ -125,7 +125,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         url = settings.service_database_url
         await ensure_database(url)
         await migrate(url, migration_files(SHARED_MIGRATIONS, spec.migrations))
-        pool = await create_pool(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        pool = await create_pool(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
+                                 statement_cache_size=settings.db_statement_cache_size)
         broker = make_broker(settings)
         platform = Platform(settings=settings, pool=pool, broker=broker,
                             transactions=Transactions(pool, spec.name))

@@ -93,6 +93,21 @@ class ServiceSettings(BaseSettings):
         validation_alias=_shared("KAFKA_ENABLE_IDEMPOTENCE"),
         description="Tansu rejects aiokafka's InitProducerId; turn on against Apache Kafka.",
     )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", validation_alias=_shared("KAFKA_SECURITY_PROTOCOL"),
+        description="SASL_SSL against the locked-down broker of docker-compose.yml "
+                    "(docs/deploy.md); PLAINTEXT for the embedded broker of make run.")
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        "SCRAM-SHA-512", validation_alias=_shared("KAFKA_SASL_MECHANISM"))
+    kafka_sasl_username: str = Field(
+        "", validation_alias=_shared("KAFKA_SASL_USERNAME"),
+        description="The service's principal (deploy/kafka/acls.py), e.g. 'intake'.")
+    kafka_sasl_password: SecretStr = Field(
+        SecretStr(""), validation_alias=_shared("KAFKA_SASL_PASSWORD"),
+        description="Or KAFKA_SASL_PASSWORD_FILE, as compose and Kubernetes mount it.")
+    kafka_ssl_cafile: Path | None = Field(
+        None, validation_alias=_shared("KAFKA_SSL_CAFILE"),
+        description="The CA that signed the broker's certificate; the system's CAs if unset.")
     topic_partitions: int = Field(6, validation_alias=_shared("TOPIC_PARTITIONS"), ge=1)
     topic_replication_factor: int = Field(
         1, validation_alias=_shared("TOPIC_REPLICATION_FACTOR"), ge=1
@@ -107,6 +122,14 @@ class ServiceSettings(BaseSettings):
     )
     db_pool_min: int = 1
     db_pool_max: int = 10
+    db_statement_cache_size: int = Field(
+        100, validation_alias=_shared("DB_STATEMENT_CACHE_SIZE"), ge=0,
+        description="asyncpg's prepared-statement cache per connection; 0 behind PgBouncer "
+                    "in transaction mode, where a connection's statements do not follow it.")
+    kafka_create_topics: bool = Field(
+        True, validation_alias=_shared("KAFKA_CREATE_TOPICS"),
+        description="Create missing topics at start-up. Off where a provisioning step owns "
+                    "topics and the service's principal may not create them (compose, k8s).")
 
     http_host: str = "127.0.0.1"
     http_port: int = 0
@@ -151,10 +174,38 @@ class ServiceSettings(BaseSettings):
     )
 
     @property
+    def kafka_security(self) -> dict[str, Any]:
+        """The security arguments of every aiokafka client (producer, consumer, admin)."""
+        return kafka_security(self.kafka_security_protocol, self.kafka_sasl_mechanism,
+                              self.kafka_sasl_username, self.kafka_sasl_password,
+                              self.kafka_ssl_cafile)
+
+    @property
     def service_database_url(self) -> str:
         """The service's own database on the configured server."""
         name = self.database_name or f"mot_cua_{self.service_name}"
         return with_database(self.database_url, name)
+
+
+def kafka_security(protocol: str, mechanism: str = "SCRAM-SHA-512", username: str = "",
+                   password: SecretStr | str = "", cafile: Path | str | None = None
+                   ) -> dict[str, Any]:
+    """aiokafka's keyword arguments for ``protocol``: nothing more for PLAINTEXT; an SSL
+    context verifying the broker (against ``cafile`` if given) for SSL and SASL_SSL; the SASL
+    login for SASL_*. A SASL protocol without a username is refused here, not at the broker."""
+    args: dict[str, Any] = {"security_protocol": protocol}
+    if protocol in {"SSL", "SASL_SSL"}:
+        from aiokafka.helpers import create_ssl_context
+
+        args["ssl_context"] = create_ssl_context(cafile=str(cafile) if cafile else None)
+    if protocol.startswith("SASL_"):
+        secret = password.get_secret_value() if isinstance(password, SecretStr) else password
+        if not username or not secret:
+            raise ValueError(f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME "
+                             "and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)")
+        args |= {"sasl_mechanism": mechanism, "sasl_plain_username": username,
+                 "sasl_plain_password": secret}
+    return args
 
 
 def with_database(url: str, database: str) -> str:

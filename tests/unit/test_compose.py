@@ -56,6 +56,10 @@ REQUIRED_VAR = re.compile(r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):\?[^}]+\}$")
 # An optional secret (an SMTP login, say) may default to empty, never to a value.
 FROM_ENVIRONMENT = re.compile(r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(:\?[^}]+|:-)\}$")
 URL_PASSWORD = re.compile(r"://[^/@\s:]+:(?P<password>.+)@")
+# A secret read from a mounted file is no secret written here: a <NAME>_FILE variable naming a
+# compose secret, or a Kafka config-provider reference to a mounted file.
+SECRET_FILE_VAR = re.compile(r"^/run/secrets/[A-Za-z0-9._-]+$")
+KAFKA_FILE_REFERENCE = re.compile(r"^\$\$\{file:/etc/kafka/secrets/[A-Za-z0-9._-]+:[a-z.]+\}$")
 
 
 def compose_schema_validator(**kwargs: Any) -> jsonschema.Draft7Validator:
@@ -170,6 +174,7 @@ def test_every_service_is_configured_for_containers(services, name: str):
         "kafka": {"condition": "service_healthy"},
         "postgres": {"condition": "service_healthy"},
         "kafka-topics": {"condition": "service_completed_successfully"},
+        "kafka-security": {"condition": "service_completed_successfully"},
     }
     assert svc.get("init") is True, "an init process forwards SIGTERM and reaps children"
 
@@ -196,12 +201,29 @@ def test_the_development_sandbox_runs_from_the_same_image(services):
         assert environment(services[name])[var] == f"${{{var}:-http://sandbox:8100{path}}}"
 
 
-def test_processing_can_be_scaled(services):
-    """`docker compose up --scale processing=3` needs no fixed host port for processing."""
-    for port in services["processing"].get("ports", []):
+@pytest.mark.parametrize("name", SERVICE_PACKAGES)
+def test_every_service_can_be_scaled(services, name: str):
+    """`docker compose up --scale <service>=3` needs no fixed host port and no fixed
+    container name: every service is a consumer group member, and scales out like processing."""
+    svc = services[name]
+    assert "container_name" not in svc, f"{name}: a container_name allows one replica only"
+    for port in svc.get("ports", []):
         published = str(port).rsplit(":", 1)[0] if ":" in str(port) else ""
         host_port = published.rsplit(":", 1)[-1]
         assert not host_port or "-" in host_port, f"fixed host port {port!r} prevents scaling"
+        first, _, last = host_port.partition("-")
+        assert int(last) - int(first) >= 2, f"{name}: {port!r} leaves room for too few replicas"
+
+
+def test_host_port_ranges_do_not_overlap(services):
+    taken: dict[int, str] = {}
+    for name, svc in services.items():
+        for port in svc.get("ports", []):
+            host = str(port).split(":")[1]
+            first, _, last = host.partition("-")
+            for number in range(int(first), int(last or first) + 1):
+                assert number not in taken, f"{name} and {taken[number]} both publish {number}"
+                taken[number] = name
 
 
 # ------------------------------------------------------------------------ (c) the topics
@@ -292,13 +314,19 @@ def test_the_topic_script_creates_each_missing_topic_once(tmp_path: Path):
     env["PORTAL_IDS"] = "bad/id"
     assert run().returncode != 0
 
+    env["PORTAL_IDS"] = ""
+    env["KAFKA_COMMAND_CONFIG"] = "/etc/kafka-admin/admin.properties"  # the locked-down broker
+    assert run().returncode == 0
+    last = (tmp_path / "topics.calls").read_text().splitlines()[-1]
+    assert "--command-config /etc/kafka-admin/admin.properties" in last
+
 
 # ------------------------------------------------------------------------ (d) health, restarts
 
 
 def test_every_long_running_service_has_a_healthcheck_and_a_restart_policy(services):
     one_shot = one_shot_services(services)
-    assert one_shot == {"kafka-topics"}
+    assert one_shot == {"kafka-topics", "kafka-security"}
     for name, svc in services.items():
         if name in one_shot:
             assert svc.get("restart") == "no", f"{name} runs once: it must not be restarted"
@@ -342,6 +370,10 @@ def test_required_secrets_come_from_the_environment(services, service: str, var:
 def test_no_secret_is_written_in_the_compose_file(services):
     for name, svc in services.items():
         for key, value in environment(svc).items():
+            if key.endswith("_FILE") and SECRET_FILE_VAR.match(value):
+                continue
+            if SECRET_NAME.search(key) and KAFKA_FILE_REFERENCE.match(value):
+                continue
             if SECRET_NAME.search(key):
                 assert FROM_ENVIRONMENT.match(value), (
                     f"{name}.{key} must be ${{VAR:?message}} (or ${{VAR:-}} if optional)"
