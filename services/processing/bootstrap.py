@@ -22,6 +22,7 @@ from services.processing.domain.errors import (
 )
 from services.processing.handlers.calendar import recompute_deadlines, record_calendar
 from services.processing.handlers.deadlines import scan_deadlines
+from services.processing.handlers.sla_gauge import watch_sla_states
 from services.processing.officers import OfficerDirectory, SignInLimits
 from services.processing.settings import ProcessingSettings
 from services.processing.tokens import token_service
@@ -66,7 +67,8 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
                 trusted_proxies=tuple(h.strip() for h in settings.trusted_proxies.split(",")
                                       if h.strip()),
                 at_risk_working_days=settings.at_risk_working_days,
-                deadline_scan_interval_s=settings.deadline_scan_interval_s)
+                deadline_scan_interval_s=settings.deadline_scan_interval_s,
+                metrics_interval_s=settings.metrics_interval_s)
     # Before any consumer writes a case under it: its days, to count them again one day.
     await record_calendar(deps)
     yield deps
@@ -118,7 +120,8 @@ SPEC = ServiceSpec(
     assemble=assemble,
     subscriptions=subscriptions,
     routers=[auth.router, queue.router, dossiers.router, printed_forms.router],
-    background=[watch_deadlines, watch_officers, follow_calendar, watch_calendar],
+    background=[watch_deadlines, watch_officers, follow_calendar, watch_calendar,
+                watch_sla_states],
     errors=ERRORS,
     notices=calendar_notices,
 )

@@ -16,6 +16,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 
 from shared.runtime.settings import ServiceSettings
+from shared.runtime.telemetry import telemetry_middleware
 
 log = structlog.get_logger(__name__)
 
@@ -26,6 +27,7 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         enable_idempotence=settings.kafka_enable_idempotence,
         client_id=settings.service_name,
         logger=structlog.get_logger("faststream"),
+        middlewares=(telemetry_middleware(),),  # traces; aiokafka's own would trace twice
     )
 
 
