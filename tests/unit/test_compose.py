@@ -47,6 +47,7 @@ REQUIRED_ENV = {
     "PAYMENT_VNPAY_TMN_CODE": "NOTREAL1",
     "PAYMENT_VNPAY_HASH_SECRET": "not-a-secret",
     "PAYMENT_PUBLIC_URL": "https://payment.example.vn",
+    "GRAFANA_ADMIN_PASSWORD": "not-a-secret",
 }
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL")
 REQUIRED_VAR = re.compile(r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):\?[^}]+\}$")
