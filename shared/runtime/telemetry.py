@@ -23,13 +23,16 @@ notification:
 Every process installs the SDK's tracer provider (trace ids reach the logs, see
 shared.runtime.logging, and cross services even with nothing exported). Spans leave the
 process only when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (OTLP over HTTP/protobuf): off by
-default, in ``make run`` too. The SDK's standard variables apply (``OTEL_TRACES_SAMPLER``,
-``OTEL_TRACES_SAMPLER_ARG``, ``OTEL_RESOURCE_ATTRIBUTES``).
+default, in ``make run`` too, and then spans are not even recorded (sampled out, at the cost
+of an id), unless a sampled parent arrives from a service that exports. The SDK's standard
+variables apply (``OTEL_TRACES_SAMPLER``, ``OTEL_TRACES_SAMPLER_ARG``,
+``OTEL_RESOURCE_ATTRIBUTES``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextvars import ContextVar
 from typing import Any
@@ -39,6 +42,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 from opentelemetry.trace import Link, SpanKind
 
 TRACER_NAME = "mot_cua.runtime"
@@ -57,7 +61,11 @@ def configure_tracing(service: str, *, otlp_endpoint: str | None = None,
     memory exporter)."""
     provider = _installed.get("provider")
     if provider is None:
-        provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        # Nothing to export: spans are not recorded (a sampled parent's children still are),
+        # yet each carries a trace id, which the logs and the next service receive.
+        keep = otlp_endpoint or processors or os.environ.get("OTEL_TRACES_SAMPLER")
+        provider = TracerProvider(resource=Resource.create({"service.name": service}),
+                                  sampler=None if keep else ParentBased(ALWAYS_OFF))
         if otlp_endpoint:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -151,3 +151,30 @@ def test_the_exporter_is_off_unless_an_endpoint_is_set() -> None:
     assert ServiceSettings(otel_exporter_otlp_endpoint="http://collector:4318"
                            ).otel_exporter_otlp_endpoint == "http://collector:4318"
 
+
+
+async def test_the_running_services_export_what_the_alerts_read(
+        stack: httpx.AsyncClient, kafka_bootstrap: str) -> None:
+    """After a submission went through (the test above): intake's /metrics names the route by
+    its template, processing's consumer measured its lag, the outbox gauges were set."""
+    from prometheus_client import REGISTRY
+
+    procedure = (await stack.get("/v1/procedures/2.002189")).json()
+    request = signed_request("POST", stack.base_url.join("/v1/dossiers"), "portal-a",
+                             SECRETS["portal-a"], body=submission(procedure))
+    created = await stack.send(request)
+    assert created.status_code == 201, created.text
+    code = created.json()["dossier_code"]
+    await asyncio.to_thread(_department_record, kafka_bootstrap, department_work("tp"), code)
+
+    text = (await stack.get("/metrics")).text
+    assert 'http_requests_total{method="POST",route="/v1/dossiers",status="201"}' in text
+    assert code not in text
+
+    def lag_measured() -> bool:
+        return any(REGISTRY.get_sample_value("kafka_consumer_lag", {
+            "group": "processing", "topic": "dossier.events", "partition": str(p)}) is not None
+            for p in range(6))
+
+    await wait_until(lag_measured)
+    await wait_until(lambda: REGISTRY.get_sample_value("outbox_backlog") is not None)
