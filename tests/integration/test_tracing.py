@@ -178,3 +178,18 @@ async def test_the_running_services_export_what_the_alerts_read(
 
     await wait_until(lag_measured)
     await wait_until(lambda: REGISTRY.get_sample_value("outbox_backlog") is not None)
+
+
+def test_an_outbox_row_carries_the_trace_it_was_emitted_in(spans: InMemorySpanExporter) -> None:
+    from shared.contracts.events import Envelope, Event
+    from shared.runtime.outbox import outbox_row
+
+    class TracingProbe(Event):
+        pass
+
+    envelope = Envelope.wrap(TracingProbe(), dossier_id=uuid.uuid4(), producer="tests")
+    assert "traceparent" not in outbox_row("dossier.events", envelope)[4]  # no span, no trace
+    with record_span(_Record(), "processing.dossier.events"):
+        headers = outbox_row("dossier.events", envelope)[4]
+    assert headers["traceparent"].split("-")[1] == "0af7651916cd43dd8448eb211c80319c"
+    assert headers["event_type"] == "TracingProbe"
