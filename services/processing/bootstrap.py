@@ -23,6 +23,7 @@ from services.processing.domain.errors import (
 )
 from services.processing.handlers.calendar import recompute_deadlines, record_calendar
 from services.processing.handlers.deadlines import scan_deadlines
+from services.processing.handlers.sla_gauge import watch_sla_states
 from services.processing.officers import OfficerDirectory, SignInLimits
 from services.processing.settings import ProcessingSettings
 from services.processing.tokens import token_service
@@ -71,7 +72,8 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
                 session_key=tokens.derived_key(b"console-session"),
                 documents=LocalDocuments(settings.document_dir) if settings.document_dir
                 else None,
-                console_refresh_s=settings.console_refresh_s)
+                console_refresh_s=settings.console_refresh_s,
+                metrics_interval_s=settings.metrics_interval_s)
     # Before any consumer writes a case under it: its days, to count them again one day.
     await record_calendar(deps)
     yield deps
@@ -123,7 +125,8 @@ SPEC = ServiceSpec(
     assemble=assemble,
     subscriptions=subscriptions,
     routers=[auth.router, queue.router, dossiers.router, printed_forms.router, console.router],
-    background=[watch_deadlines, watch_officers, follow_calendar, watch_calendar],
+    background=[watch_deadlines, watch_officers, follow_calendar, watch_calendar,
+                watch_sla_states],
     errors=ERRORS,
     notices=calendar_notices,
 )

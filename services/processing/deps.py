@@ -36,6 +36,7 @@ class Deps:
     trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For names the client
     at_risk_working_days: int = 1
     deadline_scan_interval_s: float = 60.0
+    metrics_interval_s: float = 5.0  # how often the SLA gauge is read from the database
     now: Callable[[], datetime] = field(default=_utc_now)
     calendar_watch: CalendarWatch | None = None  # the warning before unconfirmed days
     # The officer console (api/console): the key of its session cookie and CSRF tokens

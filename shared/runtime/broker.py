@@ -23,6 +23,7 @@ from shared.contracts.topics import (
     POSTAL_EVENTS,
 )
 from shared.runtime.settings import ServiceSettings
+from shared.runtime.telemetry import telemetry_middleware
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +35,7 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         client_id=settings.service_name,
         logger=structlog.get_logger("faststream"),
         security=faststream_security(settings.kafka_security),
+        middlewares=(telemetry_middleware(),),  # traces; aiokafka's own would trace twice
     )
 
 

@@ -13,7 +13,11 @@ a whole batch, which is what lets a small machine keep up) and how to handle one
 - then the record goes to ``<topic>.dlq`` with the cause in its headers (shared.runtime.dlq),
   and its neighbours are handled as usual;
 - the batch's offsets are committed only once the hook has returned (FastStream acknowledges
-  after the subscriber returns), so a crash hands the batch over again.
+  after the subscriber returns), so a crash hands the batch over again;
+- each partition's lag is measured after each batch (shared.runtime.metrics), and a record
+  handled alone runs in a CONSUMER span continuing the trace its headers carry
+  (shared.runtime.telemetry; a batch is traced by FastStream's middleware, and the event
+  hook opens each record's span inside it).
 
 Two hooks exist: :class:`shared.runtime.events.EventHandling` (envelopes, dispatched by type
 to the service's handlers with the inbox) and intake's portal ingress.
@@ -33,6 +37,8 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared.runtime.dlq import dead_letter
+from shared.runtime.metrics import measure_lag
+from shared.runtime.telemetry import record_span
 
 log = structlog.get_logger(__name__)
 
@@ -121,6 +127,7 @@ class Consumer(Generic[T]):
         @subscriber
         async def consume(bodies: list[bytes], message: KafkaMessage) -> None:
             await self.process_batch(message.raw_message)
+            measure_lag(subscriber.consumer, s.group, message.raw_message)
 
     async def process_batch(self, records: Sequence[Any]) -> None:
         """Handle records (in partition order) together, and what is left one by one."""
@@ -170,9 +177,10 @@ class Consumer(Generic[T]):
         """Handle one record alone: bounded retries with backoff, then its dead-letter topic."""
         for attempt in range(1, self._max_attempts + 1):
             try:
-                item = self.hook.decode(record)
-                if item is not None:
-                    await self.hook.handle_one(record, item)
+                with record_span(record, self.hook.consumer_name(record.topic)):
+                    item = self.hook.decode(record)
+                    if item is not None:
+                        await self.hook.handle_one(record, item)
                 return
             except Exception as error:
                 if is_permanent(error) or attempt == self._max_attempts:

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from shared.contracts.events import Envelope, Event
 from shared.runtime.consumer import PermanentError
 from shared.runtime.outbox import Transactions, UnitOfWork
+from shared.runtime.telemetry import record_span
 
 EVENTS_HANDLED = Counter("events_handled_total", "Events handled", ["consumer", "event_type"])
 EVENTS_DUPLICATE = Counter("events_duplicate_total", "Redeliveries ignored", ["consumer"])
@@ -46,6 +47,7 @@ class Delivery:
     envelope: Envelope
     event: Event | None
     handler: Handler
+    record: Any = None  # the Kafka record: its headers carry the trace to continue
 
 
 @contextmanager
@@ -89,7 +91,7 @@ class EventDispatch:
             event = envelope.event()
         except ValidationError as error:  # a known type with a payload that breaks its contract
             raise PermanentError(f"invalid {envelope.event_type} payload: {error}") from error
-        return Delivery(self._names[record.topic], envelope, event, handler)
+        return Delivery(self._names[record.topic], envelope, event, handler, record)
 
     async def handle_many(self, batch: Sequence[tuple[Any, Delivery]]) -> Sequence[Any]:
         async with self._transactions() as uow:
@@ -124,5 +126,5 @@ class EventDispatch:
     @staticmethod
     async def _run(d: Delivery, uow: UnitOfWork) -> None:
         uow.cause = d.envelope
-        with _logging_context(d.envelope):
+        with record_span(d.record, d.name), _logging_context(d.envelope):
             await d.handler(d.event, d.envelope, uow)

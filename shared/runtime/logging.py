@@ -14,6 +14,8 @@ it:
 - by field, whatever the value: a field named like a name, a phone, an email, an address
   or an identity number (``PERSONAL_FIELDS``) is masked whole, in any nested mapping.
 
+Each line carries the ``trace_id`` and ``span_id`` of the span in force, when one is.
+
 Digits are matched with ``\d`` on purpose: it also matches fullwidth and other Unicode
 digits, which a hostile or careless input may carry, and a masked non-number costs nothing.
 """
@@ -28,6 +30,8 @@ import unicodedata
 from typing import Any
 
 import structlog
+
+from shared.runtime.telemetry import current_ids
 
 _ID_NUMBER = re.compile(r"(?<!\d)(\d{3})\d{6}(\d{3})(?!\d)")
 _PHONE = re.compile(r"(?<![\d+])(\+\d\d|\d)(\d)\d{6}(\d{2})(?!\d)")
@@ -118,6 +122,7 @@ def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
         structlog.stdlib.ExtraAdder(),
+        add_trace_ids,
     ]
     renderer: Any = (
         structlog.processors.JSONRenderer()
@@ -153,6 +158,16 @@ def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -
         lib.propagate = True
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
+
+
+def add_trace_ids(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """``trace_id`` and ``span_id`` of the span in force (shared.runtime.telemetry), so a
+    line is found from its trace and a trace from its line; nothing outside a span."""
+    ids = current_ids()
+    if ids is not None:
+        event_dict.setdefault("trace_id", ids[0])
+        event_dict.setdefault("span_id", ids[1])
+    return event_dict
 
 
 def _drop_noise(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:

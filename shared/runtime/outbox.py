@@ -21,6 +21,7 @@ import asyncpg
 import structlog
 
 from shared.contracts.events import Envelope, Event
+from shared.runtime.telemetry import inject_context
 
 log = structlog.get_logger(__name__)
 
@@ -37,13 +38,16 @@ OutboxRow = tuple[uuid.UUID, str, str, bytes, dict[str, str]]
 def outbox_row(topic: str, envelope: Envelope, *, key: uuid.UUID | None = None) -> OutboxRow:
     """``(event_id, topic, key, payload, headers)`` of the outbox row of an event, as the
     relay reads it: keyed by the dossier unless told otherwise, the envelope as JSON, its
-    type in the headers."""
+    type and the current trace context in the headers."""
     return (
         envelope.event_id,
         topic,
         str(key or envelope.dossier_id),
         envelope.model_dump_json().encode(),
-        {"event_type": envelope.event_type, "content-type": "application/json"},
+        # The trace in force when the event was emitted (shared.runtime.telemetry): the relay
+        # publishes these headers, and the consumer continues that trace.
+        dict(inject_context({"event_type": envelope.event_type,
+                             "content-type": "application/json"})),
     )
 
 

@@ -44,8 +44,10 @@ from shared.runtime.db import (
 from shared.runtime.dispatch import EventDispatch, Handler
 from shared.runtime.effects import Effect, run_effects
 from shared.runtime.logging import configure_logging
+from shared.runtime.metrics import HttpMetrics, watch_outbox
 from shared.runtime.outbox import OutboxRelay, Transactions
 from shared.runtime.settings import ServiceSettings
+from shared.runtime.telemetry import configure_tracing, instrument_app
 
 log = structlog.get_logger(__name__)
 
@@ -148,7 +150,9 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             batch_size=settings.outbox_batch_size,
             poll_interval_s=settings.outbox_poll_interval_s,
         )
-        tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        tasks = [asyncio.create_task(relay.run(), name="outbox-relay"),
+                 asyncio.create_task(watch_outbox(pool, settings.metrics_interval_s),
+                                     name="outbox-metrics")]
         tasks += [asyncio.create_task(job(deps)) for job in spec.background]
         if effects := spec.effects(deps):
             tasks.append(asyncio.create_task(run_effects(effects, platform.transactions),
@@ -170,6 +174,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan,
                   max_body_size=spec.max_body_bytes)
     install_errors(app, spec.errors)
+    instrument_app(app)  # a SERVER span per request (shared.runtime.telemetry)
+    app.add_middleware(HttpMetrics)  # requests and latency per route template
     app.include_router(health_router(spec.notices))
     for router in spec.routers:
         app.include_router(router)
@@ -241,6 +247,7 @@ async def readiness(runtime: Platform | None) -> dict[str, bool]:
 def run(spec: ServiceSpec, settings: ServiceSettings) -> None:
     """Entry point of ``python -m services.<name>``."""
     configure_logging(spec.name, fmt=settings.log_format, level=settings.log_level)
+    configure_tracing(spec.name, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
     app = build_app(spec, settings)
     config = uvicorn.Config(
         app,

@@ -173,6 +173,16 @@ class ServiceSettings(BaseSettings):
         1.0, validation_alias=_shared("OUTBOX_POLL_INTERVAL_S"), gt=0
     )
 
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, validation_alias=_shared("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        description="An OpenTelemetry collector's OTLP/HTTP base URL (http://host:4318): "
+                    "spans are exported there. Unset (the default, in `make run` too), "
+                    "traces stay in the process: their ids are still in every log line.")
+    metrics_interval_s: float = Field(
+        5.0, validation_alias=_shared("METRICS_INTERVAL_S"), gt=0,
+        description="How often gauges read from the database (outbox backlog and age, "
+                    "processing's dossiers per SLA state) are refreshed.")
+
     @property
     def kafka_security(self) -> dict[str, Any]:
         """The security arguments of every aiokafka client (producer, consumer, admin)."""

@@ -50,6 +50,7 @@ REQUIRED_ENV = {
     "POSTAL_CARRIER_TOKEN": "not-a-secret",
     "POSTAL_CARRIER_SHOP_ID": "0",
     "POSTAL_WEBHOOK_TOKEN": "not-a-secret-not-a-secret",
+    "GRAFANA_ADMIN_PASSWORD": "not-a-secret",
 }
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL")
 REQUIRED_VAR = re.compile(r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):\?[^}]+\}$")

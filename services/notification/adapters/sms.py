@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from shared.runtime.metrics import provider_answer
+
 SEND_PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
 
 
@@ -46,6 +48,7 @@ class EsmsGateway:
             "CallbackUrl": callback_url})
         response.raise_for_status()
         body = response.json()
+        provider_answer("esms", str(body.get("CodeResult", "")), "send")
         return EsmsAnswer(code=str(body.get("CodeResult", "")),
                           sms_id=body.get("SMSID") or None,
                           error=body.get("ErrorMessage") or None)

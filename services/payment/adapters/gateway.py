@@ -15,6 +15,7 @@ import httpx
 
 from services.payment.adapters import settlement, vnpay
 from services.payment.domain.orders import GatewayResult
+from shared.runtime.metrics import provider_answer
 
 PAY_PAGE = "/paymentv2/vpcpay.html"
 WEB_API = "/merchant_webapi/api/transaction"
@@ -100,6 +101,7 @@ class VnpayGateway:
         response = await self._client.post(WEB_API, json=body)
         response.raise_for_status()
         answer: dict[str, str] = {k: str(v) for k, v in response.json().items()}
+        provider_answer("vnpay", answer.get("vnp_ResponseCode"), body["vnp_Command"])
         if answer.get("vnp_ResponseCode") != "97" and not vnpay.api_verify(
                 answer_fields, answer, self.merchant.hash_secret):
             raise GatewayError(f"{body['vnp_Command']}: the answer's checksum is wrong")

@@ -28,6 +28,7 @@ from services.postal.adapters.carrier import (
 )
 from services.postal.domain.s10 import is_s10
 from services.postal.domain.tracking import STATUSES, Update
+from shared.runtime.metrics import provider_answer
 
 GMT7 = timezone(timedelta(hours=7))
 _DUPLICATE = "DUPLICATE_CLIENT_ORDER_CODE"
@@ -60,13 +61,18 @@ class GhnCarrier:
 
     async def _call(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         response = await self._client.post(path, json=body, headers=self._headers)
+        operation = path.rsplit("/", 1)[-1]
         if response.status_code >= 500 or response.status_code in (401, 403, 429):
+            provider_answer("ghn", f"http-{response.status_code}", operation)
             raise CarrierUnavailable(f"GHN {path}: HTTP {response.status_code}")
         try:
             answer = response.json()
-            return int(answer["code"]), answer
+            code = int(answer["code"])
         except (ValueError, KeyError, TypeError) as error:
+            provider_answer("ghn", None, operation)
             raise CarrierUnavailable(f"GHN {path}: not a GHN answer") from error
+        provider_answer("ghn", str(code), operation)
+        return code, answer
 
     def _order(self, parcel: Parcel) -> dict[str, Any]:
         return {"payment_type_id": 1,  # the office (the shop) pays: postage is collected

@@ -86,3 +86,15 @@ async def list_queue(conn: asyncpg.Connection, query: QueueQuery
         *args,
     )
     return rows, total, counts
+
+
+async def count_sla_states(conn: asyncpg.Connection, today: date, near: date,
+                           department_code: str | None = None) -> list[asyncpg.Record]:
+    """Dossiers per department and SLA state (``department_code``, ``sla_state``, ``n``),
+    of one department or of all (None): the operator's gauge. Closed dossiers have none."""
+    return await conn.fetch(
+        f"""SELECT department_code, sla_state, count(*) AS n
+            FROM (SELECT department_code, {_SLA} AS sla_state FROM dossier_case
+                  WHERE $1::text IS NULL OR department_code = $1) q
+            WHERE sla_state IS NOT NULL GROUP BY department_code, sla_state""",  # noqa: S608
+        department_code, [s.value for s in CLOCK_PAUSED], [s.value for s in OPEN], today, near)
