@@ -8,8 +8,11 @@ import asyncio
 import json
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from tests.bench import limits, markdown, profiling, report, scenarios
 from tests.bench.citizens import citizens
@@ -42,6 +45,21 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+async def reporting_caught_up(reporting_url: str, timeout_s: float) -> float | None:
+    """Seconds after the day's end until reporting's consumer has read every record (its
+    ``kafka_consumer_lag`` summed to 0, read from its /metrics); None past ``timeout_s``."""
+    started = time.monotonic()
+    async with httpx.AsyncClient(base_url=reporting_url, timeout=10) as client:
+        while time.monotonic() - started < timeout_s:
+            text = (await client.get("/metrics")).text
+            lags = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                    if line.startswith("kafka_consumer_lag{") and 'group="reporting"' in line]
+            if lags and sum(lags) == 0:
+                return round(time.monotonic() - started, 1)
+            await asyncio.sleep(0.5)  # polling a figure of another process: nothing to wait on
+    return None
+
+
 async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
                   ) -> dict[str, Any]:
     print("measuring the raw limits", flush=True)
@@ -65,6 +83,8 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
             cpu_before = cpu_seconds_by_part(info["launcher_pid"])
             with profiling.profiled(info["pids"], args.profile):
                 day = await scenarios.national_day(ctx, observer, args.dossiers, final_timeout)
+            day["reporting_caught_up_s"] = await reporting_caught_up(
+                info["services"]["reporting"], final_timeout)
             cpu_after = cpu_seconds_by_part(info["launcher_pid"])
             day["cpu_s"] = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_after.items()}
             print(f"  {day}", flush=True)

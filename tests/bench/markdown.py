@@ -60,6 +60,7 @@ def render(result: dict[str, Any]) -> str:
          ratios["events_per_s_to_pg_concurrent_commits"]),
         ("accepted/s ÷ PostgreSQL concurrent commits/s",
          ratios["accepted_per_s_to_pg_concurrent_commits"]),
+        ("reporting caught up after the day", f"{day.get('reporting_caught_up_s')} s"),
         ("CPU seconds by part", ", ".join(f"{k} {v}" for k, v in
                                           sorted(day["cpu_s"].items(), key=lambda kv: -kv[1]))),
         ("errors", ", ".join(day["errors"]) or "none")])

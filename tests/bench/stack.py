@@ -18,7 +18,7 @@ from typing import Any
 import psutil
 
 READY = "MOT_CUA_READY "
-SERVICES = ("intake", "processing", "payment", "postal", "notification")
+SERVICES = ("intake", "processing", "payment", "postal", "notification", "reporting")
 
 
 @contextmanager
