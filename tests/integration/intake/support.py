@@ -109,7 +109,7 @@ def submission(procedure: dict, **changes: Any) -> dict:
         "applicant": {"full_name": "Nguyễn Thị Hoa", "id_number": "092301004567",
                       "phone": "0912345678", "email": "hoa@example.vn"},
         "return_method": "postal" if procedure["postal_return"] else "online",
-        "postal_address": POSTAL_ADDRESS,
+        "postal_address": dict(POSTAL_ADDRESS),  # a copy: hostile tests poison their own
         "documents": documents_for(procedure),
     }
     return {**body, **changes}
