@@ -41,9 +41,12 @@ from shared.runtime.outbox import UnitOfWork
 async def record_submission(deps: Any, event: DossierSubmitted, envelope: Envelope,
                             uow: UnitOfWork) -> None:
     submitted_by = event.submitted_by.model_dump(mode="json") if event.submitted_by else None
+    address = event.postal_address
+    if address is not None and not isinstance(address, str):  # structured since issue 12
+        address = f"{address.recipient_name}, {address.phone} — {address.one_line()}"
     await case_file.record_file(uow.conn, envelope.dossier_id,
                                 event.applicant.model_dump(mode="json"), submitted_by,
-                                event.postal_address, event.channel)
+                                address, event.channel)
     await case_file.record_documents(uow.conn, envelope.dossier_id, event.documents,
                                      "submission", event.received_at)
 
