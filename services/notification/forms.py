@@ -32,7 +32,15 @@ from shared.contracts.events import (
     Event,
     SupplementRequested,
 )
-from shared.forms import FormKey, attachment_name, form_sets, qr_svg, render_html, render_pdf
+from shared.forms import (
+    FormKey,
+    FormsError,
+    attachment_name,
+    form_sets,
+    qr_svg,
+    render_html,
+    render_pdf,
+)
 from shared.reference.catalog import Catalog, CatalogError
 
 RETURN_METHODS = {"online": "Trực tuyến, trên Cổng dịch vụ công",
@@ -179,7 +187,9 @@ def render(stored: Attachment | dict[str, Any]) -> Pdf:
     """The PDF of a stored form (blocking, CPU-bound: 0.1–0.3 s; call it in a thread)."""
     attachment = (stored if isinstance(stored, Attachment)
                   else Attachment.model_validate(stored))
-    form_set = next(s for s in form_sets().sets if s.id == attachment.form_set)
+    form_set = next((s for s in form_sets().sets if s.id == attachment.form_set), None)
+    if form_set is None:
+        raise FormsError(f"no form set {attachment.form_set!r} to print {attachment.filename}")
     data = attachment.data.model_dump()
     data["qr"] = qr_svg(data["tracking_url"]) if data["tracking_url"] else None
     html = render_html(form_set, form_set.form(attachment.form), data,

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from deploy.local.smtp_sink import SmtpSink
 from services.notification import effects
-from services.notification.adapters.mailer import Mailer
+from services.notification.adapters.mailer import Attachment, Mailer
 from services.notification.handlers import on_dossier_submitted
 from services.notification.settings import NotificationSettings
 from shared.contracts.events import (
@@ -203,3 +203,12 @@ async def test_attaching_off_sends_the_email_alone(pool, sink, monkeypatch) -> N
     assert message.get_content_type() == "text/plain"
     assert pdfs(message) == []
     assert "đã được tiếp nhận" in message.get_content()
+
+
+async def test_an_attachment_name_that_would_inject_a_header_is_refused(sink) -> None:
+    mailer = Mailer(host="127.0.0.1", port=sink.port, sender=SENDER)
+    bad = Attachment("mau-01.pdf\r\nBcc: x@example.vn", b"%PDF-1.7")
+    with pytest.raises(ValueError, match="attachment name"):
+        await mailer.send(message_id=str(uuid.uuid4()), to="binh@example.vn", subject="s",
+                          body="b", attachments=[bad])
+    assert sink.messages() == []
