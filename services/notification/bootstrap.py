@@ -31,7 +31,7 @@ def writing_of(settings: NotificationSettings) -> Writing:
     templates = templating.load(folder)
     templating.check(templates, known_placeholders(), unicode_sms=settings.sms_unicode)
     return Writing(templates=templates, unicode_sms=settings.sms_unicode,
-                   approvers=dict(settings.approver_emails))
+                   approvers=dict(settings.approver_emails), tracking_url=settings.tracking_url)
 
 
 @asynccontextmanager
@@ -56,7 +56,7 @@ async def assemble(platform: Platform) -> AsyncIterator[NotificationDeps]:
                 operator_token=(settings.operator_token.get_secret_value()
                                 if settings.operator_token else None),
                 report_token=report_token,
-                effects=(effects.emails(mailer, retry),
+                effects=(effects.emails(mailer, retry, attach_forms=settings.attach_forms),
                          effects.sms(EsmsGateway(client, account), retry,
                                      callback_url=f"{public_url}{REPORTS_PATH}/{report_token}")))
     finally:

@@ -5,8 +5,9 @@ in GOV.UK Notify's statuses."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from shared.contracts.types import MessageStatus, NotificationChannel
 
@@ -25,6 +26,9 @@ class Contact:
     phone: str = ""
     channels: tuple[NotificationChannel, ...] | None = None
     pay_url: str | None = None
+    submission: Mapping[str, Any] | None = None
+    """What the submission said that the attached forms print (``forms.Submission`` as
+    JSON); None for a dossier submitted before issue 13."""
 
     def chosen_channels(self) -> tuple[NotificationChannel, ...]:
         """The channels the applicant chose, else every channel with an address (both, as a

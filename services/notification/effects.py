@@ -17,6 +17,7 @@ as before); ``settle`` writes the message's status and the time of the change.""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import smtplib
 from collections.abc import Sequence
@@ -25,8 +26,8 @@ from datetime import UTC, datetime
 import asyncpg
 import httpx
 
-from services.notification import domain, repository
-from services.notification.adapters.mailer import Mailer
+from services.notification import domain, forms, repository
+from services.notification.adapters.mailer import Attachment, Mailer
 from services.notification.adapters.sms import EsmsGateway
 from shared.contracts.events import (
     Event,
@@ -42,13 +43,25 @@ Row = asyncpg.Record
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def emails(mailer: Mailer, retry: Retry) -> Effect:
+def emails(mailer: Mailer, retry: Retry, *, attach_forms: bool = False) -> Effect:
+    """``attach_forms`` (``NOTIFICATION_ATTACH_FORMS``, which bootstrap passes; off unless
+    told): print the form a message carries (``forms``) and attach it. The PDF is rendered
+    here, in the attempt, in a thread, from the form's data stored with the message: the same
+    data renders the same bytes, so a resend after a crash carries the same attachment under
+    the same Message-ID. A form that cannot be rendered is a failure of the attempt (retried,
+    then given up with the reason), never an email silently sent without it."""
+
     async def send_one(row: Row) -> Outcome:
         if row["delivery_status"] in domain.FINAL:
             return Done(status="sent")
+        stored = repository.attachment_of(row) if attach_forms else None
+        files: tuple[Attachment, ...] = ()
+        if stored is not None:
+            pdf = await asyncio.to_thread(forms.render, stored)
+            files = (Attachment(pdf.filename, pdf.content),)
         try:
             await mailer.send(message_id=str(row["id"]), to=row["recipient"],
-                              subject=row["subject"], body=row["body"])
+                              subject=row["subject"], body=row["body"], attachments=files)
         except Exception as error:  # every failure is classified below
             kind, final, reason = smtp_failure(error)
             return failure(row, kind, reason, retry, final=final)

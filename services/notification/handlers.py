@@ -7,10 +7,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 
-from services.notification import domain, repository
+from services.notification import domain, forms, repository
 from services.notification.deps import NotificationDeps, Writing
 from services.notification.domain import Contact, message_id_of
 from services.notification.letters import LETTERS, Letter
@@ -34,7 +35,8 @@ async def on_dossier_submitted(event: DossierSubmitted, envelope: Envelope,
     applicant = event.applicant
     contact = Contact(dossier_code=event.dossier_code, full_name=applicant.full_name,
                       email=applicant.email, procedure_name=event.procedure_name,
-                      phone=applicant.phone, channels=applicant.channels)
+                      phone=applicant.phone, channels=applicant.channels,
+                      submission=forms.stored_submission(event))
     await repository.remember_contact(uow.conn, envelope.dossier_id, contact)
 
 
@@ -76,17 +78,37 @@ def messages_for(letter: Letter, event: Event, envelope: Envelope, contact: Cont
         return [_message(message_id_of(envelope.event_id, letter.template, "email", address),
                          "email", address, "approver", template.id, template.version, values,
                          rendered)]
+    attachment = _form(letter, event, envelope, contact, writing)
     return [_message(message_id_of(envelope.event_id, letter.template, channel), channel,
                      contact.address(channel), "applicant", template.id, template.version,
-                     values, rendered) for channel in contact.chosen_channels()]
+                     values, rendered, attachment) for channel in contact.chosen_channels()]
+
+
+def _form(letter: Letter, event: Event, envelope: Envelope, contact: Contact,
+          writing: Writing) -> dict[str, Any] | None:
+    """The printed form the letter's email attaches, with its data, as stored; None when
+    the letter prints none or the submission was not kept (logged)."""
+    if letter.form is None:
+        return None
+    submission = (None if contact.submission is None
+                  else forms.Submission.model_validate(contact.submission))
+    attachment = forms.form_of(letter.form, event, envelope, dossier_code=contact.dossier_code,
+                               full_name=contact.full_name,
+                               procedure_name=contact.procedure_name, submission=submission,
+                               catalog=writing.catalog, tracking_url=writing.tracking_url)
+    if attachment is None:
+        log.warning("no form to attach", template=letter.template, form=letter.form,
+                    dossier_code=contact.dossier_code)
+        return None
+    return forms.stored(attachment)
 
 
 def _message(message_id: uuid.UUID, channel: NotificationChannel, recipient: str,
              audience: str, template_id: str, version: int, values: Mapping[str, Value],
-             rendered: Rendered) -> NewMessage:
+             rendered: Rendered, attachment: dict[str, Any] | None = None) -> NewMessage:
     if channel == "email":
         return NewMessage(message_id, channel, recipient, audience, template_id, version,
-                          values, rendered.subject, rendered.email)
+                          values, rendered.subject, rendered.email, attachment=attachment)
     return NewMessage(message_id, channel, recipient, audience, template_id, version, values,
                       None, rendered.sms.text, rendered.sms.encoding, rendered.sms.segments)
 

@@ -31,6 +31,7 @@ from shared.contracts.events import (
     ShipmentStatusChanged,
     SupplementRequested,
 )
+from shared.forms import FormKey
 
 Audience = Literal["applicant", "approver"]
 COMMON = frozenset({"full_name", "dossier_code", "procedure_name"})
@@ -46,6 +47,8 @@ class Letter:
     values: Callable[[Any, Contact], Mapping[str, Value]]
     applies: Callable[[Any], bool] = lambda event: True
     audience: Audience = "applicant"
+    form: FormKey | None = None
+    """The printed form the letter's email attaches (``forms``; never an SMS)."""
 
     @property
     def known(self) -> frozenset[str]:
@@ -87,7 +90,7 @@ LETTERS: dict[type[Event], tuple[Letter, ...]] = {
     DossierAccepted: (_letter(
         "dossier_accepted", lambda e, c: {"due_date": day(e.due_date), "fee": vnd(e.fee),
                                           "has_fee": e.fee > 0, "no_fee": e.fee <= 0},
-        "due_date fee has_fee no_fee"),),
+        "due_date fee has_fee no_fee", form="receipt"),),
     PaymentRequested: (_letter(
         "fee_payment_link", lambda e, c: {"amount": vnd(e.amount), "pay_url": e.pay_url},
         "amount pay_url", applies=lambda e: e.pay_url is not None),),
@@ -98,9 +101,10 @@ LETTERS: dict[type[Event], tuple[Letter, ...]] = {
     SupplementRequested: (_letter(
         "supplement_requested",
         lambda e, c: {"reason": e.reason, "missing": "; ".join(e.missing),
-                      "deadline": day(e.deadline)}, "reason missing deadline"),),
+                      "deadline": day(e.deadline)}, "reason missing deadline",
+        form="supplement-request"),),
     DossierRefusedAtIntake: (_letter("refused_at_intake", lambda e, c: {"reason": e.reason},
-                                     "reason"),),
+                                     "reason", form="refusal"),),
     DossierDecided: (
         _letter("result_ready", lambda e, c: {"postal": e.return_method == "postal",
                                               "online": e.return_method != "postal"},
@@ -112,7 +116,7 @@ LETTERS: dict[type[Event], tuple[Letter, ...]] = {
         "apology_letter",
         lambda e, c: {"reason": e.reason, "previous_due_date": day(e.previous_due_date),
                       "new_due_date": day(e.new_due_date)},
-        "reason previous_due_date new_due_date"),),
+        "reason previous_due_date new_due_date", form="apology"),),
     DossierDeadlineRecomputed: (_letter(
         "due_date_recomputed",
         lambda e, c: {"reason": e.reason, "previous_due_date": day(e.previous_due_date),

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -18,7 +19,7 @@ from shared.contracts.types import MessageStatus, NotificationChannel
 
 _CLAIM = """SELECT id, dossier_id, dossier_code, channel, recipient, template_id,
                    template_version, subject, body, encoding, delivery_status, attempts,
-                   pending_since, causation_event_id, correlation_id
+                   pending_since, causation_event_id, correlation_id, attachment
             FROM message
             WHERE status = 'pending' AND channel = '{channel}' AND next_attempt_at <= $1
             ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED"""
@@ -45,16 +46,20 @@ class NewMessage:
     body: str
     encoding: str | None = None
     segments: int | None = None
+    attachment: Mapping[str, Any] | None = None
+    """The form the email attaches, with its data (``forms.stored``)."""
 
 
 async def remember_contact(conn: asyncpg.Connection, dossier_id: uuid.UUID,
                            contact: Contact) -> None:
     await conn.execute(
         """INSERT INTO contact (dossier_id, dossier_code, full_name, email, phone,
-                                procedure_name, channels)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dossier_id) DO NOTHING""",
+                                procedure_name, channels, submission)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb)
+           ON CONFLICT (dossier_id) DO NOTHING""",
         dossier_id, contact.dossier_code, contact.full_name, contact.email, contact.phone,
-        contact.procedure_name, None if contact.channels is None else list(contact.channels))
+        contact.procedure_name, None if contact.channels is None else list(contact.channels),
+        _json(contact.submission))
 
 
 async def remember_pay_url(conn: asyncpg.Connection, dossier_id: uuid.UUID, url: str) -> None:
@@ -63,12 +68,14 @@ async def remember_pay_url(conn: asyncpg.Connection, dossier_id: uuid.UUID, url:
 
 async def contact_of(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> Contact | None:
     row = await conn.fetchrow(
-        """SELECT dossier_code, full_name, email, procedure_name, phone, channels, pay_url
+        """SELECT dossier_code, full_name, email, procedure_name, phone, channels, pay_url,
+                  submission::text AS submission
            FROM contact WHERE dossier_id = $1""", dossier_id)
     if row is None:
         return None
     found = dict(row)
     found["channels"] = None if row["channels"] is None else tuple(row["channels"])
+    found["submission"] = None if row["submission"] is None else json.loads(row["submission"])
     return Contact(**found)
 
 
@@ -79,13 +86,15 @@ async def queue_message(conn: asyncpg.Connection, message: NewMessage, cause: En
     inserted = await conn.fetchval(
         """INSERT INTO message (id, dossier_id, dossier_code, channel, recipient, audience,
                                 template_id, template_version, template_values, subject, body,
-                                encoding, segments, causation_event_id, correlation_id)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10,$11,$12,$13,$14,$15)
+                                encoding, segments, causation_event_id, correlation_id,
+                                attachment)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10,$11,$12,$13,$14,$15,$16::text::jsonb)
            ON CONFLICT (id) DO NOTHING RETURNING created_at""",
         message.id, cause.dossier_id, dossier_code, message.channel, message.recipient,
         message.audience, message.template_id, message.template_version,
         json.dumps(dict(message.values), ensure_ascii=False), message.subject, message.body,
-        message.encoding, message.segments, cause.event_id, cause.correlation_id)
+        message.encoding, message.segments, cause.event_id, cause.correlation_id,
+        _json(message.attachment))
     if inserted is None:
         return False
     await conn.execute("INSERT INTO message_status_change (message_id, status, at) "
@@ -141,3 +150,14 @@ async def messages_of(pool: asyncpg.Pool, dossier_code: str) -> list[asyncpg.Rec
 
 async def message(pool: asyncpg.Pool, message_id: uuid.UUID) -> asyncpg.Record | None:
     return await pool.fetchrow(f"{_MESSAGE} WHERE m.id = $1 GROUP BY m.id", message_id)
+
+
+def _json(value: Mapping[str, Any] | None) -> str | None:
+    """JSON text for a ``$n::text::jsonb`` parameter (whatever codec the pool has)."""
+    return None if value is None else json.dumps(dict(value), ensure_ascii=False)
+
+
+def attachment_of(row: asyncpg.Record) -> dict[str, Any] | None:
+    """A claimed message's stored form (decoded whatever codec the pool has)."""
+    value = row["attachment"]
+    return json.loads(value) if isinstance(value, str) else value

@@ -54,11 +54,20 @@ class NotificationSettings(ServiceSettings, effects.EffectSettings):
     approver_emails: dict[str, str] = Field(
         default_factory=dict, description="Department code -> the approver's email, for the "
                                           "at-risk and overdue alerts (JSON).")
+    attach_forms: bool = Field(
+        True, description="Attach the printed form (PDF) to the email that announces it: "
+                          "the receipt, the supplement request, the refusal, the apology. Each "
+                          "costs 0.1-0.3 s of CPU at send time; off sheds it, also for the "
+                          "emails already queued.")
+    tracking_url: str | None = Field(
+        None, description="The citizen's tracking page with {code} (e.g. "
+                          "https://motcua.example/citizen/track?code={code}), printed with a "
+                          "QR code on the attached receipt; unset: printed without it.")
     template_dir: str | None = Field(None, description="Templates folder (default: the "
                                                         "package's own templates/).")
 
     @field_validator("sms_report_token", "operator_token", "public_url", "template_dir",
-                     mode="before")
+                     "tracking_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
