@@ -101,3 +101,54 @@ async def test_the_reader_sees_each_incarnation_the_launcher_writes(tmp_path: Pa
             assert second != first and await reader() == second
         finally:
             await reader.close()
+
+
+async def test_a_portal_publishes_again_a_submission_that_got_no_receipt(
+        kafka_bootstrap: str) -> None:
+    """The first copy is lost (as on a broker reset): the intake side here answers only the
+    second, and the client gets its receipt from that one."""
+    import asyncio
+    import json
+
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    from shared.contracts.topics import PORTAL_SUBMISSIONS, portal_receipts
+    from shared.portal.client import publish_and_wait
+    from shared.runtime.broker import provision_topics
+    from shared.runtime.settings import ServiceSettings
+
+    portal = f"p{uuid.uuid4().hex[:8]}"
+    await provision_topics(ServiceSettings(service_name="test",
+                                           kafka_bootstrap_servers=kafka_bootstrap),
+                           [PORTAL_SUBMISSIONS, portal_receipts(portal)])
+    submission_id = f"sub-{uuid.uuid4().hex}"
+    seen: list[bytes] = []
+
+    async def intake_that_loses_the_first_copy() -> None:
+        consumer = AIOKafkaConsumer(PORTAL_SUBMISSIONS, bootstrap_servers=kafka_bootstrap,
+                                    group_id=f"g-{portal}", auto_offset_reset="earliest")
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+        await consumer.start()
+        await producer.start()
+        try:
+            async for record in consumer:
+                if record.key != submission_id.encode():
+                    continue
+                seen.append(record.value)
+                if len(seen) == 2:
+                    await producer.send_and_wait(portal_receipts(portal), json.dumps(
+                        {"portal_submission_id": submission_id, "outcome": "accepted"}).encode(),
+                        key=record.key)
+        finally:
+            await producer.stop()
+            await consumer.stop()
+
+    responder = asyncio.create_task(intake_that_loses_the_first_copy())
+    try:
+        answer = await publish_and_wait(kafka_bootstrap, portal, "secret",
+                                        {"portal_submission_id": submission_id},
+                                        timeout_s=60, resend_after_s=6)
+    finally:
+        responder.cancel()
+    assert answer == {"portal_submission_id": submission_id, "outcome": "accepted"}
+    assert len(seen) == 2 and seen[0] == seen[1]  # the same signed record, sent again
