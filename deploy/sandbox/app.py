@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from deploy.sandbox import carrier, sms, vnpay
+from deploy.sandbox import carrier, inspect, sms, vnpay
 
 
 def create_app(payment: vnpay.VnpaySandbox | None = None, *,
@@ -37,7 +37,7 @@ def create_app(payment: vnpay.VnpaySandbox | None = None, *,
                   lifespan=lifespan)
     app.state.vnpay = gateway
     app.include_router(vnpay.router(gateway))
-    for module in (carrier, sms):
+    for module in (carrier, sms, inspect):
         app.include_router(module.router)
 
     @app.get("/healthz")
