@@ -157,8 +157,23 @@ class PatientDepartments(DepartmentClient):
     ORDER = (("intake", "accept"), ("specialist", "start"), ("specialist", "approve"),
              ("specialist", "propose"), ("approver", "approve"))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known: dict[str, str] = {}  # dossier code -> its department
+
     def notice(self, code: str, department: str, status: str) -> None:
+        self.known[code] = department
         self._work.put_nowait((code, department, status))
+
+    async def look_at_queue(self, final: dict[str, float], every_s: float = 5.0) -> None:
+        """As officers open their queue now and then: a dossier whose next step came without
+        a new work-item status (its fee was paid meanwhile) is looked at again."""
+        while True:
+            await asyncio.sleep(every_s)  # the officers' rhythm, not synchronisation
+            if self._work.empty():
+                for code, department in list(self.known.items()):
+                    if code not in final:
+                        self._work.put_nowait((code, department, "queue"))
 
     async def _officer(self) -> None:
         while True:
@@ -171,6 +186,9 @@ class PatientDepartments(DepartmentClient):
                     await asyncio.sleep(min(0.5 * (attempt + 1), 3.0))  # an officer's patience
                 except Refused as refused:
                     self.errors.append(f"{code}: {refused}")
+                    break
+                except Exception as error:  # an officer who met the unexpected goes on
+                    self.errors.append(f"{code}: {error!r}"[:300])
                     break
 
     async def _advance(self, code: str, department: str) -> None:
@@ -416,6 +434,7 @@ async def _run(info: dict[str, Any], plan: Plan, secret: str, result: Result) ->
     started = time.time()
     try:
         async with ChaosObserver(bootstrap, officers, PORTAL_ID, citizens=crowd) as observer:
+            background.append(asyncio.create_task(officers.look_at_queue(observer.seen.final_at)))
             submitting = asyncio.ensure_future(asyncio.gather(
                 _submit_http(intake, secret, over_http, plan.portals, result),
                 _submit_kafka(bootstrap, secret, over_kafka, result)))
