@@ -54,6 +54,7 @@ class Plan:
     portals: int = 8  # HTTP portals submitting concurrently
     final_timeout_s: float = 300.0
     seed: int = 15
+    signal: int = signal.SIGKILL  # SIGTERM: the way compose stops a container
 
 
 @dataclass
@@ -314,9 +315,10 @@ async def _killer(info: dict[str, Any], plan: Plan, result: Result,
         await asyncio.sleep(plan.kill_every_s)  # the pace of the chaos, not synchronisation
         pid = _status(info)[target]["pid"]
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, plan.signal)
         result.kills[target] += 1
-        print(f"  {time.strftime('%H:%M:%S')} killed {target} (pid {pid})", flush=True)
+        print(f"  {time.strftime('%H:%M:%S')} {signal.Signals(plan.signal).name} to {target} "
+              f"(pid {pid})", flush=True)
         done += 1
     await asyncio.wait([submitting])
     await wait_until(lambda: _healthy(info), timeout=180, interval=0.2,
