@@ -310,12 +310,14 @@ async def _killer(info: dict[str, Any], plan: Plan, result: Result,
     done = 0
     while order and (done < len(order) or not submitting.done()):
         target = order[done % len(order)]
+        await asyncio.sleep(plan.kill_every_s)  # the pace of the chaos, not synchronisation
         await wait_until(lambda: _healthy(info), timeout=180, interval=0.2,
                          description="every part of the stack ready before the next kill")
-        await asyncio.sleep(plan.kill_every_s)  # the pace of the chaos, not synchronisation
         pid = _status(info)[target]["pid"]
-        with contextlib.suppress(ProcessLookupError):
+        try:
             os.kill(pid, plan.signal)
+        except ProcessLookupError:
+            continue  # it had just exited: the same target once it is back
         result.kills[target] += 1
         print(f"  {time.strftime('%H:%M:%S')} {signal.Signals(plan.signal).name} to {target} "
               f"(pid {pid})", flush=True)
