@@ -16,7 +16,6 @@ import hashlib
 import itertools
 import json
 import os
-import random
 import secrets
 import signal
 import time
@@ -53,7 +52,6 @@ class Plan:
                               "intake", "postal")
     portals: int = 8  # HTTP portals submitting concurrently
     final_timeout_s: float = 300.0
-    seed: int = 15
     signal: int = signal.SIGKILL  # SIGTERM: the way compose stops a container
 
 
@@ -485,7 +483,6 @@ async def _run(info: dict[str, Any], plan: Plan, secret: str, result: Result) ->
 
 def run(plan: Plan, data_dir: Path) -> Result:
     """The whole run: start the stack in ``data_dir``, flow and kill, check, stop."""
-    random.seed(plan.seed)
     secret = secrets.token_hex(16)
     result = Result(plan)
     with running_stack(data_dir, {"INTAKE_PORTAL_SECRETS": f"{PORTAL_ID}:{secret}"}) as info:
