@@ -4,8 +4,9 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 DOSSIERS ?= 40000
+CHAOS_DOSSIERS ?= 1000
 
-.PHONY: help install compose-tool chromium screenshots contracts run test unit integration e2e browser lint check-architecture check-compose bench clean
+.PHONY: help install compose-tool chromium screenshots contracts run test unit integration e2e browser lint check-architecture check-compose bench chaos clean
 .PHONY: fonts
 
 help: ## list the targets
@@ -67,6 +68,9 @@ contracts: $(STAMP) ## regenerate docs/contracts (AsyncAPI for the events, OpenA
 
 bench: $(STAMP) ## the national-day benchmark (DOSSIERS=N for a quick run)
 	$(BIN)/python -m tests.bench --dossiers $(DOSSIERS)
+
+chaos: $(STAMP) ## kill -9 parts of the stack under load, check nothing lost or repeated (CHAOS_DOSSIERS=N)
+	$(BIN)/python -m tests.chaos --dossiers $(CHAOS_DOSSIERS) --record
 
 clean: ## remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var

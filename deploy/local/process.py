@@ -41,12 +41,14 @@ def spawn(
     cwd: Path | None = None,
     user: int | None = None,
     group: int | None = None,
+    append: bool = False,
 ) -> subprocess.Popen[bytes]:
     """Start ``argv`` in its own session (a terminal's Ctrl-C reaches only us), output to a log.
 
-    ``death_signal`` is what the child receives if this process dies without stopping it.
+    ``death_signal`` is what the child receives if this process dies without stopping it;
+    ``append`` keeps the log of an earlier run (a restarted child).
     """
-    with open(log_path, "wb") as log:
+    with open(log_path, "ab" if append else "wb") as log:
         return subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from deploy.sandbox import carrier, carrier_api, sms, vnpay
+from deploy.sandbox import carrier, carrier_api, inspect, sms, vnpay
 
 
 def create_app(payment: vnpay.VnpaySandbox | None = None, *,
@@ -49,6 +49,7 @@ def create_app(payment: vnpay.VnpaySandbox | None = None, *,
     app.include_router(carrier_api.router(post))
     app.state.sms = texts
     app.include_router(sms.router(texts))
+    app.include_router(inspect.router)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

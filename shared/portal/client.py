@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import mimetypes
 import os
@@ -131,34 +132,52 @@ def kafka_security_from_env(env: Mapping[str, str] | None = None) -> dict[str, A
 
 
 async def publish_and_wait(bootstrap: str, portal_id: str, secret: str,
-                           dossier: dict[str, Any], timeout_s: float = 30, *,
+                           dossier: dict[str, Any], timeout_s: float = 30,
+                           resend_after_s: float = 10, *,
                            security: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Publish a submission over Kafka and return its receipt from the portal's topic.
-    ``security``: aiokafka's security arguments (:func:`kafka_security_from_env`)."""
+    ``security``: aiokafka's security arguments (:func:`kafka_security_from_env`).
+
+    A submission with no receipt after ``resend_after_s`` is published again, signed anew
+    (a record's nonce is used once; intake answers a resent submission with the receipt of
+    the first): a broker that lost it, or lost the receipt, costs a delay, not the
+    submission."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
     login = dict(security or {})
     key, value, headers = kafka_record(portal_id, secret, dossier)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **login)
     await producer.start()
-    try:
-        sent = await producer.send_and_wait(PORTAL_SUBMISSIONS, value, key=key, headers=headers)
-    finally:
-        await producer.stop()
     consumer = AIOKafkaConsumer(portal_receipts(portal_id), bootstrap_servers=bootstrap,
                                 group_id=f"portal-{portal_id}.cli-{uuid.uuid4().hex[:8]}",
                                 auto_offset_reset="earliest", enable_auto_commit=False,
                                 **login)
-    await consumer.start()
     try:
+        sent = await producer.send_and_wait(PORTAL_SUBMISSIONS, value, key=key, headers=headers)
+        await consumer.start()
         async with asyncio.timeout(timeout_s):
-            async for record in consumer:  # receipts of earlier replays are older than ours
-                if record.key == key and record.timestamp >= sent.timestamp:
-                    answer: dict[str, Any] = json.loads(record.value)
+            while True:
+                answer = await _receipt(consumer, key, sent.timestamp, resend_after_s)
+                if answer is not None:
                     return answer
+                key, value, headers = kafka_record(portal_id, secret, dossier)  # a new nonce
+                await producer.send_and_wait(PORTAL_SUBMISSIONS, value, key=key,
+                                             headers=headers)
     finally:
         await consumer.stop()
-    raise TimeoutError  # unreachable: the timeout raises first
+        await producer.stop()
+
+
+async def _receipt(consumer: Any, key: bytes, since_ms: int, within_s: float
+                   ) -> dict[str, Any] | None:
+    """The receipt for ``key`` newer than ``since_ms``, or None after ``within_s``."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(within_s):
+            async for record in consumer:  # receipts of earlier replays are older than ours
+                if record.key == key and record.timestamp >= since_ms:
+                    answer: dict[str, Any] = json.loads(record.value)
+                    return answer
+    return None
 
 
 def _files(pairs: list[str]) -> dict[str, Path]:

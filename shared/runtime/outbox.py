@@ -5,12 +5,20 @@ in one transaction or neither does. The relay publishes recorded events in id or
 (hence in order per dossier, since each dossier's events are keyed by its id) and marks
 them sent. A crash between publish and mark republishes on restart: at-least-once, which
 the consumers' inbox turns into exactly-once effects.
+
+PostgreSQL is also the log of record when the broker is not durable (the embedded one keeps
+everything in memory): published rows are kept for ``retention_s``, and a relay given a way to
+read the broker's *incarnation* (:class:`BrokerIncarnation`, a marker the launcher writes after
+each start of its broker) publishes every retained row again, in id order, when the broker it
+sees is not the one it last published to. A durable broker (production Kafka) never gets a
+marker, and the relay then never republishes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -33,6 +41,12 @@ Publish = Callable[[str, bytes, bytes, dict[str, str]], Awaitable["asyncio.Futur
 
 
 OutboxRow = tuple[uuid.UUID, str, str, bytes, dict[str, str]]
+
+BROKER_INCARNATION_TOPIC = "mot-cua.broker-incarnation"
+"""One record: the id of the broker's current incarnation (written by deploy.local)."""
+
+Incarnation = Callable[[], Awaitable[str | None]]
+"""The broker's current incarnation id, or None when it has none (or cannot be read now)."""
 
 
 def outbox_row(topic: str, envelope: Envelope, *, key: uuid.UUID | None = None) -> OutboxRow:
@@ -193,6 +207,9 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_interval_s: float = 1.0,
+        incarnation: Incarnation | None = None,
+        incarnation_check_s: float = 2.0,
+        retention_s: float = 7 * 86400.0,
     ) -> None:
         self._pool = pool
         self._publish = publish
@@ -200,6 +217,11 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._wake = asyncio.Event()
         self.holds_lease = False
+        self._incarnation = incarnation
+        self._incarnation_check_s = incarnation_check_s
+        self._retention_s = retention_s
+        self._next_check = 0.0
+        self.republished = 0  # rows published again after broker resets, since start
 
     async def run(self) -> None:
         """Relay until cancelled; waits for the lease when another replica holds it."""
@@ -226,6 +248,7 @@ class OutboxRelay:
         await lease_conn.add_listener("outbox_message", on_notify)
         try:
             while True:
+                await self._check_incarnation_when_due()
                 if await self.relay_once() < self._batch_size:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
@@ -263,5 +286,84 @@ class OutboxRelay:
         ]
         await asyncio.gather(*pending)
 
+    async def _check_incarnation_when_due(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._incarnation is None or loop.time() < self._next_check:
+            return
+        self._next_check = loop.time() + self._incarnation_check_s
+        try:
+            await self.check_incarnation()
+        except Exception:  # the broker or the database is away: try again at the next check
+            log.warning("broker incarnation check failed", exc_info=True)
+
+    async def check_incarnation(self) -> int:
+        """Compare the broker's incarnation with the one last published to; on a change, mark
+        every row sent within the retention window unsent again (they go out in id order with
+        the next batches) and prune older sent rows. Returns how many rows will be
+        republished."""
+        if self._incarnation is None or (current := await self._incarnation()) is None:
+            return 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            seen = await conn.fetchval(
+                "SELECT incarnation FROM outbox_broker_incarnation FOR UPDATE")
+            if seen == current:
+                return 0
+            status = await conn.execute(
+                """UPDATE outbox_message SET sent_at = NULL
+                   WHERE sent_at > now() - make_interval(secs => $1)""", self._retention_s)
+            await conn.execute(
+                """DELETE FROM outbox_message
+                   WHERE sent_at <= now() - make_interval(secs => $1)""", self._retention_s)
+            await conn.execute(
+                """INSERT INTO outbox_broker_incarnation (incarnation) VALUES ($1)
+                   ON CONFLICT (singleton)
+                   DO UPDATE SET incarnation = excluded.incarnation, seen_at = now()""",
+                current)
+        count = int(status.split()[-1])
+        self.republished += count
+        log.warning("broker incarnation changed: republishing retained events",
+                    previous=seen, current=current, events=count)
+        return count
+
     async def after_publish(self, rows: Sequence[asyncpg.Record]) -> None:
         """Hook between publish and mark; tests use it to crash exactly there."""
+
+
+class BrokerIncarnation:
+    """Reads the broker's incarnation marker (the last record of
+    :data:`BROKER_INCARNATION_TOPIC`) with a consumer of its own, outside any group.
+    ``await reader()`` is the relay's ``incarnation``; None while there is no marker."""
+
+    def __init__(self, bootstrap_servers: str, client_id: str) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._client_id = client_id
+        self._consumer: Any = None
+
+    async def __call__(self) -> str | None:
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+
+        if self._consumer is None:
+            self._consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._bootstrap_servers, client_id=self._client_id,
+                group_id=None, enable_auto_commit=False, request_timeout_ms=5000)
+            await self._consumer.start()
+        consumer = self._consumer
+        if BROKER_INCARNATION_TOPIC not in await consumer.topics():
+            return None
+        partition = TopicPartition(BROKER_INCARNATION_TOPIC, 0)
+        consumer.assign([partition])
+        end = (await consumer.end_offsets([partition]))[partition]
+        if end == 0:
+            return None
+        consumer.seek(partition, end - 1)
+        batch = await consumer.getmany(partition, timeout_ms=5000)
+        records = batch.get(partition, [])
+        if not records:
+            return None
+        marker: str = json.loads(records[-1].value)["incarnation"]
+        return marker
+
+    async def close(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None

@@ -45,7 +45,7 @@ from shared.runtime.dispatch import EventDispatch, Handler
 from shared.runtime.effects import Effect, run_effects
 from shared.runtime.logging import configure_logging
 from shared.runtime.metrics import HttpMetrics, watch_outbox
-from shared.runtime.outbox import OutboxRelay, Transactions
+from shared.runtime.outbox import BrokerIncarnation, OutboxRelay, Transactions
 from shared.runtime.settings import ServiceSettings
 from shared.runtime.telemetry import configure_tracing, instrument_app
 
@@ -149,6 +149,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             producer_publisher(relay_producer),
             batch_size=settings.outbox_batch_size,
             poll_interval_s=settings.outbox_poll_interval_s,
+            incarnation=(incarnation := BrokerIncarnation(
+                settings.kafka_bootstrap_servers, f"{settings.service_name}-outbox-relay")),
         )
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay"),
                  asyncio.create_task(watch_outbox(pool, settings.metrics_interval_s),
@@ -167,6 +169,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await relay_producer.stop()  # sends what the relay queued before it stopped
+            await incarnation.close()
             await assembled.__aexit__(None, None, None)
             await pool.close()
             log.info("service stopped")

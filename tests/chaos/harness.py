@@ -1,0 +1,508 @@
+"""One chaos run: the stack as ``make run`` starts it, dossiers submitted over HTTP and Kafka
+by portals, officers and citizens acting on them, and a killer sending SIGKILL to a part of
+the stack every few seconds (the launcher is expected to bring each back). Then it waits
+until every dossier is final and checks from sources outside the services: the sandboxes'
+ledgers, the SMTP sink's folder, and Kafka read with a client of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import email
+import email.policy
+import hashlib
+import itertools
+import json
+import os
+import secrets
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.contracts.topics import DOSSIER_EVENTS, PAYMENT_EVENTS
+from shared.portal.client import publish_and_wait, signed_request
+from shared.runtime.outbox import BrokerIncarnation
+from tests.bench.citizens import TXN_REF, Citizens
+from tests.bench.department import DepartmentClient, Refused
+from tests.bench.measures import ServiceDatabases
+from tests.bench.observer import Observer
+from tests.bench.stack import running_stack
+from tests.bench.submissions import SubmissionFactory, pdf
+from tests.support import wait_until
+
+PORTAL_ID = "chaos-portal"
+SERVICES = ("intake", "processing", "payment", "postal", "notification")
+PARTS = (*SERVICES, "kafka", "postgres", "sandbox", "smtp-sink")
+
+
+@dataclass(frozen=True)
+class Plan:
+    dossiers: int = 100
+    kafka_every: int = 10  # one submission in this many goes over Kafka, the rest over HTTP
+    kill_every_s: float = 4.0
+    kills: tuple[str, ...] = ("payment", "kafka", "notification", "postgres", "processing",
+                              "intake", "postal")
+    portals: int = 8  # HTTP portals submitting concurrently
+    final_timeout_s: float = 300.0
+    signal: int = signal.SIGKILL  # SIGTERM: the way compose stops a container
+
+
+@dataclass
+class Result:
+    plan: Plan
+    kills: Counter[str] = field(default_factory=Counter)
+    restarts: dict[str, int] = field(default_factory=dict)
+    submitted: int = 0
+    final: int = 0
+    stuck: list[str] = field(default_factory=list)
+    effects: dict[str, int] = field(default_factory=dict)
+    duplicates: dict[str, int] = field(default_factory=dict)
+    emails_sent_again: int = 0
+    ipn_retries: int = 0  # IPNs the bank sent again (fast-forwarded) after no answer
+    email_bound: int = 0
+    longest_stall_s: float = 0.0
+    duration_s: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return (not self.stuck and self.final == self.submitted
+                and not any(self.duplicates.values())
+                and self.emails_sent_again <= self.email_bound)
+
+
+class ChaosObserver(Observer):
+    """The benchmark's observer, reading from the earliest offset again when the broker it
+    follows was reset (its positions are then past the new, empty logs), and noting when the
+    last event arrived (the longest stall)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrivals: list[float] = []
+        self.last_event: dict[str, str] = {}  # dossier code -> the last event type seen
+        self.resets = 0
+
+    async def __aenter__(self) -> ChaosObserver:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
+                                    auto_offset_reset="earliest", fetch_max_wait_ms=100,
+                                    max_partition_fetch_bytes=4 * 2**20)
+        await consumer.start()
+        topics = [t for t in await consumer.topics()
+                  if t in (DOSSIER_EVENTS, PAYMENT_EVENTS, self._receipts)
+                  or (t.startswith("department.") and t.endswith(".work"))]
+        partitions = [TopicPartition(t, p) for t in topics
+                      for p in consumer.partitions_for_topic(t) or ()]
+        consumer.assign(partitions)
+        for partition in partitions:
+            consumer.seek(partition, 0)
+        self._consumer = consumer
+        self._partitions = partitions
+        self._incarnation = BrokerIncarnation(self._bootstrap, "chaos-observer")
+        self._seen_incarnation = await self._incarnation()
+        self._tasks = [asyncio.create_task(self._follow_through_resets()),
+                       asyncio.create_task(self._watch_resets())]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await super().__aexit__(*exc)
+        await self._incarnation.close()
+
+    async def _watch_resets(self) -> None:
+        """A reset broker's logs start again at offset 0, and soon pass the positions this
+        consumer had: without a seek it would skip the records republished there."""
+        while True:
+            await asyncio.sleep(0.5)  # the pace of the watch, not synchronisation
+            with contextlib.suppress(Exception):
+                current = await self._incarnation()
+                if current is not None and current != self._seen_incarnation:
+                    self._seen_incarnation = current
+                    self.resets += 1
+                    for partition in self._partitions:
+                        self._consumer.seek(partition, 0)
+
+    async def _follow_through_resets(self) -> None:
+        while True:
+            try:
+                await self._follow()
+            except Exception:  # the broker went away mid-fetch: follow it when it is back
+                await asyncio.sleep(0.5)  # pacing reconnects, not synchronisation
+
+    def _note(self, envelope: dict[str, Any], now: float) -> None:
+        self.arrivals.append(now)
+        code = envelope["payload"].get("dossier_code") or envelope.get("dossier_code")
+        self.last_event[code] = envelope["event_type"]
+        super()._note(envelope, now)
+
+
+class _Busy(Exception):
+    """The service answered 5xx or could not be reached: the same step, a little later."""
+
+
+class PatientDepartments(DepartmentClient):
+    """Officers who look before they act: on each notice of a work item they read the
+    dossier as each role and take the step its ``allowed_actions`` offer, until none is
+    left for them (the dossier then waits for the citizen, or is decided). A replayed notice
+    costs a read, never a second step; a step that met an error of the server (its database
+    was restarting) or no server at all is tried again a little later."""
+
+    ORDER = (("intake", "accept"), ("specialist", "start"), ("specialist", "approve"),
+             ("specialist", "propose"), ("approver", "approve"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known: dict[str, str] = {}  # dossier code -> its department
+
+    def notice(self, code: str, department: str, status: str) -> None:
+        self.known[code] = department
+        self._work.put_nowait((code, department, status))
+
+    async def look_at_queue(self, final: dict[str, float], every_s: float = 5.0) -> None:
+        """As officers open their queue now and then: a dossier whose next step came without
+        a new work-item status (its fee was paid meanwhile) is looked at again."""
+        while True:
+            await asyncio.sleep(every_s)  # the officers' rhythm, not synchronisation
+            if self._work.empty():
+                for code, department in list(self.known.items()):
+                    if code not in final:
+                        self._work.put_nowait((code, department, "queue"))
+
+    async def _officer(self) -> None:
+        while True:
+            code, department, _status = await self._work.get()
+            for attempt in range(120):
+                try:
+                    await self._advance(code, department)
+                    break
+                except (httpx.HTTPError, _Busy):
+                    await asyncio.sleep(min(0.5 * (attempt + 1), 3.0))  # an officer's patience
+                except Refused as refused:
+                    self.errors.append(f"{code}: {refused}")
+                    break
+                except Exception as error:  # an officer who met the unexpected goes on
+                    self.errors.append(f"{code}: {error!r}"[:300])
+                    break
+
+    async def _advance(self, code: str, department: str) -> None:
+        for _ in range(len(self.ORDER)):
+            step = await self._next_step(code, department)
+            if step is None:
+                return
+            role, action = step
+            await self._do(code, department, role, action)
+
+    async def _next_step(self, code: str, department: str) -> tuple[str, str] | None:
+        allowed: dict[str, list[str]] = {}
+        for role in dict.fromkeys(r for r, _ in self.ORDER):
+            try:
+                headers = await self._auth(department, role)
+            except Refused:
+                continue  # no such account in this department
+            view = await self._http.get(f"/v1/dossiers/{code}", headers=headers)
+            if view.status_code == 401:
+                self._tokens.pop((department, role), None)
+                raise _Busy(401)
+            if view.status_code >= 500:
+                raise _Busy(view.status_code)
+            if view.status_code == 200:
+                allowed[role] = view.json()["allowed_actions"]
+        return next(((r, a) for r, a in self.ORDER if a in allowed.get(r, ())), None)
+
+    async def _do(self, code: str, department: str, role: str, action: str) -> None:
+        body: dict[str, Any] = {"action": action}
+        if action == "propose":
+            body["proposed_outcome"] = "approved"
+        if action == "approve":
+            body["result_document"] = {
+                "filename": "ket-qua.pdf", "content_type": "application/pdf",
+                "content_base64": base64.b64encode(pdf(f"Kết quả {code}")).decode()}
+        response = await self._http.post(f"/v1/dossiers/{code}/actions", json=body,
+                                         headers=await self._auth(department, role))
+        if response.status_code == 401:
+            self._tokens.pop((department, role), None)
+            raise _Busy(401)
+        if response.status_code >= 500:
+            raise _Busy(response.status_code)
+        if response.status_code == 409:
+            return  # somebody acted meanwhile (or our answer was lost): read again
+        if response.status_code != 200:
+            raise Refused(f"{action}: {response.status_code} {response.text[:300]}")
+        if action == "approve":
+            self.decided += 1
+
+
+class PatientCitizens(Citizens):
+    """Citizens who pay the link of their dossier once, even when a replay shows it again,
+    and try again when the payment page does not answer (payment or the bank restarting)."""
+
+    def __init__(self) -> None:
+        super().__init__(decline_every=10)
+        self._noticed: set[str] = set()
+
+    def notice(self, code: str, pay_url: str) -> None:
+        if code not in self._noticed:
+            self._noticed.add(code)
+            super().notice(code, pay_url)
+
+    async def _citizen(self) -> None:
+        while True:
+            code, link = await self._links.get()
+            self._seen += 1
+            try:
+                if self._seen % self._decline_every == 0:
+                    await self._pay(link, "51")
+                    self.declined += 1
+                await self._pay(link, "00")
+                self.paid += 1
+            except (httpx.HTTPError, AssertionError) as error:
+                self.errors.append(f"{code}: {type(error).__name__} {error}"[:300])
+
+    async def _pay(self, link: str, choice: str) -> None:
+        """Open the link until the bank's page shows (each opening is a new order), choose
+        once the bank answered, then look at the return page if it is there: a citizen who
+        saw the bank take the money does not pay again because the site was slow after."""
+        for attempt in range(120):
+            try:
+                bank = await self._http.get(link, follow_redirects=True)
+                found = TXN_REF.search(bank.text)
+                if bank.status_code == 200 and found is not None:
+                    break
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(min(0.5 * (attempt + 1), 3.0))  # a citizen's patience
+        else:
+            raise AssertionError(f"the payment page never showed for {link}")
+        chosen = await self._http.post(str(bank.url.join("bank")), follow_redirects=False,
+                                       data={"vnp_TxnRef": found.group(1), "choice": choice})
+        assert chosen.status_code in (200, 302, 303), chosen.text[:200]
+        if chosen.is_redirect:
+            with contextlib.suppress(httpx.HTTPError):
+                await self._http.get(chosen.headers["location"])
+
+
+def _status(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    parts: dict[str, dict[str, Any]] = json.loads(
+        Path(info["status_file"]).read_text())["parts"]
+    return parts
+
+
+def _healthy(info: dict[str, Any]) -> bool:
+    try:
+        return all(p["state"] in ("ready", "running") for p in _status(info).values())
+    except (OSError, ValueError):
+        return False
+
+
+async def _killer(info: dict[str, Any], plan: Plan, result: Result,
+                  submitting: asyncio.Task[Any]) -> None:
+    """SIGKILL the planned parts in turn, each once the whole stack is healthy again; the
+    plan's list repeats while submissions go on, so every part is killed at least once."""
+    order = list(plan.kills)
+    done = 0
+    while order and (done < len(order) or not submitting.done()):
+        target = order[done % len(order)]
+        await asyncio.sleep(plan.kill_every_s)  # the pace of the chaos, not synchronisation
+        await wait_until(lambda: _healthy(info), timeout=180, interval=0.2,
+                         description="every part of the stack ready before the next kill")
+        pid = _status(info)[target]["pid"]
+        try:
+            os.kill(pid, plan.signal)
+        except ProcessLookupError:
+            continue  # it had just exited: the same target once it is back
+        result.kills[target] += 1
+        print(f"  {time.strftime('%H:%M:%S')} {signal.Signals(plan.signal).name} to {target} "
+              f"(pid {pid})", flush=True)
+        done += 1
+    await asyncio.wait([submitting])
+    await wait_until(lambda: _healthy(info), timeout=180, interval=0.2,
+                     description="every part of the stack ready after the last kill")
+
+
+async def _submit_http(intake: str, secret: str, bodies: list[dict[str, Any]], portals: int,
+                       result: Result) -> None:
+    """Each submission until intake answers it (201, or 200 for a replay of one it has):
+    a killed intake refuses connections for a while, and the portal tries again."""
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+
+    async def portal(http: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            body = queue.get_nowait()
+            for attempt in range(600):
+                request = signed_request("POST", http.base_url.join("/v1/dossiers"),
+                                         PORTAL_ID, secret, body=body)
+                try:
+                    response = await http.send(request)
+                    if response.status_code in (200, 201):
+                        break
+                    if response.status_code < 500:
+                        result.errors.append(f"{body['portal_submission_id']}: "
+                                             f"{response.status_code} {response.text[:200]}")
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(min(0.2 * (attempt + 1), 2.0))  # a portal's retry pace
+
+    async with httpx.AsyncClient(base_url=intake, timeout=30) as http:
+        await asyncio.gather(*(portal(http) for _ in range(portals)))
+
+
+async def _submit_kafka(bootstrap: str, secret: str, bodies: list[dict[str, Any]],
+                        result: Result) -> None:
+    async def one(body: dict[str, Any]) -> None:
+        for _ in range(5):  # the broker may be away when the client starts
+            try:
+                answer = await publish_and_wait(bootstrap, PORTAL_ID, secret, body,
+                                                timeout_s=120, resend_after_s=10)
+            except Exception as error:  # a client that met a dead broker: try again
+                result.errors.append(f"kafka {body['portal_submission_id']}: {error!r}"[:200])
+                continue
+            if answer.get("outcome") != "accepted":
+                result.errors.append(f"kafka {body['portal_submission_id']}: {answer}"[:300])
+            return
+
+    await asyncio.gather(*(one(body) for body in bodies))
+
+
+async def _bank_clock(sandbox_url: str, result: Result) -> None:
+    """VNPay retries an IPN that got no answer (payment was down) five minutes later; the
+    sandbox's clock is moved on so that those retries come now. Each move goes further than
+    the last, since the sandbox's own clock follows the wall clock again in between."""
+    async with httpx.AsyncClient(base_url=sandbox_url, timeout=30) as http:
+        for k in itertools.count(1):
+            await asyncio.sleep(3)  # the pace of the fast-forward, not synchronisation
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                moved = await http.post("/payment/_sandbox/vnpay/clock",
+                                        json={"advance_s": 400 * k})
+                result.ipn_retries += int(moved.json().get("delivered", 0))
+
+
+def _ledger_checks(ledger: dict[str, list[dict[str, Any]]]) -> tuple[dict[str, int],
+                                                                      dict[str, int]]:
+    paid = Counter(p["order_info"] for p in ledger["payments"] if p["status"] == "00")
+    refunds = sum(len(p["refunds"]) for p in ledger["payments"])
+    shipments = Counter(s["reference"] for s in ledger["shipments"])
+    texts = Counter((m["to"], m["text"]) for m in ledger["sms"])
+    effects = {"charges": sum(paid.values()), "refunds": refunds,
+               "shipments": sum(shipments.values()), "sms": sum(texts.values())}
+    duplicates = {
+        "charges": sum(n - 1 for n in paid.values()),
+        "refunds": sum(max(0, len(p["refunds"]) - 1) for p in ledger["payments"]),
+        "shipments": sum(n - 1 for n in shipments.values()),
+        "sms": sum(n - 1 for n in texts.values()),
+    }
+    return effects, duplicates
+
+
+def _emails(maildir: Path) -> tuple[int, int]:
+    """Emails in the sink, and how many of them repeat one already sent (same recipients,
+    subject and body)."""
+    seen: Counter[str] = Counter()
+    for path in maildir.glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = message.get_body(("plain", "html"))
+        text = body.get_content() if body is not None else ""
+        seen[hashlib.sha256(f"{message['X-RcptTo']}|{message['Subject']}|{text}".encode())
+             .hexdigest()] += 1
+    return sum(seen.values()), sum(n - 1 for n in seen.values())
+
+
+def _longest_stall(arrivals: list[float], start: float, end: float) -> float:
+    marks = sorted([start, *(a for a in arrivals if start <= a <= end), end])
+    return max((b - a for a, b in itertools.pairwise(marks)), default=0.0)
+
+
+async def _run(info: dict[str, Any], plan: Plan, secret: str, result: Result) -> None:
+    intake, bootstrap = info["services"]["intake"], info["kafka_bootstrap_servers"]
+    async with httpx.AsyncClient(base_url=intake, timeout=30) as http:
+        factory = SubmissionFactory((await http.get("/v1/procedures")).json(), "chaos")
+    bodies = [factory.submission(n) for n in range(plan.dossiers)]
+    over_kafka = [b for n, b in enumerate(bodies) if plan.kafka_every and n % plan.kafka_every
+                  == plan.kafka_every - 1]
+    over_http = [b for b in bodies if b not in over_kafka]
+    result.submitted = len(bodies)
+    dbs = ServiceDatabases(info["database_url"])
+    officers = PatientDepartments(info["services"]["processing"])
+    crowd = PatientCitizens()
+    background = [asyncio.create_task(officers.run()), asyncio.create_task(crowd.run())]
+    started = time.time()
+    try:
+        async with ChaosObserver(bootstrap, officers, PORTAL_ID, citizens=crowd) as observer:
+            background.append(asyncio.create_task(officers.look_at_queue(observer.seen.final_at)))
+            submitting = asyncio.ensure_future(asyncio.gather(
+                _submit_http(intake, secret, over_http, plan.portals, result),
+                _submit_kafka(bootstrap, secret, over_kafka, result)))
+            await _killer(info, plan, result, submitting)
+            await submitting
+            seen = observer.seen
+
+            async def all_final() -> bool:
+                final = [c for c in seen.codes_of("chaos") if c in seen.final_at]
+                return len(final) >= plan.dossiers and await dbs.unsent_events() == 0
+
+            clock = asyncio.create_task(_bank_clock(info["sandbox_url"], result))
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await wait_until(all_final, timeout=plan.final_timeout_s, interval=0.5,
+                                     description="every dossier final")
+            finally:
+                clock.cancel()
+            ended = time.time()
+            codes = seen.codes_of("chaos")
+            result.final = sum(1 for c in codes if c in seen.final_at)
+            submitted_ids = {b["portal_submission_id"] for b in bodies}
+            registered = {seen.submission_of[c] for c in codes}
+            result.stuck = sorted(
+                [f"{c} (last event {observer.last_event.get(c)})" for c in codes
+                 if c not in seen.final_at]
+                + [f"(never registered) {s}" for s in submitted_ids - registered])
+            last = max([seen.final_at[c] for c in codes if c in seen.final_at] or [ended])
+            result.longest_stall_s = round(_longest_stall(observer.arrivals, started, last), 1)
+            result.errors += officers.errors[:10] + crowd.errors[:10]
+    finally:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+    async with httpx.AsyncClient(timeout=30) as http:
+        ledger = (await http.get(f"{info['sandbox_url']}/_sandbox/ledger")).json()
+    result.effects, result.duplicates = _ledger_checks(ledger)
+    result.effects["emails"], result.emails_sent_again = _emails(Path(info["smtp"]["maildir"]))
+    # notification is killed directly, and with its dependencies (the broker, the database).
+    result.email_bound = sum(result.kills[p] for p in ("notification", "kafka", "postgres"))
+    result.restarts = {name: part["restarts"] for name, part in _status(info).items()}
+    result.duration_s = round(time.time() - started, 1)
+
+
+def run(plan: Plan, data_dir: Path) -> Result:
+    """The whole run: start the stack in ``data_dir``, flow and kill, check, stop."""
+    secret = secrets.token_hex(16)
+    result = Result(plan)
+    with running_stack(data_dir, {"INTAKE_PORTAL_SECRETS": f"{PORTAL_ID}:{secret}"}) as info:
+        asyncio.run(_run(info, plan, secret, result))
+    return result
+
+
+def table(result: Result) -> str:
+    """The run as a Markdown table (docs/reliability.md keeps the latest full run)."""
+    rows = [("dossiers submitted", result.submitted), ("dossiers final", result.final),
+            ("dossiers lost or stuck", len(result.stuck))]
+    rows += [(f"kills of {part}", result.kills[part]) for part in PARTS if result.kills[part]]
+    rows += [(f"restarts of {part}", n) for part, n in result.restarts.items() if n]
+    rows += [(f"side effects: {kind}", n) for kind, n in result.effects.items()]
+    rows += [(f"duplicate {kind}", n) for kind, n in result.duplicates.items()]
+    rows += [("emails sent again", f"{result.emails_sent_again} (bound {result.email_bound}: "
+              "kills of notification, direct or with the broker or database)"),
+             ("IPNs the bank retried (payment was down the first time)", result.ipn_retries),
+             ("longest stall (no event observed)", f"{result.longest_stall_s} s"),
+             ("duration", f"{result.duration_s} s"),
+             ("verdict", "PASS" if result.passed else "FAIL")]
+    lines = ["| what | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
+    return "\n".join(lines)
