@@ -311,6 +311,28 @@ class WorkingCalendar:
         due = self.due_date(resumed_at, days, cutoff)
         return due if not_before is None else max(due, not_before)
 
+    def resumed_due(
+        self, *, due: date, days: int, policy: str, cutoff: time, received_at: datetime,
+        paused_at: datetime, resumed_at: datetime,
+    ) -> date:
+        """The due date after a pause of a dossier received at ``received_at``, ``days``
+        being the period this date counts: ``restart`` the full period from the resumption
+        (never before ``due``), or ``resume`` the remaining days. The clock only started on
+        the business date the receipt counts on, so a pause that began at a receipt on a
+        Saturday or after the cut-off lost nothing before that date. The one rule for every
+        service that counts pauses (processing's cases, reporting's what-if)."""
+        if policy == "restart":
+            return self.restart(resumed_at, days, cutoff, not_before=due)
+        started = datetime.combine(self.counted_from(received_at, cutoff), time.min,
+                                   BUSINESS_TZ)
+        paused_from = max(paused_at, started)
+        if resumed_at <= paused_from:
+            return due
+        try:
+            return self.extend_for_pause(due, paused_from, resumed_at, cutoff)
+        except OverflowError:  # a date set before dates were bounded, at the calendar's end:
+            return due  # it cannot move later, and a pause never brings it forward
+
     def _year(self, year: int) -> _YearDays:
         if year not in self._years:
             self._years[year] = self._build_year(year)

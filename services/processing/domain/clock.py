@@ -81,20 +81,11 @@ def resumed_due(
     calendar: WorkingCalendar, terms: Terms, *, due: date, days: int, policy: str,
     received_at: datetime, paused_at: datetime, resumed_at: datetime,
 ) -> date:
-    """The due date after a pause, ``days`` being the period this date counts."""
-    if policy == "restart":
-        return calendar.restart(resumed_at, days, terms.cutoff, not_before=due)
-    # The clock only started on the business date the receipt counts on: a pause that began
-    # at a receipt on a Saturday or after the cut-off lost nothing before that date.
-    started = datetime.combine(calendar.counted_from(received_at, terms.cutoff), time.min,
-                               BUSINESS_TZ)
-    paused_from = max(paused_at, started)
-    if resumed_at <= paused_from:
-        return due
-    try:
-        return calendar.extend_for_pause(due, paused_from, resumed_at, terms.cutoff)
-    except OverflowError:  # a date set before dates were bounded, at the calendar's end:
-        return due  # it cannot move later, and a pause never brings it forward
+    """The due date after a pause, ``days`` being the period this date counts (the rule is
+    the calendar's, shared with reporting's what-if)."""
+    return calendar.resumed_due(due=due, days=days, policy=policy, cutoff=terms.cutoff,
+                                received_at=received_at, paused_at=paused_at,
+                                resumed_at=resumed_at)
 
 
 def recounted(previous: WorkingCalendar, calendar: WorkingCalendar, promised: date,

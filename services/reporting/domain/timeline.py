@@ -1,10 +1,10 @@
 """A dossier's clock: its due date under given terms, how it met it, and how long it took,
 all counted on the real working-day calendar (shared.reference.workdays).
 
-The pause rule re-states processing's (services/processing/domain/clock.py ``resumed_due``):
-a service may not import another, and the rule is not in shared yet. A fee pause always
-resumes the remaining days; a supplement pause follows the procedure's ``supplement_policy``
-(``resume`` the remaining days, or ``restart`` the full period, never shortening the date).
+The pause rule is the calendar's (``WorkingCalendar.resumed_due``), the one processing counts
+by. A fee pause always resumes the remaining days; a supplement pause follows the procedure's
+``supplement_policy`` (``resume`` the remaining days, or ``restart`` the full period, never
+shortening the date).
 """
 
 from __future__ import annotations
@@ -59,19 +59,6 @@ def terms_of(facts: DossierFacts, committed_days: int | None = None,
     return Terms(days, procedure.supplement_policy, procedure.cutoff)
 
 
-def resumed_due(calendar: WorkingCalendar, terms: Terms, *, due: date, days: int, policy: str,
-                received_at: datetime, paused_at: datetime, resumed_at: datetime) -> date:
-    """The due date after a pause (processing's rule, see the module's note)."""
-    if policy == "restart":
-        return calendar.restart(resumed_at, days, terms.cutoff, not_before=due)
-    started = datetime.combine(calendar.counted_from(received_at, terms.cutoff), time.min,
-                               BUSINESS_TZ)
-    paused_from = max(paused_at, started)
-    if resumed_at <= paused_from:
-        return due
-    return calendar.extend_for_pause(due, paused_from, resumed_at, terms.cutoff)
-
-
 def due_under(facts: DossierFacts, terms: Terms, calendar: WorkingCalendar) -> date | None:
     """The committed date the dossier would have had under ``terms``: receipt, then each
     pause that ended, by its policy. Apology letters are not re-played (they answer a delay
@@ -83,9 +70,9 @@ def due_under(facts: DossierFacts, terms: Terms, calendar: WorkingCalendar) -> d
         if pause.resumed_at is None:
             continue
         policy = "resume" if pause.because == "fee" else terms.supplement_policy
-        due = resumed_due(calendar, terms, due=due, days=terms.committed_days, policy=policy,
-                          received_at=facts.received_at, paused_at=pause.paused_at,
-                          resumed_at=pause.resumed_at)
+        due = calendar.resumed_due(due=due, days=terms.committed_days, policy=policy,
+                                   cutoff=terms.cutoff, received_at=facts.received_at,
+                                   paused_at=pause.paused_at, resumed_at=pause.resumed_at)
     return due
 
 
