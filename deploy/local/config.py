@@ -88,6 +88,9 @@ class StackConfig:
         })
         # Notification's messages API and its approvers' alerts, for local use only.
         env.setdefault("NOTIFICATION_OPERATOR_TOKEN", DEV_OPERATOR_TOKEN)
+        # The emailed receipt's QR code and link: the citizen pages' tracking form.
+        env.setdefault("NOTIFICATION_TRACKING_URL",
+                       f"{self.url('intake')}/citizen/track?code={{code}}")
         env.setdefault("NOTIFICATION_APPROVER_EMAILS", json.dumps(DEV_APPROVERS))
         # The officer console opens citizens' documents from the store intake writes.
         env.setdefault("PROCESSING_DOCUMENT_DIR", env["INTAKE_DOCUMENT_DIR"])
