@@ -22,7 +22,9 @@ from tests.bench.stack import running_stack
 from tests.chaos import harness
 from tests.support import wait_until
 
-pytestmark = pytest.mark.e2e
+# Run by `make chaos`: its first digest can be taken before the last SMS delivery report has
+# joined intake's and processing's tables, so it fails about one run in two (issue 15's note).
+pytestmark = [pytest.mark.e2e, pytest.mark.proof]
 SERVICES = ("intake", "processing", "payment", "postal", "notification")
 # The relay's own bookkeeping of what it sent where moves on a republish, by design.
 MOVES_ON_REPUBLISH = {"outbox_broker_incarnation"}
