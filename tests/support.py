@@ -167,3 +167,57 @@ async def calls(http: Any, kind: str, reference: str) -> list[str]:
     """The sandbox's answers so far to calls about ``reference``, one per call."""
     answers: list[str] = (await http.get(f"/_sandbox/{kind}/{reference}/calls")).json()
     return answers
+
+
+class CuttableProxy:
+    """A TCP forwarder to ``host:port`` that a test cuts and restores, as an outage of the
+    server looks to its clients: while cut, open connections are dropped and every new one is
+    closed as soon as it is accepted (``dropped`` counts those)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._target = (host, port)
+        self._open: set[asyncio.StreamWriter] = set()
+        self._server: asyncio.Server | None = None
+        self.is_cut = False
+        self.dropped = 0
+
+    async def __aenter__(self) -> int:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.cut()
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    def cut(self) -> None:
+        self.is_cut = True
+        for writer in list(self._open):
+            writer.close()
+
+    def restore(self) -> None:
+        self.is_cut = False
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.is_cut:
+            self.dropped += 1
+            writer.close()
+            return
+        up_reader, up_writer = await asyncio.open_connection(*self._target)
+        self._open.update((writer, up_writer))
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except OSError:
+                pass
+            finally:
+                sink.close()
+
+        try:
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:
+            self._open.difference_update((writer, up_writer))

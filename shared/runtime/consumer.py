@@ -56,6 +56,21 @@ def is_permanent(error: BaseException) -> bool:
     return isinstance(error, PermanentError | ValueError | RecursionError | asyncpg.DataError)
 
 
+# The database is away, not the record at fault: a refused or dropped connection, a server
+# shutting down or starting up, no connection slot left. A record meeting one of these waits
+# for the database instead of spending its attempts, so an outage dead-letters nothing.
+_OUTAGES = (OSError, asyncpg.PostgresConnectionError, asyncpg.exceptions.AdminShutdownError,
+            asyncpg.exceptions.CrashShutdownError, asyncpg.exceptions.CannotConnectNowError,
+            asyncpg.exceptions.TooManyConnectionsError)
+OUTAGE_BACKOFF_MAX_S = 5.0
+
+
+def is_outage(error: BaseException) -> bool:
+    """Errors that say a dependency is unreachable (see ``_OUTAGES``), not that the input is
+    wrong: the record is tried again, without limit, once the dependency is back."""
+    return isinstance(error, _OUTAGES)
+
+
 class BatchHook(Protocol[T]):
     """What a subscription does with its records (aiokafka ``ConsumerRecord``s)."""
 
@@ -174,8 +189,11 @@ class Consumer(Generic[T]):
         await asyncio.gather(*(in_order(same_key) for same_key in keys))
 
     async def process(self, record: Any) -> None:
-        """Handle one record alone: bounded retries with backoff, then its dead-letter topic."""
-        for attempt in range(1, self._max_attempts + 1):
+        """Handle one record alone: bounded retries with backoff, then its dead-letter topic.
+        Through a database outage the record waits (its partition with it) and spends no
+        attempt: it is dead-lettered for what it is, never for when it came."""
+        attempt = waited = 0
+        while True:
             try:
                 with record_span(record, self.hook.consumer_name(record.topic)):
                     item = self.hook.decode(record)
@@ -183,6 +201,15 @@ class Consumer(Generic[T]):
                         await self.hook.handle_one(record, item)
                 return
             except Exception as error:
+                if is_outage(error):
+                    waited += 1
+                    log.warning("database unreachable, the record waits",
+                                consumer=self.subscription.group, waited=waited,
+                                error=repr(error))
+                    await asyncio.sleep(min(self._backoff_s * 2 ** min(waited - 1, 10),
+                                            OUTAGE_BACKOFF_MAX_S))
+                    continue
+                attempt += 1
                 if is_permanent(error) or attempt == self._max_attempts:
                     await dead_letter(self._broker, record, error, attempts=attempt,
                                       consumer=self.hook.consumer_name(record.topic))

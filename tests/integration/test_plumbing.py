@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -25,7 +26,8 @@ from shared.runtime.db import (
 from shared.runtime.outbox import OutboxRelay, UnitOfWork
 from shared.runtime.settings import ServiceSettings
 from tests.messaging import Probe, event_consumer
-from tests.support import wait_until
+from tests.messaging import record as fake_record
+from tests.support import CuttableProxy, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -350,3 +352,41 @@ async def test_offsets_are_committed_only_after_the_handlers_transaction(
     finally:
         release.set()
         await broker.stop()
+
+
+
+async def test_a_database_outage_makes_a_record_wait_instead_of_dead_lettering(
+    pool, database_url: str
+) -> None:
+    """With the database unreachable for longer than the record's attempts would last, the
+    record waits and is handled once the database is back; it is never dead-lettered (the
+    consumer has no broker here, so dead-lettering would raise)."""
+    await pool.execute("CREATE TABLE outlived (code text)")
+
+    async def handler(event, envelope, uow) -> None:
+        await uow.conn.execute("INSERT INTO outlived VALUES ($1)", event.dossier_code)
+
+    url = urlsplit(database_url)
+    proxy = CuttableProxy(url.hostname or "127.0.0.1", url.port or 5432)
+    async with proxy as port:
+        netloc = url.netloc.rsplit("@", 1)[0] + f"@127.0.0.1:{port}" if "@" in url.netloc \
+            else f"127.0.0.1:{port}"
+        through = await create_pool(url._replace(netloc=netloc).geturl(), min_size=1,
+                                    max_size=2)
+        try:
+            consumer = event_consumer("outage-test",
+                                      {"outage": {DossierProcessingStarted: handler}},
+                                      through, None, max_attempts=2, backoff_s=0.01)
+            envelope = _envelope(uuid.uuid4(), 7)
+            proxy.cut()
+            waiting = asyncio.create_task(consumer.process(
+                fake_record("outage", envelope.model_dump_json().encode(), b"k")))
+            await wait_until(lambda: proxy.dropped >= 5, timeout=30,
+                             description="the consumer keeps trying through the outage")
+            assert not waiting.done(), "the record gave up during the outage"
+            proxy.restore()
+            async with asyncio.timeout(30):
+                await waiting
+        finally:
+            await through.close()
+    assert await pool.fetchval("SELECT array_agg(code) FROM outlived") == ["T-7"]
