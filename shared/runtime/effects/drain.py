@@ -20,9 +20,14 @@ async def drain_forever(
     channel: str,
     interval_s: float = 1.0,
     batch_size: int = 20,
+    finish_within_s: float = 8.0,
 ) -> None:
     """Run ``step`` (which returns how many rows it handled) until cancelled: at once again
-    while it handles full batches, else after a ``NOTIFY <channel>`` or ``interval_s``."""
+    while it handles full batches, else after a ``NOTIFY <channel>`` or ``interval_s``.
+
+    Cancelled during a step (a service stopping on SIGTERM), the step is finished first, for up
+    to ``finish_within_s``: a batch whose emails or charges already left is recorded, not
+    rolled back and sent again after the restart."""
     wake = asyncio.Event()
 
     def on_notify(*_: object) -> None:
@@ -33,7 +38,7 @@ async def drain_forever(
         try:
             while True:
                 try:
-                    handled = await step()
+                    handled = await _finishing(step(), finish_within_s)
                 except Exception:
                     log.exception("worker step failed", channel=channel)
                     handled = 0
@@ -44,3 +49,18 @@ async def drain_forever(
         finally:
             with contextlib.suppress(Exception):
                 await listener.remove_listener(channel, on_notify)
+
+
+async def _finishing(step: Awaitable[int], within_s: float) -> int:
+    """Await ``step``; when the waiting task is cancelled, let the step end (bounded by
+    ``within_s``, past which it is cancelled too), then pass the cancellation on."""
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        done, _ = await asyncio.wait({task}, timeout=within_s)
+        if not done:
+            task.cancel()
+            log.warning("stopping: a side-effect batch did not finish in time",
+                        within_s=within_s)
+        raise
