@@ -74,13 +74,15 @@ Session = Callable[[], AbstractAsyncContextManager[asyncpg.Connection]]
 """Opens a connection for session-scoped work, closed (or given back) at the block's end."""
 
 
-def direct_session(url: str, *, timeout_s: float = 10.0) -> Session:
+def direct_session(url: str, name: str, *, timeout_s: float = 10.0) -> Session:
     """A :data:`Session` opening a connection of its own to ``url`` (straight to PostgreSQL,
-    never through a transaction pooler)."""
+    never through a transaction pooler), shown as ``name`` in ``pg_stat_activity``'s
+    ``application_name`` (``intake-relay-lease``, ``intake-listen``)."""
 
     @contextlib.asynccontextmanager
     async def session() -> AsyncIterator[asyncpg.Connection]:
-        conn = await asyncpg.connect(url, timeout=timeout_s)
+        conn = await asyncpg.connect(url, timeout=timeout_s,
+                                     server_settings={"application_name": name})
         try:
             yield conn
         finally:

@@ -230,6 +230,7 @@ class OutboxRelay:
         incarnation_check_s: float = 2.0,
         retention_s: float = 7 * 86400.0,
         session: Callable[[], AbstractAsyncContextManager[asyncpg.Connection]] | None = None,
+        reconnect_s: float = 1.0,
     ) -> None:
         self._pool = pool
         self._publish = publish
@@ -242,6 +243,7 @@ class OutboxRelay:
         self._retention_s = retention_s
         self._next_check = 0.0
         self._session = session or pool.acquire
+        self._reconnect_s = reconnect_s
         self.republished = 0  # rows published again after broker resets, since start
         self.sessions = 0  # lease connections opened, since start
 
@@ -258,7 +260,9 @@ class OutboxRelay:
             except Exception as error:
                 log.warning("outbox relay interrupted: starting again",
                             error=f"{type(error).__name__}: {error}")
-            await asyncio.sleep(self._poll_interval_s)
+            else:
+                log.warning("outbox relay lost its lease connection: opening another")
+            await asyncio.sleep(self._reconnect_s)
 
     async def _lease_on(self, lease_conn: asyncpg.Connection) -> None:
         def on_lost(_conn: object) -> None:
@@ -276,7 +280,10 @@ class OutboxRelay:
                             await lease_conn.execute(
                                 "SELECT pg_advisory_unlock($1)", self.LEASE_KEY
                             )
-                await asyncio.sleep(self._poll_interval_s)
+                    continue  # the lease ended with its connection: open another
+                with contextlib.suppress(TimeoutError):  # a standby; woken if the connection
+                    await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)  # dies
+                self._wake.clear()
         finally:
             lease_conn.remove_termination_listener(on_lost)
 
@@ -291,7 +298,6 @@ class OutboxRelay:
         try:
             while True:
                 if lease_conn.is_closed():
-                    log.warning("outbox relay lost its lease connection")
                     return
                 await self._check_incarnation_when_due()
                 if await self.relay_once() < self._batch_size:

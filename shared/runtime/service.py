@@ -135,7 +135,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         await ensure_database(direct)
         await migrate(direct, migration_files(SHARED_MIGRATIONS, spec.migrations))
         pool = await create_pool(settings.service_database_url, **settings.pool_options)
-        notifications = Notifications(direct_session(direct))
+        notifications = Notifications(direct_session(direct, f"{spec.name}-listen"))
         broker = make_broker(settings)
         platform = Platform(settings=settings, pool=pool, broker=broker,
                             transactions=Transactions(pool, spec.name, notifications))
@@ -158,7 +158,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             poll_interval_s=settings.outbox_poll_interval_s,
             incarnation=(incarnation := BrokerIncarnation(
                 settings.kafka_bootstrap_servers, f"{settings.service_name}-outbox-relay")),
-            session=direct_session(direct),
+            session=direct_session(direct, f"{spec.name}-relay-lease"),
         )
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay"),
                  asyncio.create_task(watch_outbox(pool, settings.metrics_interval_s),
