@@ -11,6 +11,7 @@ connection is killed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -37,6 +38,7 @@ from shared.runtime.db import (
 )
 from shared.runtime.effects import Done, Effect, run_effects
 from shared.runtime.outbox import OutboxRelay, Transactions, UnitOfWork
+from shared.runtime.service import ServiceSpec, build_app
 from shared.runtime.settings import ServiceSettings, with_database
 from tests.messaging import Probe, event_consumer
 from tests.support import free_port, wait_until
@@ -372,3 +374,61 @@ async def test_the_settings_refuse_a_transaction_pooler_without_a_direct_url() -
     plain = ServiceSettings(service_name="x", database_url="postgresql://u@db:5432/postgres")
     assert plain.service_database_direct_url == with_database(plain.database_url, "mot_cua_x")
     assert plain.pool_options["statement_cache_size"] == 100
+
+
+async def test_a_whole_service_runs_through_the_pooler(
+        bouncer: Bouncer, postgres_url: str, kafka_bootstrap: str, broker: KafkaBroker,
+        tmp_path) -> None:
+    """A service as ``shared.runtime.service`` runs it from ``DATABASE_POOLER=transaction``:
+    its consumer takes an event (delivered twice) through the pooler, its effect loop does the
+    work the handler queued, the relay publishes what the effect emitted; the lease and the
+    LISTEN are on direct connections of their own."""
+    name = f"pooled{uuid.uuid4().hex[:8]}"
+    source, out = f"test.{name}.in", f"test.{name}.out"
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0001_work.sql").write_text(_WORK_TABLE)
+
+    async def queue(event, envelope, uow) -> None:
+        await uow.conn.execute("INSERT INTO pooled_work (id, dossier_id, dossier_code) "
+                               "VALUES ($1, $2, $3)", uuid.uuid4(), envelope.dossier_id,
+                               event.dossier_code)
+
+    async def attempt(row) -> Done:
+        return Done([Probe(on_topic=out, dossier_code=row["dossier_code"])])
+
+    effect = Effect(name="pooled", table="pooled_work", claim=_CLAIM, attempt=attempt,
+                    given_up=lambda row, reason, n: Probe(on_topic=out, dossier_code="failed"))
+
+    @contextlib.asynccontextmanager
+    async def assemble(platform):
+        yield platform
+
+    spec = ServiceSpec(name=name, title=name, migrations=tmp_path / "migrations",
+                       assemble=assemble, subscriptions=lambda deps: {source: {Probe: queue}},
+                       effects=lambda deps: [effect],
+                       topics=lambda settings: [source, f"{source}.dlq", out, f"{out}.dlq"])
+    settings = ServiceSettings(
+        service_name=name, database_url=bouncer.url("postgres"),
+        database_direct_url=postgres_url, database_pooler="transaction",
+        kafka_bootstrap_servers=kafka_bootstrap, outbox_poll_interval_s=SLOW_POLL_S,
+        consumer_fetch_wait_ms=100)
+    direct = settings.service_database_direct_url
+    app = build_app(spec, settings)
+    async with app.router.lifespan_context(app):
+        dossier_id = uuid.uuid4()  # one key: the records stay in order, in and out
+        first, second = (Envelope.wrap(Probe(on_topic=source, dossier_code=code),
+                                       dossier_id=dossier_id, producer="test")
+                         for code in ("S-1", "S-2"))
+        for envelope in (first, first, second):  # the first delivered twice: handled once
+            await broker.publish(envelope.model_dump_json().encode(), source,
+                                 key=str(dossier_id).encode())
+        records = await _read(kafka_bootstrap, out, 2)
+        assert [Envelope.model_validate_json(r.value).event().dossier_code
+                for r in records] == ["S-1", "S-2"]
+        pool = app.state.platform.pool
+        assert await pool.fetchval("SELECT count(*) FROM inbox_message") == 2
+        assert await pool.fetch("SELECT dossier_code, status FROM pooled_work "
+                                "ORDER BY dossier_code") == [("S-1", "done"), ("S-2", "done")]
+        assert await _backend(direct, f"{name}-relay-lease") is not None
+        assert await _backend(direct, f"{name}-listen") is not None
+        assert app.state.platform.transactions.notifications.connected
