@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed
 DOSSIERS ?= 40000
 CHAOS_DOSSIERS ?= 1000
 
-.PHONY: help install compose-tool chromium screenshots contracts run test unit integration e2e browser lint check-architecture check-compose bench chaos clean
+.PHONY: help install compose-tool chromium pgbouncer screenshots contracts run test unit integration e2e browser lint check-architecture check-compose bench chaos clean
 .PHONY: fonts
 
 help: ## list the targets
@@ -23,7 +23,7 @@ install: $(STAMP) ## create the virtualenv and install the project with its dev 
 run: $(STAMP) fonts ## start the whole system on the embedded broker and database; Ctrl-C stops it
 	$(BIN)/python -m deploy.local
 
-test: $(STAMP) fonts lint check-architecture compose-tool chromium ## every test: unit, integration (real broker + db), e2e, browser
+test: $(STAMP) fonts lint check-architecture compose-tool chromium pgbouncer ## every test: unit, integration (real broker + db), e2e, browser
 	$(BIN)/python -m pytest
 
 unit: $(STAMP) ## unit tests only (no broker, no database)
@@ -50,6 +50,15 @@ compose-tool: ## install Debian's docker-compose, which renders the compose file
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; } \
 	  || echo "docker-compose could not be installed: compose file checked against the schema only"; \
 	else echo "docker-compose unavailable: compose file checked against the schema only"; fi
+
+# The PgBouncer test (tests/integration/test_pgbouncer.py) runs the runtime through a real
+# PgBouncer in transaction mode; it finds the binary on PATH or in /usr/sbin (Debian's place).
+pgbouncer: ## install Debian's pgbouncer for the transaction-pooling test when it is missing
+	@if command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null; } \
+	  || echo "pgbouncer could not be installed: tests/integration/test_pgbouncer.py will skip"; \
+	else echo "pgbouncer missing and not root: apt-get install pgbouncer, or set PGBOUNCER_PATH"; fi
 
 # Playwright drives Debian's chromium through executable_path: never `playwright install`
 # (no browser download; the machines reach only package registries).

@@ -71,11 +71,11 @@ def postgres(name: str) -> list[dict[str, Any]]:
             "instances": 2,
             "type": "rw",
             "pgbouncer": {
-                # Session mode: the runtime holds session state on some connections (the
-                # migration lock, the outbox relay's lease and LISTEN, the side-effect loop's
-                # LISTEN), which transaction mode would break; docs/deploy.md says what
-                # transaction mode needs.
-                "poolMode": "session",
+                # Transaction mode: a server connection per transaction, not per client, so
+                # many replicas share few. The session-scoped connections (the relay's lease
+                # and LISTEN, the effect loops' LISTEN, the migrations) skip the pooler:
+                # DATABASE_DIRECT_URL goes to the cluster's rw Service (docs/deploy.md).
+                "poolMode": "transaction",
                 "parameters": {"max_client_conn": "1000", "default_pool_size": "50"},
             },
         },
@@ -100,6 +100,9 @@ def _env(name: str) -> list[dict[str, Any]]:
         {"name": "DB_PASSWORD", "valueFrom": secret},
         {"name": "DATABASE_URL",
          "value": f"postgresql://mot_cua:$(DB_PASSWORD)@{cluster}-pooler:5432/postgres"},
+        {"name": "DATABASE_DIRECT_URL",
+         "value": f"postgresql://mot_cua:$(DB_PASSWORD)@{cluster}-rw:5432/postgres"},
+        {"name": "DATABASE_POOLER", "value": "transaction"},
         {"name": "LOG_FORMAT", "value": "json"},
         {"name": f"{name.upper()}_HTTP_HOST", "value": "0.0.0.0"},
         {"name": f"{name.upper()}_HTTP_PORT", "value": str(PORTS[name])},

@@ -21,7 +21,7 @@ from shared.runtime.outbox import Transactions
 
 async def run(number: str, by: str, reason: str, settings: PaymentSettings,
               out: TextIO) -> int:
-    pool = await create_pool(settings.service_database_url)
+    pool = await create_pool(settings.service_database_url, **settings.pool_options)
     try:
         done = await cancel_receipt(number, by=by, reason=reason, at=datetime.now(UTC),
                                     transactions=Transactions(pool, "payment"))

@@ -45,7 +45,7 @@ def write_csv(lines: Sequence[Line], path: Path) -> None:
 
 async def run(day: date, settings: PaymentSettings, *, report: Path | None = None,
               file: Path | None = None, out: TextIO) -> list[Line]:
-    pool = await create_pool(settings.service_database_url)
+    pool = await create_pool(settings.service_database_url, **settings.pool_options)
     tmn_code, secret = settings.merchant()
     try:
         async with httpx.AsyncClient(base_url=settings.gateway_url,

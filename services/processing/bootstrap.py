@@ -82,7 +82,8 @@ async def assemble(platform: Platform) -> AsyncIterator[Deps]:
 async def watch_deadlines(deps: Deps) -> None:
     step = partial(scan_deadlines, deps, SCAN_BATCH)
     await drain_forever(deps.pool, step, channel="processing_deadlines",
-                        interval_s=deps.deadline_scan_interval_s, batch_size=SCAN_BATCH)
+                        interval_s=deps.deadline_scan_interval_s, batch_size=SCAN_BATCH,
+                        notifications=deps.transactions.notifications)
 
 
 async def follow_calendar(deps: Deps) -> None:

@@ -24,8 +24,9 @@ async def main() -> int:
 
     settings = ProcessingSettings()
     url = settings.service_database_url
-    await migrate(url, migration_files(SHARED_MIGRATIONS, SPEC.migrations))
-    pool = await create_pool(url, max_size=2)
+    await migrate(settings.service_database_direct_url,
+                  migration_files(SHARED_MIGRATIONS, SPEC.migrations))
+    pool = await create_pool(url, **{**settings.pool_options, "min_size": 1, "max_size": 2})
     try:
         calendar = WorkingCalendar.default()
         deps = Deps(pool=pool, transactions=Transactions(pool, SERVICE), calendar=calendar,

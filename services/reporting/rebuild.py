@@ -125,11 +125,13 @@ async def switch_to(pool: asyncpg.Pool, schema: str, events: int,
 
 
 async def rebuild(settings: ReportingSettings, topics: Sequence[str] = TOPICS) -> Rebuilt:
-    url = settings.service_database_url
-    await ensure_database(url)
-    await migrate(url, migration_files(SHARED_MIGRATIONS, SPEC.migrations))
-    pool = await create_pool(url, min_size=1, max_size=3)
-    lock = await pool.acquire()  # held for the whole rebuild: one at a time
+    direct = settings.service_database_direct_url  # never through a transaction pooler
+    await ensure_database(direct)
+    await migrate(direct, migration_files(SHARED_MIGRATIONS, SPEC.migrations))
+    pool = await create_pool(settings.service_database_url,
+                             **{**settings.pool_options, "min_size": 1, "max_size": 3})
+    # A session lock held for the whole rebuild (one at a time), on a connection of its own.
+    lock = await asyncpg.connect(direct)
     try:
         if not await lock.fetchval("SELECT pg_try_advisory_lock($1)", _REBUILD_LOCK):
             raise RebuildError("another rebuild is running")
@@ -145,8 +147,7 @@ async def rebuild(settings: ReportingSettings, topics: Sequence[str] = TOPICS) -
                  skipped=skipped, copied_at_switch=copied, dropped=dropped)
         return Rebuilt(schema, replaced, events, skipped, copied, tuple(dropped))
     finally:
-        await lock.execute("SELECT pg_advisory_unlock_all()")
-        await pool.release(lock)
+        await lock.close()  # the session ends, and its lock with it
         await pool.close()
 
 

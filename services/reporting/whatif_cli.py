@@ -18,7 +18,8 @@ from shared.runtime.outbox import Transactions
 
 
 async def answer(settings: ReportingSettings, query: WhatIfQuery) -> dict[str, object]:
-    pool = await create_pool(settings.service_database_url, min_size=1, max_size=1)
+    pool = await create_pool(settings.service_database_url,
+                             **{**settings.pool_options, "min_size": 1, "max_size": 1})
     try:
         await builds.current(pool)
         from datetime import datetime

@@ -21,6 +21,7 @@ import contextlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -29,6 +30,7 @@ import asyncpg
 import structlog
 
 from shared.contracts.events import Envelope, Event
+from shared.runtime.db import Notifications
 from shared.runtime.telemetry import inject_context
 
 log = structlog.get_logger(__name__)
@@ -183,9 +185,13 @@ class Transactions:
     """The service's way into a unit of work, with its producer name bound once:
     ``async with deps.transactions() as uow``."""
 
-    def __init__(self, pool: asyncpg.Pool, producer: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, producer: str,
+                 notifications: Notifications | None = None) -> None:
         self.pool = pool
         self.producer = producer
+        self.notifications = notifications
+        """The service's LISTEN connection (the side-effect loops wake on it); None outside
+        a running service (a command, a test), where a drain listens on a pooled one."""
 
     def __call__(self, cause: Envelope | None = None) -> UnitOfWork:
         return UnitOfWork(self.pool, producer=self.producer, cause=cause)
@@ -196,7 +202,20 @@ class Transactions:
 
 
 class OutboxRelay:
-    """Publishes the outbox. One relay per database holds the lease (an advisory lock)."""
+    """Publishes the outbox. One relay per database holds the lease: a session advisory lock
+    on a connection of the relay's own (``session``: :func:`shared.runtime.db.direct_session`
+    in a service, straight to PostgreSQL; by default one taken from the pool, right only when
+    the pool goes straight to PostgreSQL too). The same connection ``LISTEN``s for new rows.
+
+    The connection is opened once and kept, a standby relay trying the lock on it every
+    ``poll_interval_s``; when it is lost the lease is gone with it (PostgreSQL releases the
+    lock of a closed session), so the relay stops publishing before it opens a new one and
+    tries again. The batches themselves run on pooled connections, each statement standing
+    alone: nothing of theirs lives on a session.
+
+    Why a session lock and not ``pg_advisory_xact_lock`` per batch: the batch's transaction
+    would then stay open across the broker's acknowledgement, and the lease would move from
+    replica to replica at every batch; one kept connection per replica is cheaper."""
 
     LEASE_KEY = 0x6D6F_6301
 
@@ -210,6 +229,8 @@ class OutboxRelay:
         incarnation: Incarnation | None = None,
         incarnation_check_s: float = 2.0,
         retention_s: float = 7 * 86400.0,
+        session: Callable[[], AbstractAsyncContextManager[asyncpg.Connection]] | None = None,
+        reconnect_s: float = 1.0,
     ) -> None:
         self._pool = pool
         self._publish = publish
@@ -221,12 +242,35 @@ class OutboxRelay:
         self._incarnation_check_s = incarnation_check_s
         self._retention_s = retention_s
         self._next_check = 0.0
+        self._session = session or pool.acquire
+        self._reconnect_s = reconnect_s
         self.republished = 0  # rows published again after broker resets, since start
+        self.sessions = 0  # lease connections opened, since start
 
     async def run(self) -> None:
-        """Relay until cancelled; waits for the lease when another replica holds it."""
+        """Relay until cancelled; waits for the lease when another replica holds it, and opens
+        its connection again when it is lost (or anything else fails: the broker away)."""
         while True:
-            async with self._pool.acquire() as lease_conn:
+            try:
+                async with self._session() as lease_conn:
+                    self.sessions += 1
+                    await self._lease_on(lease_conn)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("outbox relay interrupted: starting again",
+                            error=f"{type(error).__name__}: {error}")
+            else:
+                log.warning("outbox relay lost its lease connection: opening another")
+            await asyncio.sleep(self._reconnect_s)
+
+    async def _lease_on(self, lease_conn: asyncpg.Connection) -> None:
+        def on_lost(_conn: object) -> None:
+            self._wake.set()  # a relay waiting for rows notices at once
+
+        lease_conn.add_termination_listener(on_lost)
+        try:
+            while not lease_conn.is_closed():
                 if await lease_conn.fetchval("SELECT pg_try_advisory_lock($1)", self.LEASE_KEY):
                     try:
                         await self._relay_while_leased(lease_conn)
@@ -236,7 +280,12 @@ class OutboxRelay:
                             await lease_conn.execute(
                                 "SELECT pg_advisory_unlock($1)", self.LEASE_KEY
                             )
-            await asyncio.sleep(self._poll_interval_s)
+                    continue  # the lease ended with its connection: open another
+                with contextlib.suppress(TimeoutError):  # a standby; woken if the connection
+                    await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)  # dies
+                self._wake.clear()
+        finally:
+            lease_conn.remove_termination_listener(on_lost)
 
     async def _relay_while_leased(self, lease_conn: asyncpg.Connection) -> None:
         self.holds_lease = True
@@ -248,13 +297,16 @@ class OutboxRelay:
         await lease_conn.add_listener("outbox_message", on_notify)
         try:
             while True:
+                if lease_conn.is_closed():
+                    return
                 await self._check_incarnation_when_due()
                 if await self.relay_once() < self._batch_size:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
                     self._wake.clear()
         finally:
-            await lease_conn.remove_listener("outbox_message", on_notify)
+            with contextlib.suppress(Exception):
+                await lease_conn.remove_listener("outbox_message", on_notify)
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent events in order, then mark them; return its size."""

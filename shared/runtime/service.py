@@ -4,6 +4,8 @@ A service declares its parts in a :class:`ServiceSpec`; :func:`run` reads nothin
 settings it is given, and connects nothing at import time. Start-up order: database and
 migrations, topics, broker and consumers, relay, then HTTP. Shutdown (SIGTERM/SIGINT)
 reverses it: HTTP stops taking requests, consumers drain, the relay stops, the pool closes.
+The database connections: see :mod:`shared.runtime.db` (pooled for transactions, direct for
+the relay's lease and the LISTEN wake-ups).
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ from shared.runtime.broker import (
 from shared.runtime.consumer import Consumer, Subscription
 from shared.runtime.db import (
     SHARED_MIGRATIONS,
+    Notifications,
     create_pool,
+    direct_session,
     ensure_database,
     migrate,
     migration_files,
@@ -124,14 +128,17 @@ def default_topics(settings: Any) -> list[str]:
 def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        url = settings.service_database_url
-        await ensure_database(url)
-        await migrate(url, migration_files(SHARED_MIGRATIONS, spec.migrations))
-        pool = await create_pool(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
-                                 statement_cache_size=settings.db_statement_cache_size)
+        # Session-scoped work goes straight to PostgreSQL (the migrations, the relay's lease,
+        # the LISTEN connection); the pool, maybe through PgBouncer in transaction mode,
+        # carries transactions only (shared.runtime.db, docs/deploy.md).
+        direct = settings.service_database_direct_url
+        await ensure_database(direct)
+        await migrate(direct, migration_files(SHARED_MIGRATIONS, spec.migrations))
+        pool = await create_pool(settings.service_database_url, **settings.pool_options)
+        notifications = Notifications(direct_session(direct, f"{spec.name}-listen"))
         broker = make_broker(settings)
         platform = Platform(settings=settings, pool=pool, broker=broker,
-                            transactions=Transactions(pool, spec.name))
+                            transactions=Transactions(pool, spec.name, notifications))
         app.state.platform = platform
         await provision_topics(settings, (spec.topics or default_topics)(settings))
         assembled = spec.assemble(platform)
@@ -151,6 +158,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             poll_interval_s=settings.outbox_poll_interval_s,
             incarnation=(incarnation := BrokerIncarnation(
                 settings.kafka_bootstrap_servers, f"{settings.service_name}-outbox-relay")),
+            session=direct_session(direct, f"{spec.name}-relay-lease"),
         )
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay"),
                  asyncio.create_task(watch_outbox(pool, settings.metrics_interval_s),
@@ -171,6 +179,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await relay_producer.stop()  # sends what the relay queued before it stopped
             await incarnation.close()
             await assembled.__aexit__(None, None, None)
+            await notifications.close()
             await pool.close()
             log.info("service stopped")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -120,12 +120,29 @@ class ServiceSettings(BaseSettings):
     database_name: str | None = Field(
         None, description="Defaults to mot_cua_<service>; set <SERVICE>_DATABASE_NAME to change."
     )
+    database_direct_url: str | None = Field(
+        None, validation_alias=_shared("DATABASE_DIRECT_URL"),
+        description="The same server reached without a pooler, for the few session-scoped "
+                    "connections (the outbox relay's lease, the LISTEN connection, the "
+                    "migrations): DATABASE_URL when unset (make run).")
+    database_pooler: Literal["none", "session", "transaction"] = Field(
+        "none", validation_alias=_shared("DATABASE_POOLER"),
+        description="What DATABASE_URL goes through. 'transaction' (PgBouncer's transaction "
+                    "pooling) turns asyncpg's statement cache off and needs "
+                    "DATABASE_DIRECT_URL (docs/deploy.md).")
     db_pool_min: int = 1
     db_pool_max: int = 10
     db_statement_cache_size: int = Field(
         100, validation_alias=_shared("DB_STATEMENT_CACHE_SIZE"), ge=0,
-        description="asyncpg's prepared-statement cache per connection; 0 behind PgBouncer "
-                    "in transaction mode, where a connection's statements do not follow it.")
+        description="asyncpg's prepared-statement cache per connection; forced to 0 by "
+                    "DATABASE_POOLER=transaction, where a connection's statements do not "
+                    "follow it from one server connection to the next.")
+    db_pool_reset: bool = Field(
+        False, validation_alias=_shared("DB_POOL_RESET"),
+        description="Run asyncpg's reset query (RESET ALL, UNLISTEN *, advisory unlock) on "
+                    "every release of a pooled connection. Off: pooled connections carry "
+                    "transaction-scoped work only (session work has connections of its own), "
+                    "so there is nothing to reset and each release saves a round trip.")
     kafka_create_topics: bool = Field(
         True, validation_alias=_shared("KAFKA_CREATE_TOPICS"),
         description="Create missing topics at start-up. Off where a provisioning step owns "
@@ -190,11 +207,35 @@ class ServiceSettings(BaseSettings):
                               self.kafka_sasl_username, self.kafka_sasl_password,
                               self.kafka_ssl_cafile)
 
+    @model_validator(mode="after")
+    def _direct_url_behind_a_transaction_pooler(self) -> ServiceSettings:
+        if self.database_pooler == "transaction" and not self.database_direct_url:
+            raise ValueError(
+                "DATABASE_POOLER=transaction needs DATABASE_DIRECT_URL: the relay's lease and "
+                "the LISTEN connection are session state a transaction pooler does not keep")
+        return self
+
     @property
     def service_database_url(self) -> str:
-        """The service's own database on the configured server."""
-        name = self.database_name or f"mot_cua_{self.service_name}"
-        return with_database(self.database_url, name)
+        """The service's own database on the configured server (through the pooler if any)."""
+        return with_database(self.database_url, self.service_database_name)
+
+    @property
+    def service_database_direct_url(self) -> str:
+        """The service's own database, reached without a pooler: session-scoped work only."""
+        return with_database(self.database_direct_url or self.database_url,
+                             self.service_database_name)
+
+    @property
+    def pool_options(self) -> dict[str, Any]:
+        """:func:`shared.runtime.db.create_pool`'s keyword arguments for these settings."""
+        cache = 0 if self.database_pooler == "transaction" else self.db_statement_cache_size
+        return {"min_size": self.db_pool_min, "max_size": self.db_pool_max,
+                "statement_cache_size": cache, "reset": self.db_pool_reset}
+
+    @property
+    def service_database_name(self) -> str:
+        return self.database_name or f"mot_cua_{self.service_name}"
 
 
 def kafka_security(protocol: str, mechanism: str = "SCRAM-SHA-512", username: str = "",

@@ -167,13 +167,17 @@ def test_every_service_is_configured_for_containers(services, name: str):
     assert env["KAFKA_ENABLE_IDEMPOTENCE"] == "true"
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert env["DATABASE_URL"].startswith("postgresql://")
-    assert "@postgres:5432/" in env["DATABASE_URL"]
+    # The pool through PgBouncer in transaction mode, the session-scoped connections direct.
+    assert "@pgbouncer:5432/" in env["DATABASE_URL"]
+    assert "@postgres:5432/" in env["DATABASE_DIRECT_URL"]
+    assert env["DATABASE_POOLER"] == "transaction"
     test = svc["healthcheck"]["test"]
     probe = " ".join(test) if isinstance(test, list) else test
     assert f"http://127.0.0.1:{port}/readyz" in probe, "the healthcheck is the readiness probe"
     assert svc["depends_on"] == {
         "kafka": {"condition": "service_healthy"},
         "postgres": {"condition": "service_healthy"},
+        "pgbouncer": {"condition": "service_healthy"},
         "kafka-topics": {"condition": "service_completed_successfully"},
         "kafka-security": {"condition": "service_completed_successfully"},
     }
@@ -336,6 +340,13 @@ def test_every_long_running_service_has_a_healthcheck_and_a_restart_policy(servi
         check = svc.get("healthcheck") or {}
         assert check.get("test") and not check.get("disable"), f"{name}: healthcheck"
         assert check.get("interval") and check.get("retries"), f"{name}: healthcheck timing"
+
+
+def test_pgbouncer_pools_transactions_in_front_of_postgres(services):
+    bouncer = environment(services["pgbouncer"])
+    assert bouncer["POOL_MODE"] == "transaction"
+    assert bouncer["DB_HOST"] == "postgres"
+    assert services["pgbouncer"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
 
 
 def test_published_ports_bind_to_loopback_only(services):

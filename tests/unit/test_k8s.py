@@ -176,6 +176,11 @@ def test_each_service_is_deployed_with_its_kafka_user_and_its_pooler(name: str):
     assert host and host[1] in poolers, env["DATABASE_URL"]
     assert env["DB_PASSWORD"]["secretKeyRef"]["name"] == (
         poolers[host[1]]["spec"]["cluster"]["name"] + "-app")
+    # Transaction pooling: the session-scoped connections go to the cluster's rw Service.
+    assert poolers[host[1]]["spec"]["pgbouncer"]["poolMode"] == "transaction"
+    assert env["DATABASE_POOLER"] == "transaction"
+    direct = re.search(r"@([^:/]+):5432/", env["DATABASE_DIRECT_URL"])
+    assert direct and direct[1] == poolers[host[1]]["spec"]["cluster"]["name"] + "-rw"
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
     (kafka,) = of_kind("Kafka")
     assert bootstrap == f"{kafka['metadata']['name']}-kafka-bootstrap:" + str(

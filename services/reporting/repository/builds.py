@@ -36,18 +36,16 @@ async def create_build(conn: asyncpg.Connection, name: str, source: str) -> None
 
 async def ensure_current(pool: asyncpg.Pool) -> str:
     """The current build, created empty (live) the first time the service starts."""
-    async with pool.acquire() as conn:
-        await conn.execute("SELECT pg_advisory_lock($1)", _CREATE_LOCK)
-        try:
-            current = await conn.fetchval("SELECT schema_name FROM reporting_current")
-            if current is None:
-                current = new_schema_name()
-                await create_build(conn, current, "live")
-                await conn.execute(
-                    "INSERT INTO reporting_current (schema_name) VALUES ($1)", current)
-            return str(current)
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", _CREATE_LOCK)
+    # A transaction-scoped lock: right behind a transaction pooler too (docs/deploy.md).
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _CREATE_LOCK)
+        current = await conn.fetchval("SELECT schema_name FROM reporting_current")
+        if current is None:
+            current = new_schema_name()
+            await create_build(conn, current, "live")
+            await conn.execute(
+                "INSERT INTO reporting_current (schema_name) VALUES ($1)", current)
+        return str(current)
 
 
 async def current(conn: asyncpg.Connection | asyncpg.Pool, *, share_lock: bool = False) -> str:

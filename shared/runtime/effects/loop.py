@@ -42,7 +42,8 @@ async def _run_forever(effect: Effect, transactions: Transactions, interval_s: f
         return handled
 
     await drain_forever(transactions.pool, step, channel=effect.channel,
-                        interval_s=interval_s, batch_size=effect.batch_size)
+                        interval_s=interval_s, batch_size=effect.batch_size,
+                        notifications=transactions.notifications)
 
 
 async def run_once(effect: Effect, transactions: Transactions, *, now: Clock = utc_now,
