@@ -12,8 +12,10 @@ import pytest
 
 from services.intake import audit
 from services.intake.audit import verify_dossier
+from services.intake.handlers.forms import dossier_form_html
 from shared.contracts.events import SupplementRequested
 from tests.integration.intake.support import Intake, registered, told
+from tests.unit.test_forms import pdf_text
 
 pytestmark = pytest.mark.integration
 
@@ -113,3 +115,26 @@ async def _in_thread(function, *args):
     import asyncio
 
     return await asyncio.to_thread(function, *args)
+
+
+async def test_the_printed_receipt_and_the_tracking_page_show_the_head_now(
+        intake: Intake) -> None:
+    code, dossier_id = await registered(intake)
+    first = await intake.pool.fetchval("SELECT entry_hash FROM dossier_timeline "
+                                       "WHERE dossier_id = $1 ORDER BY seq DESC LIMIT 1",
+                                       dossier_id)
+    *_, html = await dossier_form_html(intake.deps, code, "receipt")
+    assert "Mã kiểm chứng nhật ký" in html and first in html and first[:12] in html
+    await told(intake, dossier_id, SupplementRequested(
+        dossier_code=code, missing=("giay_to_tuy_than",), reason="Ảnh mờ",
+        deadline=date(2031, 1, 15)), "processing")
+    async with intake.pool.acquire() as conn:
+        head = (await verify_dossier(conn, code)).head  # type: ignore[union-attr]
+    assert head is not None and head != first
+    printed = await intake.send("GET", f"/v1/dossiers/{code}/forms/receipt")
+    assert printed.status_code == 200, printed.text
+    text = pdf_text(printed.content)
+    assert "Mã kiểm chứng nhật ký" in text and head in text.replace("\n", "")
+    page = await intake.http.get(f"/citizen/track?code={code}&phone_last4=5678")
+    assert page.status_code == 200 and "Mã kiểm chứng nhật ký" in page.text
+    assert head in page.text and first not in page.text
