@@ -1,0 +1,108 @@
+"""Processing's audit trail is a hash chain per dossier, like intake's timeline: the database
+chains each entry as it is inserted, the events written in the same statement carry the head
+(``audit_head``), and an officer's ``verify`` names the first entry edited, removed or
+reordered when the tests tamper with the database past its triggers."""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.integration.processing.support import FREE_AUTO, OWN, act, bearer, submit
+
+pytestmark = pytest.mark.integration
+
+
+async def _worked_on(http: httpx.AsyncClient, deps) -> str:
+    """A dossier with three entries or more: routed, started, a supplement asked."""
+    code = await submit(deps, FREE_AUTO)
+    for body in ({"action": "start"}, {"action": "request_supplement",
+                                       "missing": ["Tờ khai"], "reason": "Thiếu tờ khai"}):
+        answer = await act(http, code, OWN, "specialist", body)
+        assert answer.status_code == 200, answer.text
+    return code
+
+
+async def _verify(http: httpx.AsyncClient, code: str) -> dict:
+    answer = await http.get(f"/v1/dossiers/{code}/audit/verify",
+                            headers=bearer(OWN, "specialist"))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def _past_the_triggers(pool: asyncpg.Pool, sql: str, *args: object) -> None:
+    """What someone with the database's keys could do: switch the guards off, then write."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("ALTER TABLE case_audit DISABLE TRIGGER USER")
+        await conn.execute(sql, *args)
+        await conn.execute("ALTER TABLE case_audit ENABLE TRIGGER USER")
+
+
+async def _dossier_id(pool: asyncpg.Pool, code: str):
+    return await pool.fetchval("SELECT id FROM dossier_case WHERE code = $1", code)
+
+
+async def test_the_trail_is_chained_and_each_event_carries_the_head_of_its_statement(
+        http: httpx.AsyncClient, deps, pool: asyncpg.Pool) -> None:
+    code = await _worked_on(http, deps)
+    dossier_id = await _dossier_id(pool, code)
+    rows = await pool.fetch("SELECT seq, prev_hash, entry_hash FROM case_audit "
+                            "WHERE dossier_id = $1 ORDER BY seq", dossier_id)
+    assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1)) and len(rows) >= 3
+    assert rows[0]["prev_hash"] == "" and [r["prev_hash"] for r in rows[1:]] == [
+        r["entry_hash"] for r in rows[:-1]]
+    verdict = await _verify(http, code)
+    assert verdict == {"chain": "case_audit", "dossier_code": code, "ok": True,
+                       "entries": len(rows), "head": rows[-1]["entry_hash"], "first_bad": None}
+    outbox = await pool.fetch("SELECT payload FROM outbox_message WHERE key = $1 ORDER BY id",
+                              str(dossier_id))
+    heads = {(e := json.loads(r["payload"]))["event_type"]: e["payload"].get("audit_head", "-")
+             for r in outbox}
+    hashes = {r["entry_hash"] for r in rows}
+    assert heads["DossierAccepted"] in hashes and heads["DossierProcessingStarted"] in hashes
+    assert heads["SupplementRequested"] == verdict["head"]  # the last statement's
+    assert heads["WorkItemStatusChanged"] == "-"  # no such field: its bytes are untouched
+    trail = (await http.get(f"/v1/dossiers/{code}/audit", headers=bearer(OWN, "specialist")))
+    assert [e["entry_hash"] for e in trail.json()] == [r["entry_hash"] for r in rows]
+
+
+async def test_the_trail_refuses_truncate(http: httpx.AsyncClient, deps, pool) -> None:
+    await _worked_on(http, deps)
+    with pytest.raises(asyncpg.RaiseError, match="append-only: TRUNCATE"):
+        await pool.execute("TRUNCATE case_audit CASCADE")
+
+
+@pytest.mark.parametrize(("tamper", "first_bad", "reason"), [
+    ("UPDATE case_audit SET reason = 'Đã sửa' WHERE dossier_id = $1 AND seq = 2", 2,
+     "content was edited"),
+    ("UPDATE case_audit SET at = at - interval '1 day' WHERE dossier_id = $1 AND seq = 3", 3,
+     "content was edited"),
+    ("DELETE FROM case_audit WHERE dossier_id = $1 AND seq = 2", 3, "entry 2 is missing"),
+    ("UPDATE case_audit SET seq = 99 WHERE dossier_id = $1 AND seq = 2", 3, "reordered"),
+    ("UPDATE case_audit SET reason = 'Đã sửa', entry_hash = case_audit_entry_hash(seq, "
+     "dossier_id, at, actor, actor_role, action, from_status, to_status, 'Đã sửa', detail, "
+     "prev_hash) WHERE dossier_id = $1 AND seq = 2", 3, "link"),  # rechained by hand
+])
+async def test_verify_names_the_first_entry_edited_removed_or_reordered(
+        http: httpx.AsyncClient, deps, pool, tamper: str, first_bad: int, reason: str) -> None:
+    code = await _worked_on(http, deps)
+    dossier_id = await _dossier_id(pool, code)
+    assert (await _verify(http, code))["ok"] is True
+    expected_id = await pool.fetchval("SELECT id FROM case_audit WHERE dossier_id = $1 "
+                                      "AND seq = $2", dossier_id, first_bad)
+    await _past_the_triggers(pool, tamper, dossier_id)
+    verdict = await _verify(http, code)
+    assert verdict["ok"] is False and verdict["first_bad"]["position"] == first_bad
+    assert reason in verdict["first_bad"]["reason"]
+    assert verdict["first_bad"]["entry_id"] == str(expected_id)
+
+
+async def test_verify_is_for_the_dossiers_department_only(http: httpx.AsyncClient, deps
+                                                          ) -> None:
+    code = await _worked_on(http, deps)
+    assert (await http.get(f"/v1/dossiers/{code}/audit/verify")).status_code == 401
+    other = await http.get(f"/v1/dossiers/{code}/audit/verify", headers=bearer("tp", "approver"))
+    assert other.status_code == 404
