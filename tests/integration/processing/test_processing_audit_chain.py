@@ -5,15 +5,38 @@ reordered when the tests tamper with the database past its triggers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 import httpx
 import pytest
+from confluent_kafka import Consumer
 
-from tests.integration.processing.support import FREE_AUTO, OWN, act, bearer, submit
+from shared.contracts.events import Envelope
+from shared.contracts.topics import DOSSIER_EVENTS
+from tests.integration.processing import test_processing_kafka
+from tests.integration.processing.support import (
+    FREE_AUTO,
+    OWN,
+    act,
+    bearer,
+    submission,
+    submit,
+)
+from tests.integration.processing.test_processing_kafka import (
+    KafkaTestSentinel,
+    outbox_drained,
+    publish,
+    read_to_sentinels,
+    sign_in,
+)
+from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
+service = test_processing_kafka.service  # processing running whole, as a fixture here too
 
 
 async def _worked_on(http: httpx.AsyncClient, deps) -> str:
@@ -106,3 +129,50 @@ async def test_verify_is_for_the_dossiers_department_only(http: httpx.AsyncClien
     assert (await http.get(f"/v1/dossiers/{code}/audit/verify")).status_code == 401
     other = await http.get(f"/v1/dossiers/{code}/audit/verify", headers=bearer("tp", "approver"))
     assert other.status_code == 404
+
+
+async def test_the_events_on_kafka_carry_the_head_verify_recomputes(service) -> None:
+    """As the service runs: the records on dossier.events, as any consumer reads them."""
+    http, bootstrap = service["http"], service["bootstrap"]
+    event, envelope = submission(FREE_AUTO, datetime.now(UTC))
+    code = event.dossier_code
+    publish(bootstrap, DOSSIER_EVENTS, [envelope])
+    specialist = await sign_in(http, f"{OWN}.specialist")
+
+    async def routed() -> bool:
+        return (await http.get(f"/v1/dossiers/{code}", headers=specialist)).status_code == 200
+
+    await wait_until(routed, timeout=30, description="routed")
+    started = await http.post(f"/v1/dossiers/{code}/actions", headers=specialist,
+                              json={"action": "start"})
+    assert started.status_code == 200, started.text
+    await wait_until(lambda: outbox_drained(service["db"]), timeout=30,
+                     description="processing published everything")
+    marker = uuid.uuid4()
+    sentinel = Envelope.wrap(KafkaTestSentinel(), dossier_id=uuid.uuid4(), producer="test",
+                             correlation_id=marker)
+    conn = await asyncpg.connect(service["db"])
+    try:
+        partitions = await asyncio.to_thread(_partitions, bootstrap, DOSSIER_EVENTS)
+        publish(bootstrap, DOSSIER_EVENTS, [sentinel] * partitions,
+                partitions=list(range(partitions)))
+        records = await asyncio.to_thread(read_to_sentinels, bootstrap, DOSSIER_EVENTS, marker)
+        hashes = [r["entry_hash"] for r in await conn.fetch(
+            "SELECT entry_hash FROM case_audit WHERE dossier_id = $1 ORDER BY seq",
+            envelope.dossier_id)]
+    finally:
+        await conn.close()
+    mine = [r for r in records if r.dossier_code == code and r.producer == "processing"]
+    assert [r.event_type for r in mine] == ["DossierAccepted", "DossierProcessingStarted"]
+    verdict = (await http.get(f"/v1/dossiers/{code}/audit/verify", headers=specialist)).json()
+    assert verdict["ok"] is True and verdict["head"] == hashes[-1]
+    assert mine[-1].payload["audit_head"] == verdict["head"]
+    assert mine[0].payload["audit_head"] in hashes[:-1]
+
+
+def _partitions(bootstrap: str, topic: str) -> int:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"n-{uuid.uuid4()}"})
+    try:
+        return len(consumer.list_topics(topic, timeout=10).topics[topic].partitions)
+    finally:
+        consumer.close()
