@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -176,3 +177,25 @@ def _partitions(bootstrap: str, topic: str) -> int:
         return len(consumer.list_topics(topic, timeout=10).topics[topic].partitions)
     finally:
         consumer.close()
+
+
+async def test_the_console_shows_the_verdict_in_vietnamese(http: httpx.AsyncClient, deps,
+                                                           pool) -> None:
+    code = await _worked_on(http, deps)
+    page = await http.get("/console/sign-in")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    signed = await http.post("/console/sign-in", data={
+        "username": f"{OWN}.specialist", "password": "dev-password",
+        "csrf_token": csrf.group(1)})
+    assert signed.status_code == 303, signed.text
+    dossier = await http.get(f"/console/dossiers/{code}")
+    assert "Kiểm chứng nhật ký" in dossier.text and 'id="audit-verify"' not in dossier.text
+    intact = await http.get(f"/console/dossiers/{code}/verify")
+    head = (await _verify(http, code))["head"]
+    assert intact.status_code == 200 and "Nhật ký nguyên vẹn" in intact.text
+    assert head in intact.text
+    await _past_the_triggers(pool, "UPDATE case_audit SET reason = 'Đã sửa' "
+                             "WHERE dossier_id = $1 AND seq = 2", await _dossier_id(pool, code))
+    broken = await http.get(f"/console/dossiers/{code}/verify")
+    assert "Nhật ký đã bị can thiệp: mục thứ 2 nội dung đã bị sửa" in broken.text
