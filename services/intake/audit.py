@@ -4,7 +4,9 @@ Intake's timeline (``dossier_timeline``) is append-only (triggers refuse UPDATE,
 TRUNCATE) and each dossier's entries form a hash chain, built by the database as they are
 inserted (migration 0010). ``verify`` recomputes it there (``verify_timeline``) and reports
 the first entry that was edited, removed, inserted or reordered behind the triggers' back,
-and the head hash now, to compare with one published earlier (tracking page, portal's view)::
+and the head hash now, to compare with one published earlier (receipt, tracking page,
+portal's view). The verification is the shared one (``shared.runtime.audit_chain``), as
+the officers' endpoint runs it::
 
     python -m services.intake.audit VTH-250123-0001 [...]   # exit 1 when a chain is broken
     python -m services.intake.audit --all
@@ -17,25 +19,11 @@ import asyncio
 import json
 import sys
 import uuid
-from dataclasses import asdict, dataclass
 
 import asyncpg
 
 from services.intake.settings import IntakeSettings
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    dossier_code: str
-    entries: int
-    head: str | None
-    first_bad_seq: int | None = None
-    first_bad_event_id: str | None = None
-    problem: str | None = None
-
-    @property
-    def intact(self) -> bool:
-        return self.problem is None
+from shared.runtime.audit_chain import TIMELINE, ChainReport, verify_chain
 
 
 async def verify_dossier(conn: asyncpg.Connection, code: str) -> ChainReport | None:
@@ -44,15 +32,7 @@ async def verify_dossier(conn: asyncpg.Connection, code: str) -> ChainReport | N
         "SELECT id FROM dossier WHERE code = $1", code)
     if dossier_id is None:
         return None
-    summary = await conn.fetchrow(
-        """SELECT count(*) AS entries,
-                  (SELECT entry_hash FROM dossier_timeline WHERE dossier_id = $1
-                   ORDER BY seq DESC LIMIT 1) AS head
-           FROM dossier_timeline WHERE dossier_id = $1""", dossier_id)
-    bad = await conn.fetchrow("SELECT * FROM verify_timeline($1) LIMIT 1", dossier_id)
-    return ChainReport(code, summary["entries"], summary["head"],
-                       bad["seq"] if bad else None,
-                       str(bad["event_id"]) if bad else None, bad["problem"] if bad else None)
+    return await verify_chain(conn, TIMELINE, dossier_id, code)
 
 
 async def _run(url: str, codes: list[str], every: bool) -> int:
@@ -68,7 +48,7 @@ async def _run(url: str, codes: list[str], every: bool) -> int:
                 broken += 1
                 continue
             broken += not report.intact
-            print(json.dumps({**asdict(report), "intact": report.intact}, ensure_ascii=False))
+            print(json.dumps(report.as_dict(), ensure_ascii=False))
         return 1 if broken else 0
     finally:
         await conn.close()

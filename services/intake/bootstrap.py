@@ -20,6 +20,7 @@ from services.intake.api.dossiers import router as dossiers
 from services.intake.api.forms import router as forms
 from services.intake.api.limiter import TrackingLimiter
 from services.intake.api.tracking import router as tracking
+from services.intake.api.verify import router as verify
 from services.intake.deps import IntakeDeps
 from services.intake.domain import (
     Conflict,
@@ -36,6 +37,7 @@ from shared.contracts.topics import portal_receipts
 from shared.reference.calendar import CalendarWatch, calendar_notices, watch_calendar
 from shared.reference.catalog import load_catalog
 from shared.reference.workdays import WorkingCalendar
+from shared.runtime.officer_tokens import TokenService
 from shared.runtime.outbox import Transactions
 from shared.runtime.service import Platform, ServiceSpec, default_topics
 
@@ -89,6 +91,8 @@ def build_deps(settings: IntakeSettings, pool: asyncpg.Pool, broker: KafkaBroker
         uploads=UploadSlots(settings.upload_slots_per_portal, settings.large_upload_bytes),
         max_json_body_bytes=settings.max_json_body_bytes,
         public_url=settings.citizen_url(),
+        officer_tokens=TokenService(settings.officer_token_secret.get_secret_value(), 900)
+        if settings.officer_token_secret else None,
     )
 
 
@@ -110,7 +114,7 @@ SPEC = ServiceSpec(
     assemble=assemble,
     subscriptions=consumers.subscriptions,
     consumers=consumers.consumers,
-    routers=[dossiers, catalog, tracking, forms, citizen_portal, citizen_pages],
+    routers=[dossiers, catalog, tracking, forms, citizen_portal, citizen_pages, verify],
     background=[sweep_forever, watch_calendar],
     errors=ERRORS,
     notices=calendar_notices,

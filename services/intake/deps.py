@@ -15,6 +15,7 @@ from shared.portal.auth import PortalKeys
 from shared.reference.calendar import CalendarWatch
 from shared.reference.catalog import Catalog
 from shared.reference.workdays import WorkingCalendar
+from shared.runtime.officer_tokens import TokenService
 from shared.runtime.outbox import Transactions
 
 
@@ -39,3 +40,6 @@ class IntakeDeps:
     calendar_watch: CalendarWatch | None = None  # the warning before unconfirmed days
     public_url: str = "http://127.0.0.1:8001"
     """Where citizens reach intake's pages: the receipt's QR code links there."""
+    officer_tokens: TokenService | None = None
+    """Processing's officers' tokens, verified (their signature and expiry) for the officers'
+    verify of a timeline; None when intake was not given the key."""

@@ -71,6 +71,11 @@ class IntakeSettings(ServiceSettings):
         "intake: the client is the rightmost X-Forwarded-For hop that is not one of them. "
         "Empty: the header is ignored and the peer address counts.")
 
+    officer_token_secret: SecretStr | None = Field(
+        None, description="INTAKE_OFFICER_TOKEN_SECRET (or _FILE): processing's "
+        "PROCESSING_TOKEN_SECRET, so that officers' tokens are good here for the verify of a "
+        "dossier's timeline; unset: that route answers 503.")
+
     public_url: str | None = Field(
         None, description="Where citizens reach intake's pages (the receipt's QR code links "
         "there); http://127.0.0.1:<port> when unset.")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from services.payment import pages
@@ -39,7 +39,9 @@ async def pay(token: str, request: Request, deps: Deps) -> Response:
         url = await citizen.start_attempt(token, request.client.host if request.client
                                           else "127.0.0.1", deps)
     except citizen.LinkNotPayable as nothing:
-        status, html = pages.not_payable(nothing.state, nothing.dossier_code)
+        code = nothing.dossier_code
+        status, html = pages.not_payable(nothing.state, code, deps.receipt_url(code, token)
+                                         if nothing.state == "paid" and code else None)
         return HTMLResponse(html, status_code=status)
     return RedirectResponse(url, status_code=303)
 
@@ -65,19 +67,35 @@ async def vnpay_ipn(request: Request, deps: Deps) -> JSONResponse:
     return JSONResponse({"RspCode": answer.RspCode, "Message": answer.Message})
 
 
+ReceiptToken = Annotated[str | None, Query(
+    max_length=128, description="The token of the fee's pay link (`/v1/pay/{token}`), the "
+    "capability the citizen was given: the receipt names the payer, so it is shown only to "
+    "whoever holds the link")]
+ReceiptFormat = Annotated[Literal["json", "pdf"] | None, Query(
+    alias="format", description="`pdf` prints it whatever `Accept` says (a browser's link)")]
+
+
 @router.get("/payments/{dossier_code}/receipt", response_model=receipt.Receipt,
             responses={200: {"content": {"application/pdf": {"schema": {
                            "type": "string", "format": "binary"}}},
                              "description": "JSON, or the printed receipt with "
-                                            "`Accept: application/pdf`"},
-                       404: {"description": "No paid fee for this dossier"}})
-async def dossier_receipt(dossier_code: str, request: Request, deps: Deps) -> Any:
-    """The receipt (biên lai) of the dossier's paid fee; 404 for a dossier unknown here, not
-    paid (yet), or whose fee went back. ``Accept: application/pdf`` prints it."""
-    found = await receipt.receipt_of(dossier_code, deps)
+                                            "`Accept: application/pdf` or `format=pdf`"},
+                       401: {"description": "No token: the receipt is the pay link's holder's"},
+                       404: {"description": "No paid fee for this dossier under this token"}})
+async def dossier_receipt(dossier_code: str, request: Request, deps: Deps,
+                          token: ReceiptToken = None, as_format: ReceiptFormat = None) -> Any:
+    """The receipt (biên lai) of the dossier's paid fee, for the holder of the fee's pay link
+    (``token``; the paid page links here); 404 for a dossier unknown here, not paid (yet),
+    whose fee went back, or a token that is not its fee's. ``Accept: application/pdf`` or
+    ``format=pdf`` prints it."""
+    if not token:
+        raise HTTPException(401, "Cần liên kết thanh toán của hồ sơ để xem biên lai",
+                            headers={"WWW-Authenticate": 'Bearer realm="pay-link"'})
+    found = await receipt.receipt_of(dossier_code, token, deps)
     if found is None:
         raise HTTPException(404, "Không tìm thấy biên lai thu phí của hồ sơ này")
-    if _wants_pdf(request.headers.get("accept", "")):
+    if as_format == "pdf" or (as_format is None
+                              and _wants_pdf(request.headers.get("accept", ""))):
         return Response(await receipt.receipt_pdf(found, deps), media_type="application/pdf",
                         headers={"Content-Disposition":
                                  f'inline; filename="bien-lai-{found.number}.pdf"'})

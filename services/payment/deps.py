@@ -42,6 +42,10 @@ class PaymentDeps:
     def pay_url(self, token: str) -> str:
         return f"{self.base_url}/v1/pay/{token}"
 
+    def receipt_url(self, dossier_code: str, token: str) -> str:
+        """The printed receipt of a paid fee, for the holder of its pay link's token."""
+        return f"{self.base_url}/v1/payments/{dossier_code}/receipt?token={token}&format=pdf"
+
     @property
     def vnpay(self) -> VnpayGateway:
         if self.gateway is None:

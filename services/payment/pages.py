@@ -25,7 +25,9 @@ def returned(view: ReturnView) -> str:
     if view.outcome == "paid":
         return page("Thanh toán thành công",
                     f"{about}: phí, lệ phí đã được thanh toán. Hồ sơ sẽ được tiếp tục giải "
-                    "quyết.")
+                    "quyết.",
+                    link=(view.receipt_url, "Xem biên lai thu phí, lệ phí")
+                    if view.receipt_url else None)
     if view.outcome == "confirming":
         return page("Đang xác nhận thanh toán",
                     f"{about}: cổng thanh toán báo giao dịch thành công. Hệ thống đang chờ "
@@ -43,10 +45,13 @@ def returned(view: ReturnView) -> str:
                 "ghi nhận theo xác nhận của cổng thanh toán.")
 
 
-def not_payable(state: LinkState, dossier_code: str | None) -> tuple[int, str]:
+def not_payable(state: LinkState, dossier_code: str | None,
+                receipt_url: str | None = None) -> tuple[int, str]:
     if state == "paid":
         return 200, page("Phí, lệ phí đã được thanh toán",
-                         f"Hồ sơ {dossier_code} đã được thanh toán phí, lệ phí.")
+                         f"Hồ sơ {dossier_code} đã được thanh toán phí, lệ phí.",
+                         link=(receipt_url, "Xem biên lai thu phí, lệ phí")
+                         if receipt_url else None)
     if state == "closed":
         return 410, page("Yêu cầu thanh toán không còn hiệu lực",
                          f"Hồ sơ {dossier_code} không còn phải thanh toán phí, lệ phí.")

@@ -206,6 +206,10 @@ class AuditView(BaseModel):
     to_status: str
     reason: str | None
     detail: dict[str, Any]
+    seq: int | None = Field(default=None, description="The entry's place in the dossier's "
+                                                      "audit chain")
+    entry_hash: str | None = Field(default=None, description="The entry's hash in the chain "
+                                   "(the head is the last one's; verify recomputes them)")
 
 
 class QueuePage(BaseModel):

@@ -161,6 +161,13 @@ class PostalAddress(BaseModel):
         return ", ".join(p for p in (self.street, self.ward, self.district, self.province) if p)
 
 
+AUDIT_HEAD = (
+    "The head of the producer's audit chain for this dossier as the transition that emitted "
+    "the event left it: the SHA-256 (hex) of the last audit entry written with the event, in "
+    "the same statement (processing's case audit, issue 16). Whoever keeps it can later tell a "
+    "rewritten chain from the real one (verify). None from producers older than issue 16.")
+
+
 class DossierSubmitted(Event):
     """A portal's submission was validated and registered by intake."""
 
@@ -201,6 +208,7 @@ class DossierAccepted(Event):
     status: DossierStatus
     statutory_due_date: date | None = None
     actor_role: str | None = None
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierProcessingStarted(Event):
@@ -210,6 +218,7 @@ class DossierProcessingStarted(Event):
     dossier_code: str
     status: DossierStatus = DossierStatus.IN_PROGRESS
     actor_role: str | None = None
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierDecided(Event):
@@ -223,6 +232,7 @@ class DossierDecided(Event):
     result_document: DocumentRef | None = None
     sla_result: SlaResult | None = None
     """Decision date against the committed due date in force (after any apology letter)."""
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierResultReturned(Event):
@@ -241,6 +251,7 @@ class DossierResultReturned(Event):
     statutory_due_date: date | None = None
     received_by: str | None = Field(default=None, max_length=200)
     """Postal return: who signed for the parcel, as the carrier reported it."""
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class SupplementRequested(Event):
@@ -253,6 +264,7 @@ class SupplementRequested(Event):
     deadline: date
     status: DossierStatus = DossierStatus.AWAITING_SUPPLEMENT
     actor_role: str | None = None
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class SupplementProvided(Event):
@@ -279,6 +291,7 @@ class DossierWithdrawn(Event):
     dossier_code: str
     reason: str | None = None
     status: DossierStatus = DossierStatus.WITHDRAWN
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierRefusedAtIntake(Event):
@@ -289,6 +302,7 @@ class DossierRefusedAtIntake(Event):
     reason: str
     actor_role: str
     status: DossierStatus = DossierStatus.REFUSED_AT_INTAKE
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierProcessingResumed(Event):
@@ -299,6 +313,7 @@ class DossierProcessingResumed(Event):
     status: DossierStatus
     due_date: date
     resumed_because: Literal["fee_paid", "supplement_provided"]
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierDecisionProposed(Event):
@@ -308,6 +323,7 @@ class DossierDecisionProposed(Event):
     dossier_code: str
     proposed_outcome: Outcome
     actor_role: str
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierProcessingStopped(Event):
@@ -318,6 +334,7 @@ class DossierProcessingStopped(Event):
     reason: str
     actor_role: str
     status: DossierStatus = DossierStatus.STOPPED
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierTransferred(Event):
@@ -330,6 +347,7 @@ class DossierTransferred(Event):
     reason: str | None = None
     actor_role: str
     status: DossierStatus
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierApologyIssued(Event):
@@ -349,6 +367,7 @@ class DossierApologyIssued(Event):
     original_due_date: date
     issued_on: date
     actor_role: str
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierAtRisk(Event):
@@ -359,6 +378,7 @@ class DossierAtRisk(Event):
     department_code: str
     due_date: date
     working_days_left: int
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class FeePaymentDue(Event):
@@ -371,6 +391,7 @@ class FeePaymentDue(Event):
     fee_due_date: date
     pay_url: str | None = None
     """Payment's start page for the fee, when the producer knows it."""
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierOverdue(Event):
@@ -380,6 +401,7 @@ class DossierOverdue(Event):
     dossier_code: str
     department_code: str
     due_date: date
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class WithdrawalRefused(Event):
@@ -388,6 +410,7 @@ class WithdrawalRefused(Event):
     description_vi: ClassVar[str] = "Không thể rút hồ sơ"
     dossier_code: str
     reason: str
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class DossierRated(Event):
@@ -412,6 +435,7 @@ class DossierDeadlineRecomputed(Event):
     calendar_version: str
     reason: str = Field(max_length=500)
     """The announcement: document number, date and issuer."""
+    audit_head: str | None = Field(default=None, description=AUDIT_HEAD)
 
 
 class RedeliveryRequested(Event):

@@ -105,7 +105,8 @@ def _data(form: FormSpec, row: asyncpg.Record, timeline: Sequence[asyncpg.Record
                 "due_date": row["due_date"],
                 "return_method": RETURN_METHODS.get(row["return_method"], row["return_method"]),
                 "book_number": f"{row['department_code'].upper()}/{received.year}",
-                "tracking_url": url, "qr": qr_svg(url)}
+                "tracking_url": url, "qr": qr_svg(url),
+                "audit_head": repository.audit_head(timeline)}
     entry = _latest(timeline, _EVENT_OF[form.key])
     if entry is None:
         raise FormUnavailable(f"dossier {row['code']} has no {_EVENT_OF[form.key]} event: "

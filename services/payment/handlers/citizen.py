@@ -56,6 +56,7 @@ class ReturnView:
     dossier_code: str | None = None
     response_code: str | None = None
     pay_url: str | None = None
+    receipt_url: str | None = None
 
 
 async def read_return(params: Mapping[str, str], deps: PaymentDeps) -> ReturnView:
@@ -75,7 +76,7 @@ async def read_return(params: Mapping[str, str], deps: PaymentDeps) -> ReturnVie
         return ReturnView("invalid")
     code, again = fee["dossier_code"], deps.pay_url(fee["pay_token"])
     if order["state"] == "succeeded" or fee["status"] == "completed":
-        return ReturnView("paid", code)
+        return ReturnView("paid", code, receipt_url=deps.receipt_url(code, fee["pay_token"]))
     if result.outcome == "succeeded":
         return ReturnView("confirming", code)
     if result.outcome == "pending":

@@ -3,6 +3,7 @@ prints it); and its cancellation when it was issued in error."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import uuid
 from datetime import datetime
@@ -43,10 +44,14 @@ class Receipt(BaseModel):
     cancel_reason: str | None = None
 
 
-async def receipt_of(dossier_code: str, deps: PaymentDeps) -> Receipt | None:
+async def receipt_of(dossier_code: str, token: str, deps: PaymentDeps) -> Receipt | None:
+    """The receipt of the dossier's paid fee for the holder of that fee's pay link
+    (``token``, the capability the citizen was given to pay); None when there is none, or
+    the token is not that dossier's: a code alone learns nothing, not even that it exists."""
     async with deps.transactions() as uow:
-        row = await receipts.of_dossier(uow.conn, dossier_code)
-    if row is None:
+        row = await receipts.of_pay_token(uow.conn, token)
+    if row is None or not hmac.compare_digest(row["dossier_code"].encode(),
+                                              dossier_code.encode()):
         return None
     return Receipt(number=row["number"], dossier_code=row["dossier_code"],
                    agency_code=row["agency_code"], payer_name=row["payer_name"],

@@ -54,6 +54,16 @@ async def of_dossier(conn: asyncpg.Connection, dossier_code: str) -> asyncpg.Rec
         dossier_code)
 
 
+async def of_pay_token(conn: asyncpg.Connection, pay_token: str) -> asyncpg.Record | None:
+    """The receipt of the paid fee whose citizen's link carries ``pay_token`` (the link is
+    the capability: whoever was given it to pay may read what was paid), as
+    :func:`of_dossier`."""
+    return await conn.fetchrow(
+        f"""SELECT {RECEIPT_COLUMNS} FROM receipt r JOIN payment p ON p.id = r.payment_id
+            WHERE p.pay_token = $1 AND p.status = 'completed'""",  # noqa: S608
+        pay_token)
+
+
 async def lock(conn: asyncpg.Connection, number: str) -> asyncpg.Record | None:
     """The receipt of that number with what its cancellation event needs, locked."""
     return await conn.fetchrow(

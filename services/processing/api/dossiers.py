@@ -19,6 +19,7 @@ from services.processing.handlers.officer_actions import act_on_dossier
 from services.processing.officers import Officer
 from services.processing.schemas import AuditView, CaseView, OfficerCommand
 from shared.contracts.types import DossierCode
+from shared.runtime.audit_chain import CASE_AUDIT, ChainVerification
 
 router = APIRouter(prefix="/v1", tags=["dossiers"], route_class=AnswerableErrors)
 ACTION_BODY_BYTES = result_file.MAX_BYTES * 4 // 3 + 64 * 1024
@@ -60,6 +61,18 @@ async def get_audit(code: DossierCode, officer: CurrentOfficer, deps: DepsDep) -
     status, and why. Append-only: the database refuses to change or delete an entry."""
     rows = await reads.read_audit_trail(deps, code, officer)
     return [AuditView(**dict(row)) for row in rows]
+
+
+@router.get("/dossiers/{code}/audit/verify", response_model=ChainVerification,
+            responses=_NOT_FOUND)
+async def verify_audit(code: DossierCode, officer: CurrentOfficer, deps: DepsDep
+                       ) -> ChainVerification:
+    """``verify``: the dossier's audit trail recomputed as a hash chain. `ok` when every entry
+    is where and as it was written; otherwise `first_bad` names the first entry edited,
+    removed (the next one is out of place) or reordered, past the database's triggers.
+    `head` is the chain's head now, to compare with the `audit_head` of the events published
+    before."""
+    return ChainVerification.of(CASE_AUDIT, await reads.verify_audit_trail(deps, code, officer))
 
 
 @router.get("/dossiers/{code}/result-document", response_class=Response,

@@ -10,6 +10,7 @@ from typing import Any
 
 from services.processing.domain.rules import Action, Role, Situation, allowed_actions
 from shared.contracts.status import DossierStatus
+from shared.runtime.officer_tokens import InvalidToken as InvalidToken  # shared: an officer's 401
 
 
 class CaseNotFound(LookupError):
@@ -50,10 +51,6 @@ class DateOutOfBounds(InvalidAction):
 
 class ConcurrentChange(Exception):
     """Another writer changed the dossier between read and write (HTTP 409)."""
-
-
-class InvalidToken(Exception):
-    """An officer's token is forged, malformed or expired (HTTP 401)."""
 
 
 class ConflictWithState(Exception):

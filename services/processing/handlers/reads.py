@@ -11,6 +11,7 @@ from services.processing.domain.errors import CaseNotFound, NoResultDocument
 from services.processing.officers import Officer
 from services.processing.repository import cases, queue
 from services.processing.repository.queue import QueueQuery
+from shared.runtime.audit_chain import CASE_AUDIT, ChainReport, verify_chain
 
 
 async def read_queue(deps: Deps, query: QueueQuery
@@ -37,6 +38,14 @@ async def read_audit_trail(deps: Deps, code: str, officer: Officer) -> list[asyn
     async with deps.pool.acquire() as conn:
         case = await own_case(conn, code, officer)
         return await cases.audit_trail(conn, case.id)
+
+
+async def verify_audit_trail(deps: Deps, code: str, officer: Officer) -> ChainReport:
+    """The dossier's audit chain recomputed (the shared ``verify``), for an officer of its
+    department."""
+    async with deps.pool.acquire() as conn:
+        case = await own_case(conn, code, officer)
+        return await verify_chain(conn, CASE_AUDIT, case.id, case.code)
 
 
 async def read_result_document(deps: Deps, code: str, officer: Officer) -> asyncpg.Record:

@@ -102,8 +102,9 @@ async def calendar_days(conn: asyncpg.Connection, version: str) -> dict[str, Any
 
 async def audit_trail(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT at, actor, actor_role, action, from_status, to_status, reason, detail
-           FROM case_audit WHERE dossier_id = $1 ORDER BY id""",
+        """SELECT at, actor, actor_role, action, from_status, to_status, reason, detail,
+                  seq, entry_hash
+           FROM case_audit WHERE dossier_id = $1 ORDER BY seq""",
         dossier_id,
     )
 

@@ -22,6 +22,13 @@ from shared.runtime.outbox import OutboxRow
 # entries and events are inserted only when the case row was written: ``FROM written,
 # unnest(...)`` yields nothing when it was not. ``ORDER BY n`` numbers them in the order the
 # transition made them (the outbox relay publishes in id order).
+#
+# The audit chain's head as the statement leaves it (the hash of its last entry, which the
+# database computes as the entries are inserted, or the dossier's head before when the
+# transition wrote none) is published with the events of the same statement: an event whose
+# contract has ``audit_head`` was serialised with ``"audit_head":null`` and gets the head in
+# its place. A JSON string escapes every quote inside it, so that exact text can only be the
+# event's own key; events without the field are left byte for byte as they were.
 _AUDIT_AND_OUTBOX = """,
     audit AS (
         INSERT INTO case_audit (dossier_id, actor, actor_role, action, from_status, to_status,
@@ -32,11 +39,23 @@ _AUDIT_AND_OUTBOX = """,
                              {f}::text[], {g}::text[])
                       WITH ORDINALITY AS a(actor, actor_role, action, from_status, to_status,
                                            reason, detail, n)
-        ORDER BY a.n),
+        ORDER BY a.n
+        RETURNING seq, entry_hash),
+    head AS (
+        SELECT coalesce((SELECT entry_hash FROM audit ORDER BY seq DESC LIMIT 1),
+                        (SELECT c.entry_hash FROM case_audit c, written
+                         WHERE c.dossier_id = written.id ORDER BY c.seq DESC LIMIT 1)) AS hash),
     outbox AS (
         INSERT INTO outbox_message (event_id, topic, key, payload, headers)
-        SELECT o.event_id, o.topic, o.key, o.payload, o.headers::jsonb
-        FROM written, unnest({h}::uuid[], {i}::text[], {j}::text[], {k}::bytea[], {l}::text[])
+        SELECT o.event_id, o.topic, o.key,
+               CASE WHEN head.hash IS NULL THEN o.payload
+                    ELSE convert_to(replace(convert_from(o.payload, 'UTF8'),
+                                            '"audit_head":null',
+                                            '"audit_head":"' || head.hash || '"'), 'UTF8')
+               END,
+               o.headers::jsonb
+        FROM written, head,
+             unnest({h}::uuid[], {i}::text[], {j}::text[], {k}::bytea[], {l}::text[])
                       WITH ORDINALITY AS o(event_id, topic, key, payload, headers, n)
         ORDER BY o.n){document}
 SELECT count(*) FROM written"""

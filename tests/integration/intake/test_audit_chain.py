@@ -5,17 +5,23 @@ entry."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, replace
 from datetime import date
+from enum import Enum
 
 import asyncpg
 import pytest
 
 from services.intake import audit
 from services.intake.audit import verify_dossier
+from services.intake.handlers.forms import dossier_form_html
 from shared.contracts.events import SupplementRequested
+from shared.runtime.officer_tokens import TokenService
 from tests.integration.intake.support import Intake, registered, told
+from tests.unit.test_forms import pdf_text
 
 pytestmark = pytest.mark.integration
+OFFICER_KEY = "officers-token-key-of-32-characters!"  # a throw-away test key
 
 
 async def _three_entries(intake: Intake) -> tuple[str, uuid.UUID]:
@@ -113,3 +119,73 @@ async def _in_thread(function, *args):
     import asyncio
 
     return await asyncio.to_thread(function, *args)
+
+
+async def test_the_printed_receipt_and_the_tracking_page_show_the_head_now(
+        intake: Intake) -> None:
+    code, dossier_id = await registered(intake)
+    first = await intake.pool.fetchval("SELECT entry_hash FROM dossier_timeline "
+                                       "WHERE dossier_id = $1 ORDER BY seq DESC LIMIT 1",
+                                       dossier_id)
+    *_, html = await dossier_form_html(intake.deps, code, "receipt")
+    assert "Mã kiểm chứng nhật ký" in html and first in html and first[:12] in html
+    await told(intake, dossier_id, SupplementRequested(
+        dossier_code=code, missing=("giay_to_tuy_than",), reason="Ảnh mờ",
+        deadline=date(2031, 1, 15)), "processing")
+    async with intake.pool.acquire() as conn:
+        head = (await verify_dossier(conn, code)).head  # type: ignore[union-attr]
+    assert head is not None and head != first
+    printed = await intake.send("GET", f"/v1/dossiers/{code}/forms/receipt")
+    assert printed.status_code == 200, printed.text
+    text = pdf_text(printed.content)
+    assert "Mã kiểm chứng nhật ký" in text and head in text.replace("\n", "")
+    page = await intake.http.get(f"/citizen/track?code={code}&phone_last4=5678")
+    assert page.status_code == 200 and "Mã kiểm chứng nhật ký" in page.text
+    assert head in page.text and first not in page.text
+
+
+@dataclass(frozen=True)
+class _Officer:
+    """An account as processing issues its tokens for (the token code is shared)."""
+
+    username: str
+    department_code: str
+    role: Enum
+    password_hash: str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"  # noqa: S105 - a shape
+
+
+class _Role(Enum):
+    SPECIALIST = "specialist"
+
+
+async def test_an_officer_of_the_department_verifies_the_timeline(intake: Intake) -> None:
+    code, dossier_id = await _three_entries(intake)
+    department = await intake.pool.fetchval(
+        "SELECT department_code FROM dossier WHERE id = $1", dossier_id)
+    url = f"/v1/officers/dossiers/{code}/timeline/verify"
+    assert (await intake.http.get(url)).status_code == 503  # no key given to intake
+    tokens = TokenService(OFFICER_KEY, 900)
+    intake.app.state.deps = replace(intake.deps, officer_tokens=tokens)
+
+    def bearer(dept: str, key: str = OFFICER_KEY) -> dict[str, str]:
+        token = TokenService(key, 900).issue(_Officer(f"{dept}.specialist", dept,
+                                                      _Role.SPECIALIST))
+        return {"Authorization": f"Bearer {token}"}
+
+    intact = await intake.http.get(url, headers=bearer(department))
+    assert intact.status_code == 200, intact.text
+    rows = await intake.pool.fetch("SELECT event_id, entry_hash FROM dossier_timeline "
+                                   "WHERE dossier_id = $1 ORDER BY seq", dossier_id)
+    assert intact.json() == {"chain": "timeline", "dossier_code": code, "ok": True,
+                             "entries": 3, "head": rows[-1]["entry_hash"], "first_bad": None}
+    await _past_the_triggers(intake, "UPDATE dossier_timeline SET detail = '{}' "
+                             "WHERE dossier_id = $1 AND seq = 2", dossier_id)
+    broken = (await intake.http.get(url, headers=bearer(department))).json()
+    assert broken["ok"] is False and broken["first_bad"] == {
+        "position": 2, "entry_id": str(rows[1]["event_id"]),
+        "reason": "its content was edited (its hash does not match)"}
+    assert (await intake.http.get(url)).status_code == 401
+    forged = await intake.http.get(url, headers=bearer(department, "another-key-" + "x" * 32))
+    assert forged.status_code == 401
+    elsewhere = await intake.http.get(url, headers=bearer("another-department"))
+    assert elsewhere.status_code == 404

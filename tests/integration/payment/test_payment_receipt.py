@@ -24,8 +24,12 @@ pytestmark = pytest.mark.integration
 
 
 async def receipt_of(payment, dossier_code: str) -> httpx.Response:
+    """As the holder of the dossier's pay link asks for it (its token)."""
+    token = await payment.pool.fetchval(
+        "SELECT pay_token FROM payment WHERE dossier_code = $1", dossier_code)
     async with httpx.AsyncClient() as client:
-        return await client.get(f"{payment.deps.base_url}/v1/payments/{dossier_code}/receipt")
+        return await client.get(f"{payment.deps.base_url}/v1/payments/{dossier_code}/receipt",
+                                params={"token": token or "no-such-link"})
 
 
 async def paid(payment) -> Dossier:
@@ -125,3 +129,31 @@ async def test_a_cancellation_needs_a_reason_and_a_known_number(payment, databas
     assert await receipt_cli.run(number, "Kế toán", "nhầm", settings, out) == 0
     assert f"receipt {number}: cancelled" in out.getvalue()
     assert (await receipt_of(payment, dossier.code)).json()["status"] == "cancelled"
+
+
+async def test_the_receipt_is_the_pay_links_holders_and_the_paid_page_links_to_it(
+        payment) -> None:
+    """It names the payer: a dossier code alone (sequential, guessable) gets nothing."""
+    dossier, other = Dossier(payment), Dossier(payment)
+    await dossier.submit_and_accept()
+    await other.submit_and_accept()
+    pay_url = await dossier.pay_url()
+    paid_page = await Citizen().pay(pay_url)
+    await Citizen().pay(await other.pay_url())
+    link = re.search(r'href="([^"]+/receipt\?[^"]+)"', paid_page.text)
+    assert paid_page.status_code == 200 and link is not None, paid_page.text
+    url = f"{payment.deps.base_url}/v1/payments/{dossier.code}/receipt"
+    other_token = (await other.pay_url()).rsplit("/", 1)[1]
+    async with httpx.AsyncClient() as client:
+        printed = await client.get(link.group(1).replace("&amp;", "&"))
+        again = await client.get(pay_url)  # the pay link once paid links to it too
+        anonymous = await client.get(url)
+        pdf_anonymous = await client.get(url, headers={"Accept": "application/pdf"})
+        wrong = await client.get(url, params={"token": other_token})
+        guessed = await client.get(url, params={"token": "x" * 32})
+    assert printed.status_code == 200 and printed.headers["content-type"] == "application/pdf"
+    assert f"/v1/payments/{dossier.code}/receipt?token=" in again.text
+    for refused in (anonymous, pdf_anonymous):
+        assert refused.status_code == 401 and "Trần Văn Bình" not in refused.text
+    for refused in (wrong, guessed):
+        assert refused.status_code == 404 and "Trần Văn Bình" not in refused.text

@@ -16,11 +16,13 @@ async def test_a_paid_fees_receipt_prints_as_pdf_and_stays_json_by_default(payme
     await dossier.submit_and_accept()
     await Citizen().pay(await dossier.pay_url())
     url = f"{payment.deps.base_url}/v1/payments/{dossier.code}/receipt"
+    token = {"token": (await dossier.pay_url()).rsplit("/", 1)[1]}
     async with httpx.AsyncClient() as client:
-        printed = await client.get(url, headers={"Accept": "application/pdf"})
-        plain = await client.get(url, headers={"Accept": "*/*"})
+        printed = await client.get(url, params=token, headers={"Accept": "application/pdf"})
+        plain = await client.get(url, params=token, headers={"Accept": "*/*"})
         missing = await client.get(f"{payment.deps.base_url}/v1/payments/VTH-250123-99999"
-                                   "/receipt", headers={"Accept": "application/pdf"})
+                                   "/receipt", params=token,
+                                   headers={"Accept": "application/pdf"})
     assert plain.status_code == 200 and plain.headers["content-type"] == "application/json"
     assert printed.status_code == 200 and printed.headers["content-type"] == "application/pdf"
     text = pdf_text(printed.content)

@@ -122,3 +122,14 @@ def calendar_banner(periods: list[Any]) -> list[str]:
     return [f"Lịch nghỉ {CALENDAR_PERIODS.get(p.period.value, p.period.value)} năm {p.year} "
             f"(từ {p.starts:%d/%m/%Y}) chưa có thông báo chính thức: ngày hẹn trả qua kỳ nghỉ "
             f"này được tính theo Bộ luật Lao động và có thể thay đổi." for p in periods]
+
+
+def chain_problem(problem: str) -> str:
+    """What verify found wrong with an audit entry (shared.runtime.audit_chain), in
+    Vietnamese for the officer."""
+    if problem.startswith("out of place"):
+        return ("sai vị trí: một mục trước nó đã bị xóa, hoặc thứ tự các mục đã bị đổi")
+    if "link" in problem:
+        return ("mối liên kết với mục trước bị đứt: một mục đã bị xóa, chèn thêm hoặc đổi chỗ")
+    return "nội dung đã bị sửa (mã băm không khớp)"
+

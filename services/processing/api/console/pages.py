@@ -212,9 +212,12 @@ def _allowed_for(item: QueueItem, signed: SignedIn) -> list[str]:
 
 async def _dossier(request: Request, deps: Deps, signed: SignedIn, code: str, *,
                    filled: forms.Filled | None = None, conflict: str | None = None,
-                   done: str | None = None, status: int = 200) -> Response:
+                   done: str | None = None, verify: bool = False,
+                   status: int = 200) -> Response:
     try:
         view = await read_case_file(deps, code, signed.officer)
+        verified = await reads.verify_audit_trail(deps, code, signed.officer) if verify \
+            else None
     except CaseNotFound:
         return _not_found(request, deps, signed, code)
     case = view.case
@@ -232,7 +235,7 @@ async def _dossier(request: Request, deps: Deps, signed: SignedIn, code: str, *,
         sla=sla_state(case.status, case.due_date, today, near),
         allowed=allowed_actions(case.situation, signed.officer.role),
         departments=departments, latest=latest, filled=filled, conflict=conflict,
-        document_names=document_names,
+        document_names=document_names, verified=verified,
         done=labels.DONE.get(done or ""), code_url=quote(case.code)),
         status=status), request, deps)
 
@@ -247,6 +250,13 @@ def _not_found(request: Request, deps: Deps, signed: SignedIn, code: str) -> Res
 async def dossier_page(code: str, request: Request, deps: DepsDep, signed: SignedInDep,
                        done: str = "") -> Response:
     return await _dossier(request, deps, signed, code, done=done)
+
+
+@router.get("/dossiers/{code}/verify")
+async def verify_page(code: str, request: Request, deps: DepsDep, signed: SignedInDep
+                      ) -> Response:
+    """The dossier's page with its audit trail verified (the API's verify, shown)."""
+    return await _dossier(request, deps, signed, code, verify=True)
 
 
 def _conflict_message(conflict: Exception) -> str:
