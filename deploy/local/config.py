@@ -94,6 +94,10 @@ class StackConfig:
         env.setdefault("NOTIFICATION_APPROVER_EMAILS", json.dumps(DEV_APPROVERS))
         # The officer console opens citizens' documents from the store intake writes.
         env.setdefault("PROCESSING_DOCUMENT_DIR", env["INTAKE_DOCUMENT_DIR"])
+        # Officers' tokens: processing signs them, intake checks them for the timeline's
+        # verify; one key made up per run unless the operator gave one.
+        token_key = env.setdefault("PROCESSING_TOKEN_SECRET", secrets.token_urlsafe(32))
+        env.setdefault("INTAKE_OFFICER_TOKEN_SECRET", token_key)
         # The carrier's webhooks: postal's secret path, made up per run, and the sandbox told
         # it (as a shop tells GHN); a parcel takes a state every SANDBOX_CARRIER_STEP_S.
         hook_token = env.setdefault("POSTAL_WEBHOOK_TOKEN", secrets.token_urlsafe(24))

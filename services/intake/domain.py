@@ -106,7 +106,7 @@ def describe(event_type: str) -> str:
 # kinds of the procedure are public (in the review it held another person's name and CCCD).
 TIMELINE_DETAIL = ("outcome", "reason", "tracking_code", "method", "amount", "channel",
                    "missing", "deadline", "actor_role", "due_date", "new_due_date",
-                   "submitted_by", "pay_url", "status_label_vi")
+                   "submitted_by", "pay_url", "status_label_vi", "audit_head")
 _PUBLIC_DETAIL = ("outcome", "method", "amount", "deadline", "actor_role", "due_date",
                   "new_due_date", "delivery_status", "status_label_vi")
 _MESSAGE_STATES = {"created": "đang chuẩn bị", "sending": "đang gửi",

@@ -33,3 +33,15 @@ def test_an_external_broker_keeps_the_default_fetch_wait(
     env = config.child_env("postgresql://db", "kafka:9092")
     assert "INTAKE_CONSUMER_FETCH_WAIT_MS" not in env
     assert "PROCESSING_CONSUMER_FETCH_WAIT_MS" not in env
+
+
+def test_intake_checks_officers_tokens_with_the_key_processing_signs_them_with(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PROCESSING_TOKEN_SECRET", raising=False)
+    monkeypatch.delenv("INTAKE_OFFICER_TOKEN_SECRET", raising=False)
+    env = _config(tmp_path).child_env("postgresql://db", "127.0.0.1:9092")
+    assert len(env["PROCESSING_TOKEN_SECRET"]) >= 32
+    assert env["INTAKE_OFFICER_TOKEN_SECRET"] == env["PROCESSING_TOKEN_SECRET"]
+    monkeypatch.setenv("PROCESSING_TOKEN_SECRET", "k" * 40)  # the launcher's own environment
+    given = _config(tmp_path).child_env("postgresql://db", "127.0.0.1:9092")
+    assert given["INTAKE_OFFICER_TOKEN_SECRET"] == "k" * 40
