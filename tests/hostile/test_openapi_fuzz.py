@@ -141,6 +141,21 @@ async def stacks(postgres_url: str, kafka_bootstrap: str, broker: KafkaBroker,
             return started[name]
 
         yield stack
+    _got_past_authentication()
+
+
+ANSWERED: dict[tuple[str, str], list[int]] = {}
+"""Each fuzzed operation's statuses, for _got_past_authentication."""
+
+
+def _got_past_authentication() -> None:
+    """A signature or a token that stopped working would leave nothing but 401s, fuzzing
+    nothing past the door, and pass: every fuzzed operation that requires one must have had
+    answers of another kind (checked as the module's stacks stop)."""
+    secured = [key for key in ANSWERED if OPERATIONS[key].definition.raw.get("security")
+               or any(p.name == "X-Signature" for p in OPERATIONS[key].iter_parameters())]
+    stopped = [key for key in secured if set(ANSWERED[key]) <= {401}]
+    assert not stopped, f"only 401 answers, the fuzzing never got past authentication: {stopped}"
 
 
 async def _authenticated(stack: Stack) -> Stack:
@@ -207,4 +222,6 @@ async def test_no_server_error(stacks, key: tuple[tuple[str, str], GenerationMod
     request = _request(case, stack)
     response = await stack.http.send(request)
     await response.aread()
+    ANSWERED.setdefault(key[0], []).append(response.status_code)
     case.validate_response(response, checks=CHECKS)
+
