@@ -1,11 +1,13 @@
 """Helpers for tests: a free TCP port, polling a condition with a deadline (never a sleep), a
-real SMTP server that keeps what it receives, and an ASGI app served over real HTTP."""
+real SMTP server that keeps what it receives, an ASGI app served over real HTTP, and whether
+an answer is one the service's OpenAPI documents."""
 
 from __future__ import annotations
 
 import asyncio
 import email
 import email.policy
+import functools
 import inspect
 import socket
 import time
@@ -221,3 +223,26 @@ class CuttableProxy:
             await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
         finally:
             self._open.difference_update((writer, up_writer))
+
+def assert_documented(service: str, method: str, path: str, answer: Any) -> None:
+    """``answer`` is one the service's OpenAPI says ``method path`` gives: its status is
+    listed and a JSON body is valid against that status's schema, formats included. The API
+    fuzzing (tests/hostile/test_openapi_fuzz.py) checks every route so; a service's own tests
+    name the inputs it found."""
+    import jsonschema
+
+    document = openapi_document(service)
+    responses = document["paths"][path][method.lower()]["responses"]
+    assert str(answer.status_code) in responses, (path, answer.status_code, sorted(responses))
+    content = responses[str(answer.status_code)].get("content", {})
+    if (schema := content.get("application/json", {}).get("schema")) is not None:
+        validator = jsonschema.Draft202012Validator
+        jsonschema.validate(answer.json(), {**schema, "components": document["components"]},
+                            cls=validator, format_checker=validator.FORMAT_CHECKER)
+
+
+@functools.cache
+def openapi_document(service: str) -> dict[str, Any]:
+    from deploy.contracts import openapi
+
+    return openapi(service)

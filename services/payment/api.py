@@ -46,7 +46,10 @@ async def pay(token: str, request: Request, deps: Deps) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-@router.get("/gateways/vnpay/return", response_class=HTMLResponse)
+@router.get("/gateways/vnpay/return", response_class=HTMLResponse,
+            responses={200: {"description": "Kết quả thanh toán", **HTML},
+                       400: {"description": "Không hợp lệ: the parameters are not the "
+                                            "gateway's signed answer", **HTML}})
 async def returned(request: Request, deps: Deps) -> HTMLResponse:
     """Where the gateway sends the citizen back: shows the outcome, changes nothing (only
     the IPN, or a querydr answer, decides)."""

@@ -42,3 +42,29 @@ class WhatIfQuery(_Form):
     agency: Line | None = None
     from_: date | None = Field(None, alias="from")
     to: date | None = None
+
+
+class InvalidParameter(BaseModel):
+    """One entry of FastAPI's answer to parameters that fail validation."""
+
+    model_config = ConfigDict(extra="allow")  # input, ctx, url
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Refused(BaseModel):
+    """A 422: ``detail`` is the reason as a sentence (a period that cannot be reported, a
+    what-if that cannot be run), or FastAPI's list of the parameters that failed validation."""
+
+    detail: str | list[InvalidParameter]
+
+
+REFUSED: dict[int | str, dict[str, Any]] = {422: {
+    "model": Refused, "description": "Invalid parameters, or a period or what-if that "
+                                     "cannot be answered; `detail` says why"}}
+
+REFUSED_PAGE: dict[int | str, dict[str, Any]] = {422: {
+    "description": REFUSED[422]["description"] + " (as JSON, like the API's)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refused"}}}}}
+"""A page's 422 (the page's own media type is HTML): the schema the API's routes publish."""

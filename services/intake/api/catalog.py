@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from services.intake.api.body import small_body
 from services.intake.api.deps import Deps, ProcedureInPath
@@ -17,6 +17,13 @@ from shared.reference.catalog import CatalogError, CatalogVersion, Procedure
 from shared.reference.workdays import Announcement, Source
 
 router = APIRouter(prefix="/v1", tags=["catalog"], dependencies=[Depends(small_body)])
+# A wall-clock time in Vietnam, "17:00:00", as pydantic writes a time. Not JSON Schema's
+# "time" format, which is RFC 3339's full-time and requires a UTC offset ("17:00:00+07:00"):
+# the API fuzzing (tests/hostile/test_openapi_fuzz.py) found every answer violating it.
+LocalTime = Annotated[time, WithJsonSchema({
+    "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?$",
+    "description": "Local time of day in Vietnam (Asia/Ho_Chi_Minh), without offset",
+    "examples": ["17:00:00"]})]
 
 
 class ProcedureView(Procedure):
@@ -25,6 +32,7 @@ class ProcedureView(Procedure):
     department_name: str
     catalog_version: str
     catalog_effective_from: date
+    cutoff: LocalTime = time(17)  # dossiers received after it count from the next working day
 
 
 class DueDate(BaseModel):

@@ -124,3 +124,6 @@ async def sign_in(deps: Deps, username: str, password: str,
 
 
 CurrentOfficer = Annotated[Officer, Depends(current_officer)]
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {
+    "description": "No or invalid token (`WWW-Authenticate: Bearer`): sign in again"}}
+"""The answer every route of ``CurrentOfficer`` may give, for its ``responses``."""

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
 from services.processing.api import AnswerableErrors, DepsDep
-from services.processing.api.auth import CurrentOfficer
+from services.processing.api.auth import UNAUTHORIZED, CurrentOfficer
 from services.processing.deps import Deps
 from services.processing.domain import result_file
 from services.processing.domain.case import Case
@@ -26,7 +26,7 @@ ACTION_BODY_BYTES = result_file.MAX_BYTES * 4 // 3 + 64 * 1024
 """An approval carries its result document base64-encoded; every other request is small."""
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {
     "description": "No dossier of the officer's department has this code (another "
-                   "department's dossier is answered exactly the same way)"}}
+                   "department's dossier is answered exactly the same way)"}, **UNAUTHORIZED}
 
 
 def _view(case: Case, officer: Officer, deps: Deps) -> CaseView:
@@ -35,7 +35,7 @@ def _view(case: Case, officer: Officer, deps: Deps) -> CaseView:
 
 @router.post(
     "/dossiers/{code}/actions", response_model=CaseView, max_body_size=ACTION_BODY_BYTES,
-    responses={**_NOT_FOUND, 401: {"description": "No or invalid token"},
+    responses={**_NOT_FOUND,
                409: {"description": "Not allowed now or for this role, or somebody acted "
                                     "meanwhile; the body gives the status and the allowed "
                                     "actions"},

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.processing.api import AnswerableErrors, DepsDep
-from services.processing.api.auth import CurrentOfficer
+from services.processing.api.auth import UNAUTHORIZED, CurrentOfficer
 from services.processing.domain.clock import SlaState
 from services.processing.handlers.reads import read_queue
 from services.processing.repository.queue import QueueQuery, Sort
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1", tags=["queue"], route_class=AnswerableErrors)
 MAX_PAGE = 10_000
 
 
-@router.get("/queue", response_model=QueuePage)
+@router.get("/queue", response_model=QueuePage, responses=UNAUTHORIZED)
 async def get_queue(
     officer: CurrentOfficer, deps: DepsDep,
     status: Annotated[list[DossierStatus] | None, Query(

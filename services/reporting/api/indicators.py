@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from services.reporting import exports
 from services.reporting.api.deps import Deps
 from services.reporting.handlers import reports
-from services.reporting.schemas import IndicatorQuery, WhatIfQuery
+from services.reporting.schemas import REFUSED, IndicatorQuery, WhatIfQuery
 
 router = APIRouter(prefix="/v1", tags=["reporting"])
 
@@ -19,7 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/indicators", summary="The QĐ 766 indicators of a period, per sub-period, "
-            "department and procedure")
+            "department and procedure", responses=REFUSED)
 async def indicators(q: Annotated[IndicatorQuery, Query()], deps: Deps) -> dict[str, Any]:
     return await reports.indicator_report(deps, q)
 
@@ -29,7 +29,7 @@ def _filename(report: dict[str, Any], ext: str) -> str:
 
 
 @router.get("/indicators.csv", summary="The periodic report as CSV",
-            response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+            response_class=Response, responses={200: {"content": {"text/csv": {}}}, **REFUSED})
 async def indicators_csv(q: Annotated[IndicatorQuery, Query()], deps: Deps) -> Response:
     report = await reports.indicator_report(deps, q)
     return Response(exports.to_csv(report, reports.catalog_names()),
@@ -38,7 +38,7 @@ async def indicators_csv(q: Annotated[IndicatorQuery, Query()], deps: Deps) -> R
 
 
 @router.get("/indicators.xlsx", summary="The periodic report as an Excel workbook",
-            response_class=Response, responses={200: {"content": {XLSX: {}}}})
+            response_class=Response, responses={200: {"content": {XLSX: {}}}, **REFUSED})
 async def indicators_xlsx(q: Annotated[IndicatorQuery, Query()], deps: Deps) -> Response:
     report = await reports.indicator_report(deps, q)
     return Response(exports.to_xlsx(report, reports.catalog_names()), media_type=XLSX,
@@ -46,6 +46,7 @@ async def indicators_xlsx(q: Annotated[IndicatorQuery, Query()], deps: Deps) -> 
 
 
 @router.get("/what-if", summary="Which dossiers would have been late under a proposed "
-            "committed time (re-run on the recorded timelines; changes nothing)")
+            "committed time (re-run on the recorded timelines; changes nothing)",
+            responses=REFUSED)
 async def what_if(q: Annotated[WhatIfQuery, Query()], deps: Deps) -> dict[str, Any]:
     return await reports.what_if_report(deps, q)

@@ -11,12 +11,13 @@ from services.reporting import pages
 from services.reporting.api.deps import Deps
 from services.reporting.domain.whatif import WhatIfError
 from services.reporting.handlers import reports
-from services.reporting.schemas import IndicatorQuery, WhatIfQuery
+from services.reporting.schemas import REFUSED_PAGE, IndicatorQuery, WhatIfQuery
 
 router = APIRouter(tags=["pages"])
 
 
-@router.get("/", response_class=HTMLResponse, summary="Bảng theo dõi chỉ số (QĐ 766)")
+@router.get("/", response_class=HTMLResponse, summary="Bảng theo dõi chỉ số (QĐ 766)",
+            responses=REFUSED_PAGE)
 async def dashboard(q: Annotated[IndicatorQuery, Query()], request: Request,
                     deps: Deps) -> HTMLResponse:
     report = await reports.indicator_report(deps, q)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.intake.support import Intake
+from tests.support import assert_documented
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +27,16 @@ async def test_a_procedure_comes_with_everything_its_catalog_entry_says(intake: 
     assert len(listed) == 24 and procedure in listed
     missing = await intake.http.get("/v1/procedures/9.999999")
     assert missing.status_code == 404 and "9.999999" in missing.json()["detail"]
+
+
+async def test_the_cutoff_is_published_as_the_local_time_it_is(intake: Intake) -> None:
+    """Found by the API fuzzing: every procedure answers "cutoff": "17:00:00", where the
+    OpenAPI promised JSON Schema's "time" format, which requires a UTC offset."""
+    for path, answer in [("/v1/procedures/{code}",
+                          await intake.http.get("/v1/procedures/2.002189")),
+                         ("/v1/procedures", await intake.http.get("/v1/procedures"))]:
+        assert answer.status_code == 200
+        assert_documented("intake", "GET", path, answer)
 
 
 @pytest.mark.parametrize(("received_at", "expected"), [

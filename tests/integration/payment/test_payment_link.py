@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.payment.support import FEE, Citizen, Dossier
+from tests.support import assert_documented
 
 pytestmark = pytest.mark.integration
 
@@ -80,6 +81,8 @@ async def test_the_return_page_shows_but_never_decides(payment) -> None:
     forged = await Citizen().browser.get(
         str(returned.url).replace("vnp_ResponseCode=00", "vnp_ResponseCode=24"))
     assert forged.status_code == 400 and "không hợp lệ" in forged.text
+    # Found by the API fuzzing: the 400 was missing from the route's OpenAPI.
+    assert_documented("payment", "GET", "/v1/gateways/vnpay/return", forged)
     assert await dossier.kinds() == ["PaymentRequested"]
 
 

@@ -26,6 +26,7 @@ from tests.integration.processing.support import (
     bearer,
     dossier_in,
 )
+from tests.support import assert_documented, openapi_document
 from tests.unit.test_processing_rules import expected_roles
 
 pytestmark = pytest.mark.integration
@@ -59,6 +60,19 @@ async def test_officers_sign_in_and_every_call_needs_a_valid_token(http, officer
         assert refused.status_code == 401, (headers, refused.text)
     assert "expired" in (await http.get("/v1/queue", headers={
         "Authorization": f"Bearer {expired}"})).json()["detail"]
+
+
+async def test_every_route_behind_a_token_documents_its_401(http) -> None:
+    """Found by the API fuzzing: GET /v1/queue, /v1/dossiers/{code}, its audit and its result
+    document answered 401 without a token, and their OpenAPI listed no 401."""
+    values = {"code": "VTH-250101-0001", "form": "phieu-tiep-nhan", "department": "tp"}
+    secured = [(path, method) for path, methods in openapi_document("processing")["paths"].items()
+               for method, operation in methods.items() if operation.get("security")]
+    assert len(secured) == 7
+    for path, method in secured:
+        refused = await http.request(method, path.format(**values), json={})
+        assert refused.status_code == 401, (path, refused.text)
+        assert_documented("processing", method, path, refused)
 
 
 @pytest.mark.parametrize("action", [a.value for a in Action])

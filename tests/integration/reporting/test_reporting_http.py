@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from services.reporting.bootstrap import SPEC
 from shared.runtime.service import install_errors
 from tests.integration.reporting.test_reporting_rebuild import published
+from tests.support import assert_documented
 
 pytestmark = pytest.mark.integration
 
@@ -69,6 +70,18 @@ async def test_bad_periods_are_refused_with_a_reason(http, code) -> None:
     weekly = await http.get("/v1/indicators", params={"period": "week"})
     assert weekly.status_code == 422
     assert weekly.json()["detail"][0]["loc"] == ["query", "period"]
+
+
+@pytest.mark.parametrize("path", ["/v1/indicators", "/v1/indicators.csv",
+                                  "/v1/indicators.xlsx", "/v1/what-if", "/"])
+async def test_a_refused_period_is_the_422_the_openapi_documents(http, path: str) -> None:
+    """Found by the API fuzzing: ?from=3451-08-25 answered 422 with a sentence for `detail`,
+    where the OpenAPI promised only FastAPI's list of invalid parameters."""
+    procedure = {"procedure": "2.002189"} if path == "/v1/what-if" else {}
+    for params in ({"from": "3451-08-25"}, {"from": "2025-13-01"}):
+        refused = await http.get(path, params={**procedure, **params})
+        assert refused.status_code == 422, refused.text
+        assert_documented("reporting", "GET", path, refused)
 
 
 async def test_the_periodic_report_as_csv_and_xlsx(http, code) -> None:
