@@ -74,6 +74,7 @@ CHECKS = [not_a_server_error, documented_status, content_type_conformance,
           response_schema_conformance]
 PORTAL, PORTAL_SECRET = "portal-fuzz", "portal-fuzz-secret-0001"
 OPERATOR_TOKEN = "operator-fuzz-token-0001"  # noqa: S105 (a test's own setting)
+OFFICER_TOKEN_KEY = "officer-token-key-of-the-fuzz-run-0001"  # noqa: S105 (processing's key)
 SERVICES = ("intake", "processing", "payment", "postal", "notification", "reporting")
 
 
@@ -88,8 +89,9 @@ def _settings(service: str, database_url: str, postgres_url: str, kafka: str,
     extra: dict[str, Any] = {
         "intake": {"portal_secrets": f"{PORTAL}:{PORTAL_SECRET}", "document_dir": tmp,
                    "tracking_rate_limit": "100000/minute",
-                   "tracking_code_rate_limit": "100000/hour"},
-        "processing": {"document_dir": tmp},
+                   "tracking_code_rate_limit": "100000/hour",
+                   "officer_token_secret": OFFICER_TOKEN_KEY},
+        "processing": {"document_dir": tmp, "token_secret": OFFICER_TOKEN_KEY},
         "notification": {"operator_token": OPERATOR_TOKEN},
     }.get(service, {})
     return settings_class(MOT_CUA_ENV="development", kafka_bootstrap_servers=kafka,
@@ -160,7 +162,14 @@ def _got_past_authentication() -> None:
 
 async def _authenticated(stack: Stack) -> Stack:
     if stack.name == "intake":
+        from services.processing.officers import OfficerDirectory
+        from shared.runtime.officer_tokens import TokenService
+
         stack.sign = lambda request: sign_request(request, PORTAL, PORTAL_SECRET)
+        officer = OfficerDirectory.development({"tp"}).account("tp.approver")
+        assert officer is not None  # the officers' verify of the timeline takes their token
+        stack.headers = {"Authorization":
+                         f"Bearer {TokenService(OFFICER_TOKEN_KEY, 900).issue(officer)}"}
     elif stack.name == "processing":
         from services.processing.officers import DEV_PASSWORD
 
