@@ -5,7 +5,8 @@ It starts the stack as the benchmark does (``stack.running_stack``), warms intak
 drives ``POST /v1/dossiers`` with the benchmark's load generator: ``--runs`` closed loops of
 ``--clients`` portals for ``--seconds`` each (the maximum), and one open loop at ``--rate``
 (the latency at the issue's 50/s). It prints one JSON line per run with the accepted rate,
-p50/p99 and intake's CPU milliseconds per accepted dossier. ``--profile FILE`` samples intake
+p50/p99, intake's CPU milliseconds per accepted dossier and every part's (the services, the
+broker, PostgreSQL). ``--profile FILE`` samples intake
 with py-spy during the closed loops (collapsed stacks, summarised at the end).
 """
 
@@ -28,7 +29,7 @@ import psutil
 from shared.runtime.settings import with_database
 from tests.bench import profiling
 from tests.bench.scenarios import http_step, run_loadgen
-from tests.bench.stack import running_stack
+from tests.bench.stack import cpu_seconds_by_part, running_stack
 
 PORTAL_ID = "bench-portal"
 
@@ -79,6 +80,7 @@ async def probe(info: dict[str, Any], args: argparse.Namespace, workdir: Path) -
     try:
         for spec in specs:
             before = _cpu_s(intake_pid)
+            parts_before = cpu_seconds_by_part(info["launcher_pid"])
             sampler = asyncio.create_task(sample_db(
                 with_database(info["database_url"], "mot_cua_intake"),
                 args.seconds * 0.8, waits)) if args.sample_db and spec is specs[0] else None
@@ -89,6 +91,11 @@ async def probe(info: dict[str, Any], args: argparse.Namespace, workdir: Path) -
             step = http_step(records, spec.get("rate"))
             step["intake_cpu_ms_per_dossier"] = round(1000 * used / max(step["accepted"], 1), 1)
             step["statuses"] = sorted({r[3] for r in records})
+            # Every part's CPU over the loop, per accepted dossier: the stack shares the cores.
+            step["stack_cpu_ms_per_dossier"] = {
+                part: round(1000 * (used_s - parts_before.get(part, 0.0))
+                            / max(step["accepted"], 1), 1)
+                for part, used_s in sorted(cpu_seconds_by_part(info["launcher_pid"]).items())}
             print(json.dumps({"tag": spec["tag"], **step}), flush=True)
             if spy is not None and spec["mode"] == "closed" and spec is specs[args.runs - 1]:
                 spy.send_signal(signal.SIGINT)
