@@ -75,7 +75,10 @@ def asyncapi() -> dict[str, Any]:
                      description="The outcome of each Kafka submission, for its portal only.")
     spec = AsyncAPI(broker, title="Một Cửa events", version="1",
                     description="Every event is wrapped in one envelope; consumers ignore "
-                    "unknown fields and unknown event types.").to_specification()
+                    "unknown fields and unknown event types. Each event record carries its "
+                    "envelope's event_type in an `event_type` header (UTF-8), so a consumer "
+                    "may skip the types it does not act on without decoding the JSON; a "
+                    "record without the header is decoded to learn its type.").to_specification()
     document: dict[str, Any] = json.loads(spec.to_json())
     return document
 

@@ -5,7 +5,11 @@ and one transaction per batch, whatever mix of topics the batch holds). Each top
 own consumer name, ``<group>.<topic>``: it names the inbox rows, the metrics and a dead
 letter's ``x-dlq-consumer``. A handler keyed by the base class ``Event`` receives every type
 of its topic that has no handler of its own, including types this build does not know
-(``event`` is None). Unknown or uninteresting types are skipped, by contract.
+(``event`` is None). Unknown or uninteresting types are skipped, by contract: on the record's
+``event_type`` header when it has one (every record the outbox relay publishes does, see
+``shared.runtime.outbox.outbox_row`` and docs/contracts/asyncapi.json), before its JSON is
+read, since most services act on two or three of the fifteen-odd events of a dossier
+(issue 17); a record without the header is decoded to learn its type, as before.
 
 A handler runs inside the unit of work of its batch (or of its record, when handled alone),
 with ``uow.cause`` set to its envelope: what it emits carries the envelope's correlation and
@@ -37,6 +41,17 @@ Handler = Callable[[Any, Envelope, UnitOfWork], Awaitable[None]]
 
 Routes = Mapping[str, Mapping[type[Event], Handler]]
 """topic -> event type -> handler: a service's table of what it reacts to."""
+
+EVENT_TYPE_HEADER = "event_type"
+"""The record header naming the envelope's ``event_type`` (set from the outbox row)."""
+
+
+def declared_type(record: Any) -> str | None:
+    """The ``event_type`` header of a record, or None when it has none."""
+    for key, value in record.headers or ():
+        if key == EVENT_TYPE_HEADER:
+            return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return None
 
 
 @dataclass(frozen=True)
@@ -82,9 +97,13 @@ class EventDispatch:
         return self._names[topic]
 
     def decode(self, record: Any) -> Delivery | None:
+        by_type, any_type = self._by_type[record.topic], self._any_type[record.topic]
+        if any_type is None:
+            declared = declared_type(record)
+            if declared is not None and declared not in by_type:
+                return None  # not for us: skipped unread
         envelope = Envelope.model_validate_json(record.value)
-        handler = self._by_type[record.topic].get(envelope.event_type,
-                                                  self._any_type[record.topic])
+        handler = by_type.get(envelope.event_type, any_type)
         if handler is None:
             return None
         try:

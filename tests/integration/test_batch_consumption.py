@@ -107,6 +107,42 @@ def _counted(consumer: str) -> tuple[float, float]:
     return handled or 0.0, duplicates or 0.0
 
 
+async def test_a_record_whose_event_type_header_is_not_for_the_consumer_is_skipped_unread(
+    pool, broker, kafka_bootstrap: str
+) -> None:
+    """The relay sets ``event_type`` from the outbox row (issue 17): a consumer skips what it
+    does not act on without reading the JSON; a record without the header is still read."""
+    topic = f"test.skip.{uuid.uuid4().hex[:10]}"
+    await provision_topics(ServiceSettings(kafka_bootstrap_servers=kafka_bootstrap),
+                           [topic, f"{topic}.dlq"])
+    dossier_id = uuid.uuid4()
+    key = str(dossier_id).encode()
+
+    def envelope(code: str) -> bytes:
+        return Envelope.wrap(DossierProcessingStarted(dossier_code=code), dossier_id=dossier_id,
+                             producer="test").model_dump_json().encode()
+
+    await broker.publish(envelope("WANTED"), topic, key=key,
+                         headers={"event_type": "DossierProcessingStarted"})
+    # Not JSON at all: read, it would be dead-lettered; its header says it is not wanted.
+    await broker.publish(b"\xff not an envelope", topic, key=key,
+                         headers={"event_type": "DossierDecided"})
+    await broker.publish(envelope("NO-HEADER"), topic, key=key)  # an older producer's
+    records = await _read(kafka_bootstrap, topic, 3)
+    seen: list[str] = []
+
+    async def handler(event, envelope, uow) -> None:
+        seen.append(event.dossier_code)
+        await uow.conn.execute("INSERT INTO effect VALUES ($1)", event.dossier_code)
+
+    consumer = event_consumer("skip", {topic: {DossierProcessingStarted: handler}}, pool, broker)
+    assert consumer.hook.decode(records[1]) is None
+    await consumer.process_batch(records)
+
+    assert seen == ["WANTED", "NO-HEADER"]
+    assert [r["code"] for r in await pool.fetch("SELECT code FROM effect")] == seen
+
+
 async def test_a_poison_event_is_dead_lettered_and_its_neighbours_are_handled_once(
     pool, broker, kafka_bootstrap: str
 ) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from services.intake import repository
 from services.intake.api.deps import CodeInPath, Deps, Sha256InPath
+from services.intake.api.lots import lots_of
 from services.intake.api.openapi import signed
 from services.intake.api.signed import SIGNED_BODY_CEILING, Signed, SignedUpload, parse_signed
 from services.intake.content import attachment
@@ -45,10 +46,12 @@ _ERRORS = {
              max_body_size=SIGNED_BODY_CEILING,
              responses={200: {"description": "A replay of a submission already registered"},
                         **_ERRORS}, openapi_extra=signed(SubmitDossier))
-async def post_dossier(request: SignedUpload, deps: Deps, response: Response) -> DossierReceipt:
+async def post_dossier(request: SignedUpload, deps: Deps, response: Response,
+                      http: Request) -> DossierReceipt:
     """Submit a dossier (JSON with base64 documents, or multipart with files)."""
     command, documents = await parse_signed(SubmitDossier, request)
-    receipt, created = await submit_dossier(request.portal, command, documents, deps)
+    receipt, created = await submit_dossier(request.portal, command, documents, deps,
+                                            registrar=lots_of(http).register)
     if not created:
         response.status_code = status.HTTP_200_OK
     return receipt

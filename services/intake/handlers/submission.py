@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -41,6 +42,9 @@ class Registration:
     timeline_detail: dict[str, Any]
     business_day: date
     version_id: str
+    context: contextvars.Context | None = None
+    """The submitter's context (its trace, its log fields) when another task registers it in
+    a lot (api/lots.py): its event and log line are made in it."""
 
 
 async def prepare_submission(
@@ -105,37 +109,41 @@ async def register(registrations: Sequence[Registration], deps: IntakeDeps
                    ) -> list[DossierReceipt]:
     """Write the dossiers in one transaction and number them in their order; their receipts.
 
-    The agency's counter row is taken by the last statements before COMMIT, once per agency
-    and day for the whole lot: every intake of the agency queues behind that row lock until
-    the commit, so a lot of 200 (a batch from ``portal.submissions``) holds it for one commit
-    instead of 200 (issue 6: the lock, not the CPU, capped acceptance at ~100/s). A rollback
+    The portal's day row (its quota, ``keep``) and then the agency's counter row are taken by
+    the last statements before COMMIT, once per portal or agency and day for the whole lot:
+    every intake of the portal or agency queues behind those row locks until the commit, so
+    a lot of 200 (a batch from ``portal.submissions``, or HTTP's lots: api/lots.py) holds
+    them for one commit instead of 200 (issue 6: the lock, not the CPU, capped acceptance at
+    ~100/s; issue 17: the portal's day row capped HTTP intake at ~15/s). A rollback
     gives the numbers back. Raises what PostgreSQL raised (UniqueViolationError when one of
     them was registered meanwhile): nothing is written then."""
     lots: dict[tuple[str, date], list[DocumentRef]] = {}
     for r in registrations:
         lots.setdefault((r.event.portal, r.business_day), []).extend(r.event.documents)
     async with deps.transactions() as uow:
-        await keep(uow.conn, lots, deps)
         await repository.insert_dossiers(
             uow.conn, [(r.event, r.dossier_id, r.request_sha256) for r in registrations])
         await repository.add_registrations_to_timeline(uow.conn, [
             (r.event_id, r.dossier_id, r.event.received_at, r.event.type_name(), uow.producer,
              r.event.status.value, r.timeline_detail) for r in registrations])
+        # The portal's day row (its quota) is the other row every intake of the portal
+        # queues behind: taken late too, so it is held for the last round trips only.
+        await keep(uow.conn, lots, deps)
         codes = await repository.take_dossier_codes(
             uow.conn, [(r.dossier_id, r.event.agency_code, r.business_day)
                        for r in registrations])
         numbered = []
         for r in registrations:
             event = r.event.model_copy(update={"dossier_code": codes[r.dossier_id]})
-            envelope = uow.emit(event, dossier_id=r.dossier_id, event_id=r.event_id,
-                                occurred_at=event.received_at)
-            numbered.append((event, envelope, r.version_id))
+            envelope = _in(r.context, uow.emit, event, dossier_id=r.dossier_id,
+                           event_id=r.event_id, occurred_at=event.received_at)
+            numbered.append((event, envelope, r.version_id, r.context))
         await uow.commit()
     receipts = []
-    for event, envelope, version_id in numbered:
-        log.info("dossier registered", dossier_code=event.dossier_code, portal=event.portal,
-                 procedure_code=event.procedure_code, channel=event.channel,
-                 correlation_id=str(envelope.correlation_id))
+    for event, envelope, version_id, context in numbered:
+        _in(context, log.info, "dossier registered", dossier_code=event.dossier_code,
+            portal=event.portal, procedure_code=event.procedure_code, channel=event.channel,
+            correlation_id=str(envelope.correlation_id))
         receipts.append(DossierReceipt(
             dossier_code=event.dossier_code, status=event.status.value,
             received_at=event.received_at, due_date=event.due_date,
@@ -144,11 +152,23 @@ async def register(registrations: Sequence[Registration], deps: IntakeDeps
     return receipts
 
 
+def _in(context: contextvars.Context | None, call: Callable[..., Any], *args: Any,
+        **kwargs: Any) -> Any:
+    return call(*args, **kwargs) if context is None else context.run(call, *args, **kwargs)
+
+
+async def _alone(registration: Registration, deps: IntakeDeps) -> DossierReceipt:
+    (receipt,) = await register([registration], deps)
+    return receipt
+
+
 async def submit_dossier(
     portal: str, command: SubmitDossier, documents: list[DecodedDocument], deps: IntakeDeps,
     *, now: datetime | None = None,
+    registrar: Callable[[Registration], Awaitable[DossierReceipt]] | None = None,
 ) -> tuple[DossierReceipt, bool]:
     """Register a submission; returns the receipt and whether it is new (False on replay).
+    ``registrar`` registers it (HTTP's lots, api/lots.py), by default in a transaction alone.
 
     Raises SubmissionRefused (invalid) or Conflict (the id was used for another body).
     """
@@ -156,7 +176,7 @@ async def submit_dossier(
     if isinstance(prepared, DossierReceipt):
         return prepared, False
     try:
-        (receipt,) = await register([prepared], deps)
+        receipt = await (registrar(prepared) if registrar else _alone(prepared, deps))
     except asyncpg.UniqueViolationError:
         # A concurrent replay of the same submission won the race: answer as a replay.
         return await replay_of(portal, command.portal_submission_id, prepared.request_sha256,
