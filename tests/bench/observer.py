@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,7 +41,10 @@ class Seen:
 
 class Observer:
     """Follows the broker; hands each work item to the departments, each payment link to
-    the citizens."""
+    the citizens. Subclasses may choose where a position past the log's end goes
+    (``AUTO_OFFSET_RESET``) and what runs while the observer is open (``_followers``)."""
+
+    AUTO_OFFSET_RESET = "latest"
 
     def __init__(self, bootstrap: str, departments: DepartmentClient, portal_id: str,
                  *, fetch_wait_ms: int = 500, citizens: Citizens | None = None) -> None:
@@ -54,6 +58,7 @@ class Observer:
 
     async def __aenter__(self) -> Observer:
         consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
+                                    auto_offset_reset=self.AUTO_OFFSET_RESET,
                                     max_partition_fetch_bytes=4 * 2**20,
                                     fetch_max_wait_ms=self._fetch_wait_ms)
         await consumer.start()
@@ -66,8 +71,12 @@ class Observer:
         for partition in partitions:
             consumer.seek(partition, 0)
         self._consumer = consumer
-        self._tasks = [asyncio.create_task(self._follow())]
+        self._partitions = partitions
+        self._tasks = [asyncio.create_task(follower) for follower in self._followers()]
         return self
+
+    def _followers(self) -> list[Coroutine[None, None, None]]:
+        return [self._follow()]
 
     async def __aexit__(self, *_: object) -> None:
         for task in self._tasks:

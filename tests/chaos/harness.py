@@ -20,14 +20,13 @@ import secrets
 import signal
 import time
 from collections import Counter
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.contracts.topics import DOSSIER_EVENTS, PAYMENT_EVENTS
 from shared.portal.client import publish_and_wait, signed_request
 from shared.runtime.outbox import BrokerIncarnation
 from tests.bench.citizens import TXN_REF, Citizens
@@ -84,32 +83,22 @@ class ChaosObserver(Observer):
     follows was reset (its positions are then past the new, empty logs), and noting when the
     last event arrived (the longest stall)."""
 
+    AUTO_OFFSET_RESET = "earliest"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, fetch_wait_ms=100, **kwargs)
         self.arrivals: list[float] = []
         self.last_event: dict[str, str] = {}  # dossier code -> the last event type seen
         self.resets = 0
 
     async def __aenter__(self) -> ChaosObserver:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest", fetch_max_wait_ms=100,
-                                    max_partition_fetch_bytes=4 * 2**20)
-        await consumer.start()
-        topics = [t for t in await consumer.topics()
-                  if t in (DOSSIER_EVENTS, PAYMENT_EVENTS, self._receipts)
-                  or (t.startswith("department.") and t.endswith(".work"))]
-        partitions = [TopicPartition(t, p) for t in topics
-                      for p in consumer.partitions_for_topic(t) or ()]
-        consumer.assign(partitions)
-        for partition in partitions:
-            consumer.seek(partition, 0)
-        self._consumer = consumer
-        self._partitions = partitions
         self._incarnation = BrokerIncarnation(self._bootstrap, "chaos-observer")
         self._seen_incarnation = await self._incarnation()
-        self._tasks = [asyncio.create_task(self._follow_through_resets()),
-                       asyncio.create_task(self._watch_resets())]
+        await super().__aenter__()
         return self
+
+    def _followers(self) -> list[Coroutine[None, None, None]]:
+        return [self._follow_through_resets(), self._watch_resets()]
 
     async def __aexit__(self, *exc: object) -> None:
         await super().__aexit__(*exc)
@@ -251,20 +240,7 @@ class PatientCitizens(Citizens):
             self._noticed.add(code)
             super().notice(code, pay_url)
 
-    async def _citizen(self) -> None:
-        while True:
-            code, link = await self._links.get()
-            self._seen += 1
-            try:
-                if self._seen % self._decline_every == 0:
-                    await self._pay(link, "51")
-                    self.declined += 1
-                await self._pay(link, "00")
-                self.paid += 1
-            except (httpx.HTTPError, AssertionError) as error:
-                self.errors.append(f"{code}: {type(error).__name__} {error}"[:300])
-
-    async def _pay(self, link: str, choice: str) -> None:
+    async def _attempt(self, link: str, choice: str) -> None:
         """Open the link until the bank's page shows (each opening is a new order), choose
         once the bank answered, then look at the return page if it is there: a citizen who
         saw the bank take the money does not pay again because the site was slow after."""
