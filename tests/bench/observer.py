@@ -42,9 +42,11 @@ class Seen:
 class Observer:
     """Follows the broker; hands each work item to the departments, each payment link to
     the citizens. Subclasses may choose where a position past the log's end goes
-    (``AUTO_OFFSET_RESET``) and what runs while the observer is open (``_followers``)."""
+    (``AUTO_OFFSET_RESET``), which topics it reads besides the department queues
+    (``TOPICS``) and what runs while the observer is open (``_followers``)."""
 
     AUTO_OFFSET_RESET = "latest"
+    TOPICS: tuple[str, ...] = (DOSSIER_EVENTS, PAYMENT_EVENTS)
 
     def __init__(self, bootstrap: str, departments: DepartmentClient, portal_id: str,
                  *, fetch_wait_ms: int = 500, citizens: Citizens | None = None) -> None:
@@ -63,7 +65,7 @@ class Observer:
                                     fetch_max_wait_ms=self._fetch_wait_ms)
         await consumer.start()
         topics = [t for t in await consumer.topics()
-                  if t in (DOSSIER_EVENTS, PAYMENT_EVENTS, self._receipts)
+                  if t in (*self.TOPICS, self._receipts)
                   or (t.startswith("department.") and t.endswith(".work"))]
         partitions = [TopicPartition(t, p) for t in topics
                       for p in consumer.partitions_for_topic(t) or ()]
