@@ -767,7 +767,8 @@ async def _run(info: dict[str, Any], plan: Plan, secret: str, result: Result) ->
                 _longest_stall(observer.arrivals, chaos_started, last), 1)
             if baseline:
                 with contextlib.suppress(TimeoutError):
-                    await settle(info, "every last event handled", timeout=120)
+                    await settle(info, "every last event handled",
+                                 timeout=plan.final_timeout_s)
                 _compare(observer, [c for c in codes if c in seen.final_at], baseline,
                          scenario_of, result)
             result.supplements = portal.provided
