@@ -80,7 +80,6 @@ bench: $(STAMP) ## the national-day benchmark (DOSSIERS=N for a quick run)
 
 chaos: $(STAMP) ## kill -9 parts of the stack under load, check nothing lost or repeated (CHAOS_DOSSIERS=N)
 	$(BIN)/python -m tests.chaos --dossiers $(CHAOS_DOSSIERS) --record
-	$(BIN)/python -m pytest -m proof
 
 clean: ## remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var

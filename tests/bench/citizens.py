@@ -38,13 +38,17 @@ class Citizens:
             code, link = await self._links.get()
             self._seen += 1
             try:
-                if self._seen % self._decline_every == 0:
+                if await self._declines(code):
                     await self._attempt(link, "51")
                     self.declined += 1
                 await self._attempt(link, "00")
                 self.paid += 1
             except (httpx.HTTPError, AssertionError) as error:
                 self.errors.append(f"{code}: {type(error).__name__} {error}"[:300])
+
+    async def _declines(self, code: str) -> bool:
+        """Whether this citizen declines once before paying."""
+        return self._seen % self._decline_every == 0
 
     async def _attempt(self, link: str, choice: str) -> None:
         bank = await self._http.get(link, follow_redirects=True)

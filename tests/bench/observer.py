@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,7 +41,12 @@ class Seen:
 
 class Observer:
     """Follows the broker; hands each work item to the departments, each payment link to
-    the citizens."""
+    the citizens. Subclasses may choose where a position past the log's end goes
+    (``AUTO_OFFSET_RESET``), which topics it reads besides the department queues
+    (``TOPICS``) and what runs while the observer is open (``_followers``)."""
+
+    AUTO_OFFSET_RESET = "latest"
+    TOPICS: tuple[str, ...] = (DOSSIER_EVENTS, PAYMENT_EVENTS)
 
     def __init__(self, bootstrap: str, departments: DepartmentClient, portal_id: str,
                  *, fetch_wait_ms: int = 500, citizens: Citizens | None = None) -> None:
@@ -54,11 +60,12 @@ class Observer:
 
     async def __aenter__(self) -> Observer:
         consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
+                                    auto_offset_reset=self.AUTO_OFFSET_RESET,
                                     max_partition_fetch_bytes=4 * 2**20,
                                     fetch_max_wait_ms=self._fetch_wait_ms)
         await consumer.start()
         topics = [t for t in await consumer.topics()
-                  if t in (DOSSIER_EVENTS, PAYMENT_EVENTS, self._receipts)
+                  if t in (*self.TOPICS, self._receipts)
                   or (t.startswith("department.") and t.endswith(".work"))]
         partitions = [TopicPartition(t, p) for t in topics
                       for p in consumer.partitions_for_topic(t) or ()]
@@ -66,8 +73,12 @@ class Observer:
         for partition in partitions:
             consumer.seek(partition, 0)
         self._consumer = consumer
-        self._tasks = [asyncio.create_task(self._follow())]
+        self._partitions = partitions
+        self._tasks = [asyncio.create_task(follower) for follower in self._followers()]
         return self
+
+    def _followers(self) -> list[Coroutine[None, None, None]]:
+        return [self._follow()]
 
     async def __aexit__(self, *_: object) -> None:
         for task in self._tasks:

@@ -25,7 +25,8 @@ def main() -> int:
     plan = Plan(dossiers=args.dossiers, kill_every_s=args.kill_every,
                 final_timeout_s=args.final_timeout,
                 kills=("payment", "kafka", "notification", "processing", "postgres", "intake",
-                       "postal", "payment", "notification", "processing", "intake", "postal"))
+                       "postal", "sandbox", "payment", "notification", "processing", "intake",
+                       "postal"))
     with tempfile.TemporaryDirectory(prefix="mot-cua-chaos-") as tmp:
         result = run(plan, Path(tmp) / "stack")
     text = table(result)
@@ -34,6 +35,8 @@ def main() -> int:
         print(f"  stuck: {line}")
     for line in result.errors[:20]:
         print(f"  error: {line}")
+    for line in [*result.timelines_differing, *result.delivery_states_differing][:10]:
+        print(f"  timeline: {line}")
     if args.record:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         block = f"{BEGIN}\nLatest full run ({stamp}, {args.dossiers} dossiers):\n\n{text}\n{END}"
