@@ -1,0 +1,180 @@
+"""The legs that leave the system, checked from where they land: fees settled by the gateway's
+IPN (payment's orders, ``settled_by``), parcels delivered as the carrier's webhooks said
+(postal's shipments, and the carrier sandbox's own ledger of webhooks and their answers), SMS
+reported delivered by the SMS gateway (notification's messages and their status changes).
+
+The carrier's parcels move on the sandbox's clock; the bench moves that clock itself
+(:class:`Courier`) so that a parcel's transit, days on a real carrier, does not count as the
+system's time, and so that postal learns every state from a webhook, not from its poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import httpx
+
+from shared.runtime.settings import with_database
+
+CARRIER_STEP_S = 1.0
+"""``SANDBOX_CARRIER_STEP_S`` for the bench's stack: one carrier state per second of the
+sandbox's clock (which follows the wall clock; the courier moves it further)."""
+COURIER_EVERY_S, COURIER_ADVANCE_S = 1.0, 10.0
+"""Every second the courier moves the carrier's clock 10 s ahead: more than the six states a
+parcel still has after ``ready_to_pick``, so each parcel reaches ``delivered`` (and its
+webhooks are sent) at the first move after it was created. The sandbox's own tick sets the
+clock back to the wall clock each second; an order then waits for nothing the next move does
+not cover (10 s ahead ≥ 1 s step), and an unanswered webhook is retried 5 s later."""
+POSTAL_POLL_AFTER_S = 3600
+"""Postal asks the carrier about a parcel it has not heard of for this long: set past the run,
+so every state postal records came by webhook."""
+
+
+class Courier:
+    """Moves the carrier sandbox's clock while the bench runs."""
+
+    def __init__(self, sandbox_url: str) -> None:
+        self._url = f"{sandbox_url}/carrier/_sandbox/ghn/clock"
+        self.moves = self.webhooks_sent = 0
+        self.errors: list[str] = []
+
+    async def run(self) -> None:
+        async with httpx.AsyncClient(timeout=60) as http:
+            while True:
+                try:
+                    answer = await http.post(self._url, json={"advance_s": COURIER_ADVANCE_S})
+                    answer.raise_for_status()
+                    self.moves += 1
+                    self.webhooks_sent += int(answer.json().get("sent", 0))
+                except httpx.HTTPError as error:
+                    self.errors.append(f"{type(error).__name__} {error}"[:200])
+                await asyncio.sleep(COURIER_EVERY_S)  # the courier's pace, not synchronisation
+
+
+@contextlib.asynccontextmanager
+async def courier(sandbox_url: str) -> AsyncIterator[Courier]:
+    moving = Courier(sandbox_url)
+    task = asyncio.create_task(moving.run())
+    try:
+        yield moving
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def _fetch(server_url: str, service: str, sql: str, *args: object) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(with_database(server_url, f"mot_cua_{service}"))
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
+def _epoch(at: datetime | None) -> float | None:
+    return at.timestamp() if at is not None else None
+
+
+async def fees(server_url: str, codes: Sequence[str]) -> dict[str, Any]:
+    """The fees of these dossiers: how many, how many paid, and by whose word each paying
+    order was settled (``ipn``: the gateway's IPN; ``querydr``: payment had to ask)."""
+    (row,) = await _fetch(server_url, "payment", """
+        SELECT count(*) AS fees, count(*) FILTER (WHERE status = 'completed') AS paid
+          FROM payment WHERE dossier_code = ANY($1::text[])""", list(codes))
+    settled = await _fetch(server_url, "payment", """
+        SELECT coalesce(o.settled_by, 'unsettled') AS settled_by, count(*) AS orders,
+               max(o.settled_at) AS last
+          FROM payment_order o JOIN payment p ON p.id = o.payment_id
+         WHERE p.dossier_code = ANY($1::text[]) AND o.state = 'succeeded'
+         GROUP BY 1""", list(codes))
+    by = {r["settled_by"]: r["orders"] for r in settled}
+    last = max((r["last"] for r in settled if r["last"] is not None), default=None)
+    return {"fees": row["fees"], "paid": row["paid"], "paid_by_ipn": by.get("ipn", 0),
+            "settled_by": by, "last_paid_at": _epoch(last)}
+
+
+async def parcels(server_url: str, codes: Sequence[str]) -> dict[str, Any]:
+    """The shipments of these dossiers: how many, how many the carrier delivered."""
+    (row,) = await _fetch(server_url, "postal", """
+        SELECT count(*) AS shipments,
+               count(*) FILTER (WHERE s.carrier_status = 'delivered') AS delivered,
+               max(u.received_at) AS last
+          FROM shipment s
+          LEFT JOIN shipment_update u ON u.shipment_id = s.id AND u.status = 'delivered'
+         WHERE s.dossier_code = ANY($1::text[])""", list(codes))
+    return {"shipments": row["shipments"], "delivered": row["delivered"],
+            "last_delivered_at": _epoch(row["last"])}
+
+
+async def texts(server_url: str, codes: Sequence[str]) -> dict[str, Any]:
+    """The SMS of these dossiers: how many, by delivery status, and the last report's time."""
+    rows = await _fetch(server_url, "notification", """
+        SELECT m.delivery_status, count(*) AS n, max(c.at) AS last
+          FROM message m
+          LEFT JOIN message_status_change c ON c.message_id = m.id AND c.status = 'delivered'
+         WHERE m.channel = 'sms' AND m.dossier_code = ANY($1::text[])
+         GROUP BY 1""", list(codes))
+    by = {r["delivery_status"]: r["n"] for r in rows}
+    last = max((r["last"] for r in rows if r["last"] is not None), default=None)
+    return {"sms": sum(by.values()), "delivered": by.get("delivered", 0), "by_status": by,
+            "last_delivered_at": _epoch(last)}
+
+
+async def carrier_ledger(sandbox_url: str, codes: Sequence[str]) -> dict[str, Any]:
+    """What the carrier sandbox says of these dossiers' parcels: orders, delivered, and how
+    many of the delivered ones postal acknowledged (HTTP 200) the ``delivered`` webhook of."""
+    wanted = set(codes)
+    async with httpx.AsyncClient(timeout=60) as http:
+        orders = (await http.get(f"{sandbox_url}/carrier/_sandbox/ghn/ledger")).json()
+    mine = [o for o in orders if o["client_order_code"].rsplit("-", 1)[0] in wanted]
+    hooks = [w for o in mine for w in o["webhooks"]]
+    return {
+        "orders": len(mine),
+        "delivered": sum(1 for o in mine if o["status"] == "delivered"),
+        "delivered_webhook_acknowledged": sum(
+            1 for o in mine if any(w["status"] == "delivered" and 200 in w["answers"]
+                                   for w in o["webhooks"])),
+        "webhooks": len(hooks), "webhook_tries": sum(w["tries"] for w in hooks),
+        "webhooks_unanswered": sum(1 for w in hooks if 200 not in w["answers"]),
+    }
+
+
+async def sms_ledger(sandbox_url: str) -> dict[str, Any]:
+    """The SMS gateway sandbox's own count for the whole run (every scenario): accepted
+    texts, delivery reports sent, and those the callback answered 200."""
+    async with httpx.AsyncClient(timeout=60) as http:
+        view = (await http.get(f"{sandbox_url}/sms/_sandbox/esms/ledger")).json()
+    reports = view["reports"]
+    return {"accepted": sum(1 for r in view["requests"] if r["code"] == "100"),
+            "requests": len(view["requests"]),
+            "reports_delivered_status": sum(1 for r in reports if r["send_status"] == "5"),
+            "reports_acknowledged": sum(1 for r in reports if "200" in r["answers"])}
+
+
+def complete(legs: dict[str, Any], *, fees_expected: int, postal_expected: int) -> bool:
+    """Every fee paid, every parcel delivered, every SMS reported delivered (and at least one
+    SMS: a run where notification sent none is not complete, it is broken)."""
+    fee, parcel, sms = legs["fees"], legs["parcels"], legs["sms"]
+    return (fee["paid"] >= fees_expected and fee["paid"] == fee["fees"]
+            and parcel["delivered"] >= postal_expected
+            and parcel["delivered"] == parcel["shipments"]
+            and sms["sms"] > 0 and sms["delivered"] == sms["sms"])
+
+
+async def legs_of(server_url: str, codes: Sequence[str]) -> dict[str, Any]:
+    return {"fees": await fees(server_url, codes), "parcels": await parcels(server_url, codes),
+            "sms": await texts(server_url, codes)}
+
+
+async def consumer_lag(service_url: str, group: str) -> float | None:
+    """The records ``group`` has not read yet, summed over partitions (from the service's
+    ``/metrics``); None when the service does not report it."""
+    async with httpx.AsyncClient(base_url=service_url, timeout=10) as client:
+        text = (await client.get("/metrics")).text
+    lags = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+            if line.startswith("kafka_consumer_lag{") and f'group="{group}"' in line]
+    return sum(lags) if lags else None
