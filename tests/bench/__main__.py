@@ -84,7 +84,6 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
     with MemorySampler(info["pids"]) as memory:
         async with departments(info["services"]["processing"]) as officers, \
                 citizens() as crowd, \
-                legs.courier(info["sandbox_url"]) as carrier, \
                 Observer(info["kafka_bootstrap_servers"], officers, PORTAL_ID,
                          fetch_wait_ms=args.department_fetch_wait_ms,
                          citizens=crowd) as observer:
@@ -108,8 +107,7 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
                 soak = await soaking.soak(ctx, observer, memory, args.soak_seconds,
                                           args.soak_rate)
                 print(f"  {soak}", flush=True)
-            errors = officers.errors[:5] + crowd.errors[:5] + carrier.errors[:5]
-            day["courier"] = {"clock_moves": carrier.moves, "webhooks_sent": carrier.webhooks_sent}
+            errors = officers.errors[:5] + crowd.errors[:5]
     return {"machine": report.machine(), "stack_ready_s": info["stack_ready_s"],
             "limits": raw, "http_intake": http, "soak": soak,
             "kafka_ingress": f"{day['accepted_per_s']} dossiers/s accepted (the national day's "
@@ -123,8 +121,8 @@ def main() -> None:
         workdir = Path(tmp)
         secret = secrets.token_hex(16)
         env = {"INTAKE_PORTAL_SECRETS": f"{PORTAL_ID}:{secret}",
-               # Parcels move on the carrier's clock, which the bench moves (legs.Courier);
-               # postal hears of them by webhook only (its poll would come after the run).
+               # A parcel takes a carrier state per second; postal hears of them by webhook
+               # only (its poll would come after the run).
                "SANDBOX_CARRIER_STEP_S": str(legs.CARRIER_STEP_S),
                "POSTAL_POLL_AFTER_S": str(legs.POSTAL_POLL_AFTER_S)}
         with running_stack(workdir / "stack", env) as info:

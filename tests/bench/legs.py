@@ -3,16 +3,14 @@ IPN (payment's orders, ``settled_by``), parcels delivered as the carrier's webho
 (postal's shipments, and the carrier sandbox's own ledger of webhooks and their answers), SMS
 reported delivered by the SMS gateway (notification's messages and their status changes).
 
-The carrier's parcels move on the sandbox's clock; the bench moves that clock itself
-(:class:`Courier`) so that a parcel's transit, days on a real carrier, does not count as the
-system's time, and so that postal learns every state from a webhook, not from its poll.
+The bench runs the carrier a state per second (``CARRIER_STEP_S``) and postal's poll past the
+run (``POSTAL_POLL_AFTER_S``), so every parcel is delivered within the run and postal learns
+every state from a webhook.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,49 +20,20 @@ import httpx
 from shared.runtime.settings import with_database
 
 CARRIER_STEP_S = 1.0
-"""``SANDBOX_CARRIER_STEP_S`` for the bench's stack: one carrier state per second of the
-sandbox's clock (which follows the wall clock; the courier moves it further)."""
-COURIER_EVERY_S, COURIER_ADVANCE_S = 1.0, 10.0
-"""Every second the courier moves the carrier's clock 10 s ahead: more than the six states a
-parcel still has after ``ready_to_pick``, so each parcel reaches ``delivered`` (and its
-webhooks are sent) at the first move after it was created. The sandbox's own tick sets the
-clock back to the wall clock each second; an order then waits for nothing the next move does
-not cover (10 s ahead ≥ 1 s step), and an unanswered webhook is retried 5 s later."""
+"""``SANDBOX_CARRIER_STEP_S`` for the bench's stack: a parcel takes one carrier state per
+second (8 s under ``make run``), so it is delivered ~6 s after its order and transit, days on a
+real carrier, does not weigh on the system's time.
+
+The carrier's clock is the sandbox's own, which ``python -m deploy.sandbox`` moves to the wall
+clock every second (``deploy/sandbox/app.py``, ``realtime``); the bench does not move it
+through ``POST /carrier/_sandbox/ghn/clock``. Tried: a bench loop jumping it 10 s ahead every
+second raced that tick (the tick sets the clock back, and both send the webhooks due, one by
+one): each webhook went out up to five times and postal recorded 11 updates a minute on a
+loaded machine. Owning the clock from the bench needs a way to turn the sandbox's real-time
+tick off (a setting of ``deploy/sandbox``, not the bench's to add)."""
 POSTAL_POLL_AFTER_S = 3600
 """Postal asks the carrier about a parcel it has not heard of for this long: set past the run,
 so every state postal records came by webhook."""
-
-
-class Courier:
-    """Moves the carrier sandbox's clock while the bench runs."""
-
-    def __init__(self, sandbox_url: str) -> None:
-        self._url = f"{sandbox_url}/carrier/_sandbox/ghn/clock"
-        self.moves = self.webhooks_sent = 0
-        self.errors: list[str] = []
-
-    async def run(self) -> None:
-        async with httpx.AsyncClient(timeout=60) as http:
-            while True:
-                try:
-                    answer = await http.post(self._url, json={"advance_s": COURIER_ADVANCE_S})
-                    answer.raise_for_status()
-                    self.moves += 1
-                    self.webhooks_sent += int(answer.json().get("sent", 0))
-                except httpx.HTTPError as error:
-                    self.errors.append(f"{type(error).__name__} {error}"[:200])
-                await asyncio.sleep(COURIER_EVERY_S)  # the courier's pace, not synchronisation
-
-
-@contextlib.asynccontextmanager
-async def courier(sandbox_url: str) -> AsyncIterator[Courier]:
-    moving = Courier(sandbox_url)
-    task = asyncio.create_task(moving.run())
-    try:
-        yield moving
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def _fetch(server_url: str, service: str, sql: str, *args: object) -> list[asyncpg.Record]:
