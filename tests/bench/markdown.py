@@ -122,8 +122,9 @@ def _soak(soak: dict[str, Any]) -> list[str]:
     lat = soak["latency"]
     lines = [f"**Soak** ({soak['offered_per_s']:g} submissions/s offered over HTTP for "
              f"{soak['seconds']:g} s after the national day: {soak['submitted']} submitted, "
-             f"{soak['accepted']} accepted ({soak['accepted_per_s']} /s), {soak['queued']} "
-             f"reached the queue; HTTP p50 / p99 {soak['http']['p50_ms']} / "
+             f"{soak['accepted']} accepted ({soak['accepted_per_s']} /s), "
+             f"{soak.get('abandoned', 0)} unanswered 30 s after the last send and given up, "
+             f"{soak['queued']} reached the queue; HTTP p50 / p99 {soak['http']['p50_ms']} / "
              f"{soak['http']['p99_ms']} ms). RSS slope by least squares over the soak's "
              f"samples; flat = |slope| < {RSS_FLAT_MB_PER_MIN:g} MB/min, latency flat = "
              f"|slope| < {LATENCY_FLAT_MS_PER_MIN:g} ms/min (why: `tests/bench/soak.py`).", ""]

@@ -31,6 +31,12 @@ issue allows submission → queue at 50/s: a drift below it cannot by itself bre
 in one soak; above it, a backlog is building (the system does not keep up with the load)."""
 
 
+GRACE_S = 30.0
+"""Answers still missing 30 s after the soak's last send are given up (counted, not waited
+for): a machine that cannot keep up shows it as abandoned submissions and a growing latency,
+without the soak lasting as long as the backlog."""
+
+
 def slope_per_minute(points: Sequence[tuple[float, float]]) -> float | None:
     """Least-squares slope of ``(seconds, value)`` points, in value per minute; None with
     fewer than two distinct times."""
@@ -89,7 +95,8 @@ async def soak(ctx: dict[str, Any], observer: Any, memory: Any, seconds: float,
 
     started = time.time()
     records = await run_loadgen({**ctx["portal"], "mode": "open", "rate": rate,
-                                 "duration_s": seconds, "tag": "soak"}, ctx["workdir"])
+                                 "duration_s": seconds, "grace_s": GRACE_S, "tag": "soak"},
+                                ctx["workdir"])
     ended = time.time()
     accepted = [r for r in records if r[3] == 201]
     seen = observer.seen
@@ -105,6 +112,7 @@ async def soak(ctx: dict[str, Any], observer: Any, memory: Any, seconds: float,
     answers = [r[2] - r[1] for r in accepted]
     return {"seconds": seconds, "offered_per_s": rate, "submitted": len(records),
             "accepted": len(accepted), "queued": len(points),
+            "abandoned": sum(1 for r in records if r[4] == "abandoned"),
             "accepted_per_s": round(len(accepted) / (ended - started), 1),
             "http": percentiles_ms(answers),
             "rss": rss_slopes(memory.samples, started, ended),
