@@ -84,6 +84,7 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
     with MemorySampler(info["pids"]) as memory:
         async with departments(info["services"]["processing"]) as officers, \
                 citizens() as crowd, \
+                legs.moving_clocks(info["sandbox_url"]) as clocks, \
                 Observer(info["kafka_bootstrap_servers"], officers, PORTAL_ID,
                          fetch_wait_ms=args.department_fetch_wait_ms,
                          citizens=crowd) as observer:
@@ -107,7 +108,8 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
                 soak = await soaking.soak(ctx, observer, memory, args.soak_seconds,
                                           args.soak_rate)
                 print(f"  {soak}", flush=True)
-            errors = officers.errors[:5] + crowd.errors[:5]
+            errors = officers.errors[:5] + crowd.errors[:5] + clocks.errors[:5]
+            day["clock_moves"] = clocks.moves
     return {"machine": report.machine(), "stack_ready_s": info["stack_ready_s"],
             "limits": raw, "http_intake": http, "soak": soak,
             "kafka_ingress": f"{day['accepted_per_s']} dossiers/s accepted (the national day's "
@@ -121,8 +123,8 @@ def main() -> None:
         workdir = Path(tmp)
         secret = secrets.token_hex(16)
         env = {"INTAKE_PORTAL_SECRETS": f"{PORTAL_ID}:{secret}",
-               # A parcel takes a carrier state per second; postal hears of them by webhook
-               # only (its poll would come after the run).
+               # A parcel takes a carrier state per second of the carrier's clock (which
+               # the bench moves: legs.LANES); postal hears of them by webhook only.
                "SANDBOX_CARRIER_STEP_S": str(legs.CARRIER_STEP_S),
                "POSTAL_POLL_AFTER_S": str(legs.POSTAL_POLL_AFTER_S)}
         with running_stack(workdir / "stack", env) as info:

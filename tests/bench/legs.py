@@ -3,14 +3,17 @@ IPN (payment's orders, ``settled_by``), parcels delivered as the carrier's webho
 (postal's shipments, and the carrier sandbox's own ledger of webhooks and their answers), SMS
 reported delivered by the SMS gateway (notification's messages and their status changes).
 
-The bench runs the carrier a state per second (``CARRIER_STEP_S``) and postal's poll past the
-run (``POSTAL_POLL_AFTER_S``), so every parcel is delivered within the run and postal learns
-every state from a webhook.
+The bench moves the carrier's and the SMS gateway's clocks itself (``LANES``, through their
+control endpoints) and sets postal's poll past the run (``POSTAL_POLL_AFTER_S``), so every
+parcel is delivered within the run, postal learns every state from a webhook, and every SMS
+gets its delivery report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,19 +24,63 @@ from shared.runtime.settings import with_database
 
 CARRIER_STEP_S = 1.0
 """``SANDBOX_CARRIER_STEP_S`` for the bench's stack: a parcel takes one carrier state per
-second (8 s under ``make run``), so it is delivered ~6 s after its order and transit, days on a
-real carrier, does not weigh on the system's time.
-
-The carrier's clock is the sandbox's own, which ``python -m deploy.sandbox`` moves to the wall
-clock every second (``deploy/sandbox/app.py``, ``realtime``); the bench does not move it
-through ``POST /carrier/_sandbox/ghn/clock``. Tried: a bench loop jumping it 10 s ahead every
-second raced that tick (the tick sets the clock back, and both send the webhooks due, one by
-one): each webhook went out up to five times and postal recorded 11 updates a minute on a
-loaded machine. Owning the clock from the bench needs a way to turn the sandbox's real-time
-tick off (a setting of ``deploy/sandbox``, not the bench's to add)."""
+second of the carrier's clock (8 s under ``make run``), so transit, days on a real carrier,
+does not weigh on the system's time."""
 POSTAL_POLL_AFTER_S = 3600
 """Postal asks the carrier about a parcel it has not heard of for this long: set past the run,
 so every state postal records came by webhook."""
+LANES = {"carrier": ("/carrier/_sandbox/ghn/clock", 10.0),
+         "sms": ("/sms/_sandbox/esms/clock", 3.0)}
+"""The clocks the bench moves, and by how much each time (about once a second): the carrier's
+10 s (more than the six states a parcel has left after ``ready_to_pick``: each parcel is
+delivered, and its webhooks due, at the first move after its order), the SMS gateway's 3 s
+(its delivery-report delay).
+
+Why the bench moves them: ``python -m deploy.sandbox`` moves every gateway's clock to the
+wall clock from ONE loop each second (``deploy/sandbox/app.py``), which sends every due IPN,
+then every carrier webhook, then every SMS report, one after another, each through a new
+``httpx.AsyncClient`` (a new SSL context: py-spy caught the loop in
+``ssl.create_default_context``). At the national day's volume that loop fell minutes behind
+(a 60-dossier run: no parcel webhook sent 8 minutes after its order, 419 SMS reports due and
+unsent) and the legs measured the sandbox, not the system. Each control call here runs its
+gateway's sends in its own request, beside that loop; a webhook or report that both send is
+sent twice, which GHN and eSMS do too and postal and notification take as duplicates. The
+sandbox's tick sets the clocks back to the wall clock when it comes round; the next moves
+catch up (10 s ahead per move against 1 s of wall clock). One call per clock in flight at a
+time: an earlier version re-posted after a 60 s client timeout and piled up senders (each
+webhook sent up to five times)."""
+
+
+class Lanes:
+    """Moves the carrier's and the SMS gateway's clocks while the bench runs."""
+
+    def __init__(self, sandbox_url: str) -> None:
+        self._url = sandbox_url
+        self.moves: dict[str, int] = dict.fromkeys(LANES, 0)
+        self.errors: list[str] = []
+
+    async def run(self, lane: str) -> None:
+        path, advance_s = LANES[lane]
+        async with httpx.AsyncClient(base_url=self._url, timeout=None) as http:  # noqa: S113
+            while True:
+                try:
+                    (await http.post(path, json={"advance_s": advance_s})).raise_for_status()
+                    self.moves[lane] += 1
+                except httpx.HTTPError as error:
+                    self.errors.append(f"{lane}: {type(error).__name__} {error}"[:200])
+                await asyncio.sleep(1.0)  # the pace of the clock, not synchronisation
+
+
+@contextlib.asynccontextmanager
+async def moving_clocks(sandbox_url: str) -> AsyncIterator[Lanes]:
+    lanes = Lanes(sandbox_url)
+    tasks = [asyncio.create_task(lanes.run(lane)) for lane in LANES]
+    try:
+        yield lanes
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _fetch(server_url: str, service: str, sql: str, *args: object) -> list[asyncpg.Record]:
@@ -121,7 +168,8 @@ async def sms_ledger(sandbox_url: str) -> dict[str, Any]:
     return {"accepted": sum(1 for r in view["requests"] if r["code"] == "100"),
             "requests": len(view["requests"]),
             "reports_delivered_status": sum(1 for r in reports if r["send_status"] == "5"),
-            "reports_acknowledged": sum(1 for r in reports if "200" in r["answers"])}
+            "reports_acknowledged": sum(1 for r in reports if "200" in r["answers"]),
+            "reports_not_sent_yet": sum(1 for r in reports if r["tries"] == 0)}
 
 
 def complete(legs: dict[str, Any], *, fees_expected: int, postal_expected: int) -> bool:

@@ -112,8 +112,9 @@ def _legs_rows(day: dict[str, Any]) -> list[tuple[str, str]]:
         ("SMS: sent / reported delivered (notification's messages; by status)",
          f"{sms['sms']} / {sms['delivered']} "
          f"({_pairs(sms['by_status'])})"),
-        ("SMS sandbox, whole run: accepted / delivery reports answered 200",
-         f"{texts['accepted']} / {texts['reports_acknowledged']}"),
+        ("SMS sandbox, whole run: accepted / delivery reports answered 200 / not sent yet",
+         f"{texts['accepted']} / {texts['reports_acknowledged']} / "
+         f"{texts.get('reports_not_sent_yet')}"),
         ("every leg final", "yes" if legs["complete"] else "no"),
     ]
 

@@ -68,6 +68,8 @@ def http_figures(http: dict[str, Any]) -> dict[str, Any]:
             "intake_max_per_s": intake_max, "intake_knee_per_s": http["knee_accepted_per_s"],
             "intake_to_floor": round(intake_max / floor_rate, 3)
             if intake_max and floor_rate else None,
+            "knee_to_floor": round(http["knee_accepted_per_s"] / floor_rate, 3)
+            if http["knee_accepted_per_s"] and floor_rate else None,
             "p99_at_50_ms": at_50["p99_ms"] if at_50 else None,
             "queue_p99_at_50_ms": at_50["submit_to_queue"]["p99_ms"] if at_50 else None}
 
