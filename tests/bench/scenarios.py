@@ -27,7 +27,13 @@ async def run_loadgen(spec: dict[str, Any], workdir: Path) -> list[list[Any]]:
     out = workdir / f"{spec['tag']}.jsonl"
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.bench.loadgen", json.dumps({**spec, "out": str(out)}))
-    if await process.wait() != 0:
+    try:
+        code = await process.wait()
+    finally:
+        if process.returncode is None:  # the bench was interrupted: no orphan load
+            process.kill()
+            await process.wait()
+    if code != 0:
         raise RuntimeError(f"the load generator failed on {spec['tag']}")
     return [json.loads(line) for line in out.read_text().splitlines()]
 
