@@ -157,7 +157,23 @@ def test_the_report_renders_the_targets_and_the_soak() -> None:
                                              0, 120),
                       "latency": soak.latency_drift([(0, 0.1), (100, 0.1)], 120)}
     result["note"] = "The machine was shared."
+    result["national_day"]["legs"] = {
+        "fees": {"fees": 30, "paid": 30, "paid_by_ipn": 30, "settled_by": {"ipn": 30},
+                 "last_paid_at": 1.0},
+        "parcels": {"shipments": 12, "delivered": 11, "last_delivered_at": 2.0},
+        "sms": {"sms": 163, "delivered": 160, "by_status": {"delivered": 160, "sending": 3},
+                "last_delivered_at": 3.0},
+        "fees_expected": 30, "postal_expected": 12, "complete": False,
+        "carrier_ledger": {"orders": 12, "delivered": 12, "delivered_webhook_acknowledged": 11,
+                           "webhooks": 84, "webhook_tries": 90, "webhooks_unanswered": 1},
+        "sms_ledger": {"accepted": 163, "requests": 163, "reports_delivered_status": 163,
+                       "reports_acknowledged": 160, "reports_not_sent_yet": 3}}
     text = render(result)
+    assert "| fees: requested / paid / settled by IPN (other settlements) | 30 / 30 / 30 " \
+           "(none) |" in text
+    assert "| SMS: sent / reported delivered (notification's messages; by status) | " \
+           "163 / 160 (delivered 160, sending 3) |" in text
+    assert "| every leg final | no |" in text
     assert "**Note:** The machine was shared." in text
     assert "| HTTP intake sustained ÷ floor | 0.2 (60.0 ÷ 300.0 /s) | ≥ 0.8 |" in text
     assert "**Soak**" in text and "| intake | 100.0 / 100.1 / 100.1 |" in text
