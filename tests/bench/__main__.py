@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import secrets
 import tempfile
 import time
@@ -70,6 +71,7 @@ async def reporting_caught_up(reporting_url: str, timeout_s: float
 
 async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
                   ) -> dict[str, Any]:
+    load_before = os.getloadavg()
     print("measuring the raw limits", flush=True)
     raw = await limits.measure(info["kafka_bootstrap_servers"], info["database_url"])
     print(f"  {raw}", flush=True)
@@ -110,7 +112,10 @@ async def measure(info: dict[str, Any], args: argparse.Namespace, workdir: Path
                 print(f"  {soak}", flush=True)
             errors = officers.errors[:5] + crowd.errors[:5] + clocks.errors[:5]
             day["clock_moves"] = clocks.moves
-    return {"machine": report.machine(), "stack_ready_s": info["stack_ready_s"],
+    return {"machine": {**report.machine(),
+                        "load_average_1_5_15": {"start": [round(x, 1) for x in load_before],
+                                                "end": [round(x, 1) for x in os.getloadavg()]}},
+            "stack_ready_s": info["stack_ready_s"],
             "limits": raw, "http_intake": http, "soak": soak,
             "kafka_ingress": f"{day['accepted_per_s']} dossiers/s accepted (the national day's "
                              "burst, receipts read on the portal's topic)",

@@ -22,7 +22,10 @@ def render(result: dict[str, Any]) -> str:
     lines = [f"### Latest run: {day['dossiers']:,} dossiers, {m['date']}", "",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, "
              f"Python {m['python']}, {m['os']}. Everything (broker, PostgreSQL, five services, "
-             "sandboxes, load generator, observer) shares these cores.", "",
+             "sandboxes, load generator, observer) shares these cores"
+             + (f"; load average (1, 5, 15 min) {m['load_average_1_5_15']['start']} at the "
+                f"start, {m['load_average_1_5_15']['end']} at the end."
+                if m.get("load_average_1_5_15") else "."), "",
              *([f"**Note:** {result['note']}", ""] if result.get("note") else []),
              f"Stack start (launcher to every service ready): {result.get('stack_ready_s')} s", "",
              "**Raw limits** (same run, stack idle)", ""]
