@@ -124,7 +124,9 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         ("all 40,000 accepted", f"{day['all_accepted_s']} s{note}", "≤ 60 s",
          verdict(day["all_accepted_s"], 60, "s", scale=scale)),
         ("all final (results returned, postal ones delivered, fees paid, SMS reported)",
-         f"{day.get('all_final_s')} s{note}", "≤ 300 s",
+         f"{day['all_final_s']} s{note}" if day.get("all_final_s") else
+         f"not all final in the run ({day.get('final')} results of {day['dossiers']})",
+         "≤ 300 s",
          verdict(day.get("all_final_s"), 300, "s", scale=scale)),
         ("p99 submission → department queue at 50/s", ms(http["queue_p99_at_50_ms"]),
          "≤ 100 ms", verdict(http["queue_p99_at_50_ms"], 100, "ms")),

@@ -50,7 +50,7 @@ def flat_verdict(slope: float | None, threshold: float, unit: str) -> str:
     if slope is None:
         return "not measured"
     if abs(slope) < threshold:
-        return f"flat (|{slope:+.2f}| < {threshold:g} {unit})"
+        return f"flat ({slope:+.2f} {unit}, within ±{threshold:g})"
     return f"{'growing' if slope > 0 else 'falling'} ({slope:+.2f} {unit}, threshold {threshold:g})"
 
 
@@ -113,7 +113,9 @@ async def soak(ctx: dict[str, Any], observer: Any, memory: Any, seconds: float,
     return {"seconds": seconds, "offered_per_s": rate, "submitted": len(records),
             "accepted": len(accepted), "queued": len(points),
             "abandoned": sum(1 for r in records if r[4] == "abandoned"),
-            "accepted_per_s": round(len(accepted) / (ended - started), 1),
+            "accepted_per_s": round(len(accepted) / (max(r[2] for r in accepted) - started), 1)
+            if accepted else 0.0,
+            "loadgen_s": round(ended - started, 1),
             "http": percentiles_ms(answers),
             "rss": rss_slopes(memory.samples, started, ended),
             "latency": latency_drift(points, seconds)}
