@@ -26,6 +26,7 @@ from shared.portal.client import kafka_record, signed_request
 from tests.bench.submissions import SubmissionFactory
 
 Record = list[Any]
+OPEN_LOOP_CONNECTIONS = 256  # the client's pool (generate): at most this many in flight
 
 
 class Portal:
@@ -50,12 +51,21 @@ async def open_loop(portal: Portal, factory: SubmissionFactory, rate: float,
     code "abandoned": the soak measures a steady phase, not how long a backlog takes)."""
     started = time.time()
     tasks = []
+    # Submissions beyond the connections wait here, in a queue that costs O(1) each: left
+    # to httpcore's pool, thousands waiting cost O(n) per request and the generator itself
+    # fell behind its schedule (a 2-minute soak on a saturated intake).
+    connections = asyncio.Semaphore(OPEN_LOOP_CONNECTIONS)
+
+    async def submit(n: int, scheduled: float) -> Record:
+        async with connections:
+            return await portal.submit(factory.submission(n), scheduled)
+
     for n in range(int(rate * duration_s)):
         scheduled = started + n / rate
         delay = scheduled - time.time()
         if delay > 0:
             await asyncio.sleep(delay)  # pacing the offered load, not synchronisation
-        tasks.append(asyncio.create_task(portal.submit(factory.submission(n), scheduled)))
+        tasks.append(asyncio.create_task(submit(n, scheduled)))
     if grace_s is None:
         return list(await asyncio.gather(*tasks))
     await asyncio.wait(tasks, timeout=grace_s)
