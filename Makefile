@@ -5,6 +5,8 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 DOSSIERS ?= 40000
 CHAOS_DOSSIERS ?= 1000
+SOAK_SECONDS ?= 600
+BENCH_NOTE ?=
 
 .PHONY: help install compose-tool chromium pgbouncer screenshots contracts run test unit integration e2e browser lint check-architecture check-compose bench chaos clean
 .PHONY: fonts
@@ -75,8 +77,9 @@ screenshots: $(STAMP) chromium ## a PNG of each main screen in docs/screenshots/
 contracts: $(STAMP) ## regenerate docs/contracts (AsyncAPI for the events, OpenAPI per service)
 	$(BIN)/python -m deploy.contracts
 
-bench: $(STAMP) ## the national-day benchmark (DOSSIERS=N for a quick run)
-	$(BIN)/python -m tests.bench --dossiers $(DOSSIERS)
+bench: $(STAMP) ## the national-day benchmark and a soak (DOSSIERS=N, SOAK_SECONDS=S, 0 skips the soak)
+	$(BIN)/python -m tests.bench --dossiers $(DOSSIERS) --soak-seconds $(SOAK_SECONDS) \
+	  $(if $(BENCH_NOTE),--note "$(BENCH_NOTE)")
 
 chaos: $(STAMP) ## kill -9 parts of the stack under load, check nothing lost or repeated (CHAOS_DOSSIERS=N)
 	$(BIN)/python -m tests.chaos --dossiers $(CHAOS_DOSSIERS) --record

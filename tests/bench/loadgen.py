@@ -26,6 +26,7 @@ from shared.portal.client import kafka_record, signed_request
 from tests.bench.submissions import SubmissionFactory
 
 Record = list[Any]
+OPEN_LOOP_CONNECTIONS = 256  # the client's pool (generate): at most this many in flight
 
 
 class Portal:
@@ -44,17 +45,40 @@ class Portal:
 
 
 async def open_loop(portal: Portal, factory: SubmissionFactory, rate: float,
-                    duration_s: float) -> list[Record]:
-    """Offer ``rate`` submissions/s for ``duration_s``, whatever the answers take."""
+                    duration_s: float, grace_s: float | None = None) -> list[Record]:
+    """Offer ``rate`` submissions/s for ``duration_s``, whatever the answers take; with
+    ``grace_s``, answers still missing that long after the last send are given up (status 0,
+    code "abandoned": the soak measures a steady phase, not how long a backlog takes)."""
     started = time.time()
     tasks = []
+    # Submissions beyond the connections wait here, in a queue that costs O(1) each: left
+    # to httpcore's pool, thousands waiting cost O(n) per request and the generator itself
+    # fell behind its schedule (a 2-minute soak on a saturated intake).
+    connections = asyncio.Semaphore(OPEN_LOOP_CONNECTIONS)
+
+    async def submit(n: int, scheduled: float) -> Record:
+        async with connections:
+            return await portal.submit(factory.submission(n), scheduled)
+
     for n in range(int(rate * duration_s)):
         scheduled = started + n / rate
         delay = scheduled - time.time()
         if delay > 0:
             await asyncio.sleep(delay)  # pacing the offered load, not synchronisation
-        tasks.append(asyncio.create_task(portal.submit(factory.submission(n), scheduled)))
-    return list(await asyncio.gather(*tasks))
+        tasks.append(asyncio.create_task(submit(n, scheduled)))
+    if grace_s is None:
+        return list(await asyncio.gather(*tasks))
+    await asyncio.wait(tasks, timeout=grace_s)
+    records = []
+    for n, task in enumerate(tasks):
+        if task.done():
+            records.append(task.result())
+        else:
+            task.cancel()
+            records.append([factory.submission(n)["portal_submission_id"], started + n / rate,
+                            time.time(), 0, "abandoned"])
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return records
 
 
 async def closed_loop(portal: Portal, factory: SubmissionFactory, clients: int,
@@ -105,7 +129,8 @@ async def generate(spec: dict[str, Any]) -> list[Record]:
         if spec["mode"] == "kafka":
             return await kafka_burst(spec, factory)
         if spec["mode"] == "open":
-            return await open_loop(portal, factory, spec["rate"], spec["duration_s"])
+            return await open_loop(portal, factory, spec["rate"], spec["duration_s"],
+                                   spec.get("grace_s"))
         return await closed_loop(portal, factory, spec["clients"], spec.get("count"),
                                  spec.get("duration_s"))
 

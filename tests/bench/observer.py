@@ -28,6 +28,9 @@ class Seen:
     final_at: dict[str, float] = field(default_factory=dict)
     accepted_at: dict[str, float] = field(default_factory=dict)  # submission id -> receipt
     refused: dict[str, list[str]] = field(default_factory=dict)
+    postal: set[str] = field(default_factory=set)  # dossiers returned by post
+    fee_requested: set[str] = field(default_factory=set)  # dossiers with a fee to pay
+    paid_at: dict[str, float] = field(default_factory=dict)  # PaymentCompleted read
 
     def codes_of(self, tag: str) -> list[str]:
         """The dossiers of one scenario (its submission ids are "<tag>-<n>")."""
@@ -110,11 +113,17 @@ class Observer:
             self.seen.submission_of[code] = payload["portal_submission_id"]
             self.seen.registered_at[code] = datetime.fromisoformat(
                 payload["received_at"]).timestamp()
+            if payload.get("return_method") == "postal":
+                self.seen.postal.add(code)
         elif kind == "WorkItemQueued":
             self.seen.queued_at.setdefault(code, now)
         elif kind == "DossierResultReturned":
             self.seen.final_at.setdefault(code, now)
         elif kind == "PaymentRequested" and self._citizens and payload.get("pay_url"):
             self._citizens.notice(code, payload["pay_url"])  # the link the citizen is emailed
+        elif kind == "PaymentCompleted":
+            self.seen.paid_at.setdefault(code, now)
+        if kind == "PaymentRequested":
+            self.seen.fee_requested.add(code)
         if kind in ("WorkItemQueued", "WorkItemStatusChanged"):
             self._departments.notice(code, payload["department_code"], payload["status"])

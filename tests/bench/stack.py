@@ -93,13 +93,15 @@ def cpu_seconds_by_part(launcher_pid: int) -> dict[str, float]:
 
 
 class MemorySampler:
-    """Samples the RSS of each service in a thread; ``peaks`` holds the highest seen, in MB."""
+    """Samples the RSS of each service in a thread; ``peaks`` holds the highest seen, in MB,
+    ``samples`` every ``(epoch s, service, MB)`` (the soak's slopes)."""
 
     def __init__(self, pids: dict[str, int], interval_s: float = 0.5) -> None:
         self._procs = {name: psutil.Process(pid) for name, pid in pids.items()}
         self._interval_s = interval_s
         self._stop = threading.Event()
         self.peaks: dict[str, float] = dict.fromkeys(pids, 0.0)
+        self.samples: list[tuple[float, str, float]] = []
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
@@ -110,6 +112,7 @@ class MemorySampler:
                 except psutil.NoSuchProcess:
                     continue
                 self.peaks[name] = max(self.peaks[name], rss_mb)
+                self.samples.append((time.time(), name, rss_mb))
             self._stop.wait(self._interval_s)
 
     def __enter__(self) -> MemorySampler:

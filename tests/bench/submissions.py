@@ -1,6 +1,7 @@
 """What the simulated portals submit: realistic dossiers, each with small real PDF documents.
 
 About half carry a fee and a fifth choose postal return, as the issue describes a national day.
+Every applicant gives a mobile number and chooses both channels (email and SMS).
 Procedures without automatic receipt are drawn too: the simulated intake officer accepts them.
 """
 
@@ -23,6 +24,13 @@ def pdf(text: str) -> bytes:
     return PDF_TEMPLATE.format(text=text).encode()
 
 
+def mobile(n: int) -> str:
+    """A Vietnamese mobile number per submission, ending in 5: the SMS sandbox's scenarios
+    (refusals, rejected or never-reported texts) are numbers ending 0002, 0004, 0099, 0103,
+    0104, 0108 or 0146, which the bench's citizens must not hit by chance."""
+    return f"09{n % 10**7:07d}5"
+
+
 class SubmissionFactory:
     """Builds the ``n``-th submission of a portal from the catalog intake publishes."""
 
@@ -39,6 +47,7 @@ class SubmissionFactory:
         procedure = group[(n // 2) % len(group)]
         postal = (n // 2) % 5 == 0  # a fifth, among dossiers with and without a fee
         submission_id = f"{self.tag}-{n:07d}"
+        phone = mobile(n)
         content = base64.b64encode(pdf(submission_id)).decode()
         return {
             "portal_submission_id": submission_id,
@@ -46,12 +55,13 @@ class SubmissionFactory:
             "applicant": {
                 "full_name": "Nguyễn Văn Bình",
                 "id_number": f"0923{n % 10**8:08d}",
-                "phone": f"09{n % 10**8:08d}",
+                "phone": phone,
                 "email": f"cong.dan.{n}@example.vn",
+                "channels": ["email", "sms"],  # the applicant agrees to be told by SMS too
             },
             "return_method": "postal" if postal else "online",
             "postal_address": {"recipient_name": "Nguyễn Văn Bình",
-                               "phone": f"09{n % 10**8:08d}", "street": "12 Đường 3/2",
+                               "phone": phone, "street": "12 Đường 3/2",
                                "ward": "Thị trấn Thạnh An", "province": "Thành phố Cần Thơ"}
             if postal else None,
             "documents": [
