@@ -36,6 +36,8 @@ from typing import Any
 
 import httpx
 
+from deploy.sandbox.outbound import Outbound
+
 RETRY_EVERY, TRIES = timedelta(seconds=5), 10
 PICKUP = ("ready_to_pick", "picking", "picked", "storing")
 TO_DOOR = ("transporting", "delivering")
@@ -110,6 +112,7 @@ class CarrierSandbox:
     def __init__(self, webhook_url: str | None = None, *, step: timedelta | None = None,
                  now: datetime | None = None) -> None:
         self.webhook_url = webhook_url
+        self._outbound = Outbound(timeout_s=10)  # one client for the gateway's life
         self.step = step or timedelta(seconds=8)
         self.now = now or datetime.now(UTC)
         self.switches = Switches()
@@ -192,8 +195,8 @@ class CarrierSandbox:
             webhook.answers.append(0)
             return
         try:
-            async with httpx.AsyncClient(timeout=10) as client:
-                answer = (await client.post(self.webhook_url, json=webhook.body)).status_code
+            client = self._outbound()
+            answer = (await client.post(self.webhook_url, json=webhook.body)).status_code
         except httpx.HTTPError:
             answer = 0
         webhook.answers.append(answer)

@@ -36,6 +36,7 @@ import httpx
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from deploy.sandbox.outbound import Outbound
 from deploy.sandbox.script import Script
 
 DEV_ACCOUNT = ("MOTCUA-DEV-APIKEY", "MOTCUA-DEV-SECRET")
@@ -98,6 +99,7 @@ class SmsSandbox:
     def __init__(self, *, report_delay_s: float = 3.0, retry_s: float = 5.0,
                  account: tuple[str, str] = DEV_ACCOUNT, now: datetime | None = None) -> None:
         self.now = now or datetime.now(UTC)
+        self._outbound = Outbound(timeout_s=5)  # one client for the gateway's life
         self.account, self.retry = account, timedelta(seconds=retry_s)
         self.switches = Switches(report_delay_s=report_delay_s)
         self.ledger: list[Entry] = []
@@ -156,9 +158,9 @@ class SmsSandbox:
     async def _deliver(self, report: Report) -> None:
         report.tries += 1
         try:
-            async with httpx.AsyncClient(timeout=5) as client:
-                answer = await client.get(report.url, params={
-                    "SMSID": report.sms_id, "SendStatus": report.send_status})
+            client = self._outbound()
+            answer = await client.get(report.url, params={
+                "SMSID": report.sms_id, "SendStatus": report.send_status})
             report.answers.append(str(answer.status_code))
         except httpx.HTTPError as error:
             report.answers.append(type(error).__name__)

@@ -34,6 +34,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from deploy.sandbox import vnpay_signing as signing
+from deploy.sandbox.outbound import Outbound
 
 GMT7 = timezone(timedelta(hours=7))
 RETRY_EVERY, RETRIES = timedelta(minutes=5), 10
@@ -91,6 +92,7 @@ class VnpaySandbox:
                  secret: str = DEV_MERCHANT[1], refund_step: timedelta = timedelta(seconds=5),
                  now: datetime | None = None) -> None:
         self.ipn_url, self.tmn_code, self.secret = ipn_url, tmn_code, secret
+        self._outbound = Outbound(timeout_s=10)  # one client for the gateway's life
         self.now = now or datetime.now(UTC)
         self.refund_step = refund_step
         self.switches = Switches()
@@ -135,9 +137,9 @@ class VnpaySandbox:
         delivery.tries += 1
         query = signing.signed_query(delivery.params, self.secret)
         try:
-            async with httpx.AsyncClient(timeout=10) as client:
-                answer = (await client.get(f"{self.ipn_url}?{query}")).json().get("RspCode") \
-                    or "no answer"
+            client = self._outbound()
+            answer = (await client.get(f"{self.ipn_url}?{query}")).json().get("RspCode") \
+                or "no answer"
         except (httpx.HTTPError, ValueError):
             answer = "no answer"
         delivery.answers.append(answer)
