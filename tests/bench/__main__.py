@@ -139,9 +139,7 @@ def main() -> None:
                # A parcel takes a carrier state per second of the carrier's clock (which
                # the bench moves: legs.LANES); postal hears of them by webhook only.
                "SANDBOX_CARRIER_STEP_S": str(legs.CARRIER_STEP_S),
-               "POSTAL_POLL_AFTER_S": str(legs.POSTAL_POLL_AFTER_S),
-               # The sandbox's per-request httpx clients, cheap (legs.one_certificate_bundle).
-               "SSL_CERT_FILE": str(legs.one_certificate_bundle(workdir / "ca-one.pem"))}
+               "POSTAL_POLL_AFTER_S": str(legs.POSTAL_POLL_AFTER_S)}
         with running_stack(workdir / "stack", env) as info:
             info["portal_secret"] = secret
             result = asyncio.run(measure(info, args, workdir))

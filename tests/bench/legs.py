@@ -15,11 +15,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
-import certifi
 import httpx
 
 from shared.runtime.settings import with_database
@@ -53,23 +51,6 @@ time: an earlier version re-posted after a 60 s client timeout and piled up send
 webhook sent up to five times)."""
 
 
-def one_certificate_bundle(path: Path) -> Path:
-    """A CA bundle of one certificate (certifi's first), for the stack's ``SSL_CERT_FILE``.
-
-    The sandbox builds an ``httpx.AsyncClient`` for every webhook, report and IPN it sends, and
-    each builds an SSL context from certifi's ~150 certificates even for a plain-HTTP URL:
-    py-spy put 88 % of the sandbox's busy samples there, and one client took 778 ms on the
-    shared machine (19 ms with this bundle). Nothing in the local stack speaks TLS (every URL
-    is ``http://127.0.0.1``), and the services build their gateway clients once, at start, so
-    this only takes the sandbox's cost out of the figures. The real fix is one client per
-    gateway in ``deploy/sandbox`` (not the bench's code)."""
-    bundle = Path(certifi.where()).read_text()
-    first = bundle[bundle.index(_BEGIN):bundle.index(_END) + len(_END)]
-    path.write_text(first + "\n")
-    return path
-
-
-_BEGIN, _END = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
 
 
 class Lanes:
