@@ -16,6 +16,7 @@ from services.notification import effects
 from shared.contracts.events import (
     DossierWithdrawn,
     Envelope,
+    NotificationFailed,
     NotificationStatusChanged,
 )
 from shared.runtime.effects import Retry, run_once
@@ -172,3 +173,26 @@ async def test_the_query_with_wrong_keys_or_an_unknown_smsid_decides_nothing(sta
     known = await stack.gateway.status(sms_id)
     assert (known.code, known.send_status, known.success, known.report_status) == (
         "100", "5", 1, "5")
+
+
+async def test_still_undecided_after_the_pending_limit_the_asking_stops(stack) -> None:
+    await stack.sandbox_http.put("/sms/_sandbox/esms/switches", json={"drop_reports": True})
+    message_id, _ = await accepted_sms(stack, "0912346006")
+    await stack.sandbox_http.put("/sms/_sandbox/status/0912346006",
+                                 json={"answers": ["waiting"] * 3})
+    bound = Retry(pending_limit=timedelta(seconds=AFTER_S + 100))
+    assert await recheck(stack, later_s=AFTER_S + 1, retry=bound) == 1
+    assert await recheck(stack, later_s=2 * AFTER_S + 2, retry=bound) == 1
+    assert await stack.pool.fetchval("SELECT status FROM message WHERE id = $1",
+                                     message_id) == "sent"
+    assert await recheck(stack, later_s=3 * AFTER_S + 3, retry=bound) == 1
+    row = await stack.pool.fetchrow("SELECT status, delivery_status, last_error FROM message "
+                                    "WHERE id = $1", message_id)
+    assert (row["status"], row["delivery_status"]) == ("failed", "sending")
+    assert row["last_error"].startswith("still pending at the provider")
+    assert await recheck(stack, later_s=5 * AFTER_S, retry=bound) == 0, "asked no more"
+    failed = [Envelope.model_validate_json(r["payload"]).event()
+              for r in await stack.pool.fetch("SELECT payload FROM outbox_message")]
+    assert [e.reason[:29] for e in failed if isinstance(e, NotificationFailed)] == [
+        "still pending at the provider"]
+    assert await statuses(stack, message_id) == ["sending"]
