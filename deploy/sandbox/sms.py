@@ -15,6 +15,14 @@
   (rejected by the operator) for numbers ending ``…0004``; numbers ending ``…0002`` only ever
   get 2 (waiting). Unsigned, like eSMS's; an answer other than 200 is retried up to 5 times,
   ``retry_s`` apart.
+- ``GET /sms/MainService.svc/json/GetSendStatus?RefId=<SMSID>&ApiKey=…&SecretKey=…`` (eSMS's
+  status query by SMSID) answers from the ledger, whatever became of the reports:
+  ``{"CodeResponse": "100", "SMSID": …, "SendStatus": 2, "SendSuccess": 0, "SendFailed": 0,
+  "TotalReceiver": 1, "TotalSent": 0}``, SendStatus 2 (waiting) until the report is due, then
+  the report's status (5 with SendSuccess 1, or 4 with SendFailed 1, or 2 for ``…0002``).
+  Refusals: 101 wrong keys, 404 an SMSID it never gave (the sandbox's choice: eSMS documents
+  no code for it). Scripted per phone number (``PUT /sms/_sandbox/status/{phone}``):
+  ``waiting`` (SendStatus 2: the status is not known yet), ``error`` (503), ``timeout``.
 - Switches, ``PUT /sms/_sandbox/esms/switches``: ``duplicate_reports`` (each report twice),
   ``drop_reports`` (none sent), ``report_delay_s``. Scripted answers per phone number
   (:mod:`deploy.sandbox.script`): ``PUT /sms/_sandbox/messages/{phone}`` with CodeResults
@@ -30,10 +38,10 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from deploy.sandbox.outbound import Outbound
@@ -46,6 +54,7 @@ REPORT_SCENARIOS = {"0004": "4", "0002": "2"}
 RETRIES = 5
 _VN_MOBILE = re.compile(r"^(0|84|\+84)(3|5|7|8|9)[0-9]{8}$")
 SEND_PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
+STATUS_PATH = "/MainService.svc/json/GetSendStatus"
 
 
 class SendIn(BaseModel):
@@ -105,7 +114,9 @@ class SmsSandbox:
         self.ledger: list[Entry] = []
         self.accepted: dict[str, Entry] = {}  # RequestId -> the accepted request
         self.reports: list[Report] = []
+        self.delivery: dict[str, tuple[Entry, str, datetime]] = {}  # SMSID -> status, when
         self.script = Script("messages", tuple(sorted({*SCENARIOS.values(), "100", "101"})))
+        self.status_script = Script("status", ("waiting",))
         self._ids = itertools.count(1)
 
     @classmethod
@@ -127,12 +138,30 @@ class SmsSandbox:
             return {"CodeResult": code, "ErrorMessage": f"sandbox: code {code}"}
         if body.RequestId:
             self.accepted[body.RequestId] = entry
+        status = REPORT_SCENARIOS.get(body.Phone[-4:], "5")
+        due = self.now + timedelta(seconds=self.switches.report_delay_s)
+        self.delivery[sms_id] = (entry, status, due)
         if body.CallbackUrl and not self.switches.drop_reports:
-            status = REPORT_SCENARIOS.get(body.Phone[-4:], "5")
-            due = self.now + timedelta(seconds=self.switches.report_delay_s)
             copies = 2 if self.switches.duplicate_reports else 1
             self.reports += [Report(sms_id, body.CallbackUrl, status, due) for _ in range(copies)]
         return {"CodeResult": "100", "CountRegenerate": 0, "SMSID": sms_id}
+
+    async def send_status(self, ref_id: str, api_key: str, secret_key: str,
+                          request: Request) -> dict[str, Any]:
+        """GetSendStatus: the SMS's status as the ledger knows it (its report's, once due)."""
+        if (api_key, secret_key) != self.account:
+            return {"CodeResponse": "101", "ErrorMessage": "sandbox: wrong ApiKey/SecretKey"}
+        known = self.delivery.get(ref_id)
+        if known is None:
+            return {"CodeResponse": "404", "ErrorMessage": f"sandbox: no SMS {ref_id!r}"}
+        entry, status, due = known
+        scripted = await self.status_script.take(entry.phone, request)
+        if scripted == "waiting" or self.now < due:
+            status = "2"
+        done = status in ("4", "5")
+        return {"CodeResponse": "100", "SMSID": ref_id, "SendStatus": int(status),
+                "SendSuccess": int(status == "5"), "SendFailed": int(status == "4"),
+                "TotalReceiver": 1, "TotalSent": int(done), "TotalPrice": 0}
 
     def _code(self, body: SendIn) -> str:
         if (body.ApiKey, body.SecretKey) != self.account:
@@ -182,10 +211,19 @@ class ClockIn(BaseModel):
 def router(sandbox: SmsSandbox) -> APIRouter:
     api = APIRouter(prefix="/sms", tags=["SMS gateway (sandbox, eSMS-shaped)"])
     api.include_router(sandbox.script.router())
+    api.include_router(sandbox.status_script.router())
 
     @api.post(SEND_PATH)
     async def send(body: SendIn, request: Request) -> dict[str, Any]:
         return await sandbox.send(body, request)
+
+    @api.get(STATUS_PATH)
+    async def send_status(request: Request,
+                          ref_id: Annotated[str, Query(alias="RefId")] = "",
+                          api_key: Annotated[str, Query(alias="ApiKey")] = "",
+                          secret_key: Annotated[str, Query(alias="SecretKey")] = "",
+                          ) -> dict[str, Any]:
+        return await sandbox.send_status(ref_id, api_key, secret_key, request)
 
     @api.put("/_sandbox/esms/switches", include_in_schema=False)
     async def switches(body: Switches) -> Switches:

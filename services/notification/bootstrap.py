@@ -1,5 +1,6 @@
 """Notification's composition root: the templates (checked before anything starts: a bad
-template stops the service), the SMTP mailer, the eSMS gateway, and an effect per channel."""
+template stops the service), the SMTP mailer, the eSMS gateway, and an effect per channel
+(and the SMS status query, for a delivery report that never came)."""
 
 from __future__ import annotations
 
@@ -50,15 +51,17 @@ async def assemble(platform: Platform) -> AsyncIterator[NotificationDeps]:
     try:
         async with httpx.AsyncClient(base_url=settings.sms_gateway_url,
                                      timeout=settings.sms_timeout_s) as client:
-            retry = settings.retry()
+            retry, gateway = settings.retry(), EsmsGateway(client, account)
             yield NotificationDeps(
                 transactions=platform.transactions, writing=writing,
                 operator_token=(settings.operator_token.get_secret_value()
                                 if settings.operator_token else None),
                 report_token=report_token,
                 effects=(effects.emails(mailer, retry, attach_forms=settings.attach_forms),
-                         effects.sms(EsmsGateway(client, account), retry,
-                                     callback_url=f"{public_url}{REPORTS_PATH}/{report_token}")))
+                         effects.sms(gateway, retry,
+                                     callback_url=f"{public_url}{REPORTS_PATH}/{report_token}"),
+                         effects.sms_status(gateway, retry,
+                                            after_s=settings.sms_status_after_s)))
     finally:
         await asyncio.to_thread(mailer.close)  # QUIT on the kept connection, off the loop
 

@@ -81,6 +81,14 @@ ESMS_SEND_STATUS: dict[str, MessageStatus] = {"5": "delivered", "4": "permanent-
 leaves it ``sending``."""
 
 
+def esms_report(send_status: str) -> tuple[MessageStatus, str] | None:
+    """What a SendStatus does to the SMS (the status it moves to, and the detail kept with
+    it), whether a delivery report or the status query (GetSendStatus) said it; None: it
+    stays ``sending``."""
+    status = ESMS_SEND_STATUS.get(send_status)
+    return None if status is None else (status, f"SendStatus {send_status}")
+
+
 def esms_code(code: str) -> tuple[Kind, str]:
     return ESMS_CODES.get(code, ("temporary", f"unknown CodeResult {code}"))
 

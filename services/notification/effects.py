@@ -9,7 +9,8 @@ What a provider's answer means is GOV.UK Notify's status of the message (``domai
   hop we see); a 5xx answer is ``permanent-failure`` at once; a 4xx or an unreachable server is
   retried, and ``temporary-failure`` / ``technical-failure`` once attempts run out;
 - SMS: CodeResult 100 is only ``sending``; the delivery report (api) says ``delivered`` or
-  not; error codes map as ``domain.ESMS_CODES`` says.
+  not; error codes map as ``domain.ESMS_CODES`` says; an SMS whose report never came is
+  asked about (``sms_status``, GetSendStatus) and settled the same way.
 
 A final answer is a :class:`Done` with the loop status ``sent`` or ``failed`` and the events
 to publish (``NotificationStatusChanged``, and ``NotificationSent`` / ``NotificationFailed``
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import httpx
+import structlog
 
 from services.notification import domain, forms, repository
 from services.notification.adapters.mailer import Attachment, Mailer
@@ -36,10 +38,11 @@ from shared.contracts.events import (
     NotificationStatusChanged,
 )
 from shared.contracts.types import MessageStatus
-from shared.runtime.effects import Done, Effect, Failed, Outcome, Retry
+from shared.runtime.effects import Done, Effect, Failed, Outcome, Pending, Retry
 from shared.runtime.logging import mask_email
 
 Row = asyncpg.Record
+log = structlog.get_logger(__name__)
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -99,6 +102,39 @@ def sms(gateway: EsmsGateway, retry: Retry, *, callback_url: str) -> Effect:
     return Effect(name="sms", table="message", claim=repository.DUE_SMS, attempt=send_one,
                   settle=settle, given_up=given_up, due_status="pending", done_status="sent",
                   reference_column="provider_id", retry=retry, batch_size=1)
+
+
+def sms_status(gateway: EsmsGateway, retry: Retry, *, after_s: float) -> Effect:
+    """The delivery report's fallback: an SMS still ``sending`` ``after_s`` after it was
+    accepted (its report lost: our edge was down through eSMS's five tries) is asked about
+    by its SMSID (GetSendStatus), and every ``after_s`` again while eSMS has not decided.
+    What eSMS says is applied as its report would be (``domain.esms_report``, recorded by
+    ``settle``): the claim locks the message as a report does and only takes it while
+    ``sending``, so the status changes once, a later report changes nothing (200, moved
+    false), and a report taken first leaves nothing to ask. The gateway down or not
+    knowing yet is asked again later, never counted as a failed attempt; still undecided
+    after ``retry.pending_limit`` the asking stops (the SMS stays ``sending``, work status
+    ``failed``, NotificationFailed says so)."""
+
+    async def ask(row: Row) -> Outcome:
+        try:
+            answer = await gateway.status(row["provider_id"])
+        except (httpx.HTTPError, ValueError) as error:
+            log.warning("sms status query failed", message_id=str(row["id"]),
+                        error=type(error).__name__)
+            return Pending(recheck_in=after_s)
+        report = None if answer.report_status is None else domain.esms_report(
+            answer.report_status)
+        if report is None:
+            return Pending(recheck_in=after_s)
+        status, detail = report
+        return Done(status="sent", events=[changed(row, status, f"{detail} (GetSendStatus)")])
+
+    # due_status only feeds the backlog gauge (a count by work status): "sent" would count
+    # every message ever sent, so it shows the sends still queued, as the sms effect does.
+    return Effect(name="sms-status", table="message", claim=repository.sms_sending_for(after_s),
+                  attempt=ask, settle=settle, given_up=given_up, due_status="pending",
+                  done_status="sent", retry=retry, batch_size=1)
 
 
 def failure(row: Row, kind: domain.Kind, reason: str, retry: Retry, *, final: bool

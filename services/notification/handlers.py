@@ -122,7 +122,7 @@ async def on_delivery_report(message_id: uuid.UUID, sms_id: str, send_status: st
     """An eSMS delivery report (unsigned: the path token let it in). Deduplicated: a
     repeated or late report never moves the message backwards; a waiting one (2) changes
     nothing. Whether the message's status moved."""
-    status = domain.ESMS_SEND_STATUS.get(send_status)
+    report = domain.esms_report(send_status)
     async with deps.transactions() as uow:
         row = await repository.sms_for_report(uow.conn, message_id)
         if row is None:
@@ -130,9 +130,8 @@ async def on_delivery_report(message_id: uuid.UUID, sms_id: str, send_status: st
         if sms_id:
             await repository.set_provider_id(uow.conn, message_id, sms_id)
         moved = False
-        if status is not None:
-            at = datetime.now(UTC)
-            detail = f"SendStatus {send_status}"
+        if report is not None:
+            at, (status, detail) = datetime.now(UTC), report
             moved = await repository.record_status(uow.conn, message_id, status, at, detail)
             if moved:
                 uow.emit(NotificationStatusChanged(

@@ -27,6 +27,24 @@ _CLAIM = """SELECT id, dossier_id, dossier_code, channel, recipient, template_id
 DUE_EMAILS = _CLAIM.format(channel="email")
 DUE_SMS = _CLAIM.format(channel="sms")
 
+
+
+def sms_sending_for(after_s: float) -> str:
+    """The claim of the SMS status query: accepted SMS (work status ``sent``) still
+    ``sending`` ``after_s`` after they were sent or last asked about, with the SMSID to ask
+    by. Locked like a delivery report locks its message, so a report and the query never
+    record the same SMS at once."""
+    return f"""SELECT id, dossier_id, dossier_code, channel, recipient, template_id,
+                      template_version, delivery_status, attempts, pending_since,
+                      provider_id, causation_event_id, correlation_id
+               FROM message
+               WHERE status = 'sent' AND channel = 'sms' AND delivery_status = 'sending'
+                 AND provider_id IS NOT NULL
+                 AND greatest(updated_at + make_interval(secs => {float(after_s)!r}),
+                              next_attempt_at) <= $1
+               ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED"""  # noqa: S608 - a float
+
+
 _BEFORE: dict[str, list[str]] = {"sending": ["created"]}
 """The statuses a message may move to each status from (default: any but a final one), so a
 late or repeated report never moves a message backwards."""

@@ -45,6 +45,11 @@ class NotificationSettings(ServiceSettings, effects.EffectSettings):
     sms_report_token: SecretStr | None = Field(
         None, description="The secret path token of the delivery-report endpoint (eSMS does "
                           "not sign its callbacks). Unset: a random one per process.")
+    sms_status_after_s: float = Field(
+        300.0, gt=0, allow_inf_nan=False,
+        description="An SMS still sending this long after it was accepted (its delivery "
+                    "report lost) is asked about (eSMS GetSendStatus), and this often again "
+                    "until eSMS says delivered or rejected.")
     public_url: str | None = Field(
         None, description="Where the SMS gateway reaches this service (the delivery-report "
                           "callback); default http://127.0.0.1:<http_port>.")
