@@ -10,11 +10,11 @@ from types import SimpleNamespace
 import jwt
 import pytest
 
-from services.processing.domain.errors import InvalidToken
 from services.processing.domain.rules import Role
 from services.processing.officers import OfficerAccount
 from services.processing.tokens import TokenService
 from shared.runtime import officer_tokens as tokens_module
+from shared.runtime.officer_tokens import InvalidToken
 
 SECRET = "unit-test-secret-of-at-least-32-bytes"  # noqa: S105 - throw-away test key
 HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"  # a hash's shape only

@@ -16,7 +16,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.processing.api import AnswerableErrors
 from services.processing.deps import Deps
-from services.processing.domain.errors import InvalidToken
 from services.processing.officers import (
     Officer,
     OfficerAccount,
@@ -25,6 +24,7 @@ from services.processing.officers import (
     signed_in,
 )
 from services.processing.schemas import Credentials, TokenGranted
+from shared.runtime.officer_tokens import InvalidToken
 from shared.runtime.service import deps_of
 
 # A sign-in is a username and a password (1100 characters, at most 6 bytes each in JSON):

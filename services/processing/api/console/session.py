@@ -28,8 +28,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from services.processing.api import DepsDep
 from services.processing.api.auth import officer_of
 from services.processing.deps import Deps
-from services.processing.domain.errors import InvalidToken
 from services.processing.officers import Officer, OfficerAccount
+from shared.runtime.officer_tokens import InvalidToken
 
 COOKIE, PATH = "mot_cua_console", "/console"
 CSRF_FIELD = "csrf_token"
