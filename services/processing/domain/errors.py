@@ -1,9 +1,8 @@
 """Every error of processing's domain, in one place. Each has one HTTP answer for the whole
 app: bootstrap's ``ERRORS`` gives most of them a status, their message being the ``detail``;
-ConflictWithState (a body with the dossier's state) is answered by the action route; an
-officer's
-InvalidToken (shared.runtime.officer_tokens, a 401 with its challenge) by the sign-in
-dependency."""
+ConflictWithState (a body with the dossier's state) is answered by the action route, and an
+officer's InvalidToken (shared.runtime.officer_tokens, a 401 with its challenge) by the
+sign-in dependency."""
 
 from __future__ import annotations
 
