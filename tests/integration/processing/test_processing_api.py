@@ -68,7 +68,7 @@ async def test_every_route_behind_a_token_documents_its_401(http) -> None:
     values = {"code": "VTH-250101-0001", "form": "phieu-tiep-nhan", "department": "tp"}
     secured = [(path, method) for path, methods in openapi_document("processing")["paths"].items()
                for method, operation in methods.items() if operation.get("security")]
-    assert len(secured) == 7
+    assert {("/v1/queue", "get"), ("/v1/dossiers/{code}/audit/verify", "get")} <= set(secured)
     for path, method in secured:
         refused = await http.request(method, path.format(**values), json={})
         assert refused.status_code == 401, (path, refused.text)
