@@ -15,7 +15,7 @@ from shared.runtime.dispatch import Handler
 def handlers_of(deps: NotificationDeps) -> dict[type[Event], Handler]:
     queue = partial(handlers.queue_letter, writing=deps.writing)
     return {
-        DossierSubmitted: handlers.on_dossier_submitted,
+        DossierSubmitted: partial(handlers.on_dossier_submitted, writing=deps.writing),
         **dict.fromkeys(LETTERS, queue),
         PaymentRequested: partial(handlers.on_payment_requested, writing=deps.writing),
     }

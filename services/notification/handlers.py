@@ -30,19 +30,24 @@ from shared.runtime.outbox import UnitOfWork
 log = structlog.get_logger(__name__)
 
 
-async def on_dossier_submitted(event: DossierSubmitted, envelope: Envelope,
-                               uow: UnitOfWork) -> None:
+async def on_dossier_submitted(event: DossierSubmitted, envelope: Envelope, uow: UnitOfWork,
+                               writing: Writing) -> None:
+    """Remember how to reach the applicant, then handle what came before (see
+    :func:`release_waiting`)."""
     applicant = event.applicant
     contact = Contact(dossier_code=event.dossier_code, full_name=applicant.full_name,
                       email=applicant.email, procedure_name=event.procedure_name,
                       phone=applicant.phone, channels=applicant.channels,
                       submission=forms.stored_submission(event))
     await repository.remember_contact(uow.conn, envelope.dossier_id, contact)
+    await release_waiting(envelope.dossier_id, uow, writing)
 
 
 async def on_payment_requested(event: PaymentRequested, envelope: Envelope, uow: UnitOfWork,
                                writing: Writing) -> None:
     """Keep the link for a reminder that may come without it, then send the fee request."""
+    if not await _contact_known(envelope, uow):
+        return
     if event.pay_url is not None:
         await repository.remember_pay_url(uow.conn, envelope.dossier_id, event.pay_url)
     await queue_letter(event, envelope, uow, writing)
@@ -53,12 +58,48 @@ async def queue_letter(event: Event, envelope: Envelope, uow: UnitOfWork,
     """Queue the messages ``event`` calls for, once per (event, letter, channel, recipient)."""
     contact = await repository.contact_of(uow.conn, envelope.dossier_id)
     if contact is None:
-        raise LookupError(f"no contact known for dossier {envelope.dossier_code}")
+        await _wait_for_contact(envelope, uow)
+        return
     for letter in LETTERS[type(event)]:
         if letter.applies(event):
             for message in messages_for(letter, event, envelope, contact, writing):
                 await repository.queue_message(uow.conn, message, envelope,
                                                contact.dossier_code)
+
+
+async def _contact_known(envelope: Envelope, uow: UnitOfWork) -> bool:
+    if await repository.contact_of(uow.conn, envelope.dossier_id) is not None:
+        return True
+    await _wait_for_contact(envelope, uow)
+    return False
+
+
+async def _wait_for_contact(envelope: Envelope, uow: UnitOfWork) -> None:
+    """An event read before its dossier's submission: notification reads several topics
+    through one group, and nothing orders one topic's records against another's (a fee
+    request from payment.events can come before the DossierSubmitted of dossier.events that
+    it follows). It waits, in the same transaction, for :func:`release_waiting`."""
+    if await repository.wait_for_contact(uow.conn, envelope):
+        log.info("event waits for its dossier's submission", event_type=envelope.event_type,
+                 dossier_code=envelope.dossier_code)
+
+
+async def release_waiting(dossier_id: uuid.UUID, uow: UnitOfWork, writing: Writing) -> None:
+    """Handle, in the order they came, the events that waited for the dossier's submission,
+    each as its own cause."""
+    reading = uow.cause
+    try:
+        for waiting in await repository.take_waiting(uow.conn, dossier_id):
+            event = waiting.event()
+            uow.cause = waiting
+            if isinstance(event, PaymentRequested):
+                await on_payment_requested(event, waiting, uow, writing)
+            elif event is not None:
+                await queue_letter(event, waiting, uow, writing)
+            log.info("waiting event handled", event_type=waiting.event_type,
+                     dossier_code=waiting.dossier_code)
+    finally:
+        uow.cause = reading
 
 
 def messages_for(letter: Letter, event: Event, envelope: Envelope, contact: Contact,

@@ -97,6 +97,33 @@ async def contact_of(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> Contact
     return Contact(**found)
 
 
+async def wait_for_contact(conn: asyncpg.Connection, envelope: Envelope) -> bool:
+    """Keep an event that came before its dossier's submission; a redelivery of one kept
+    already keeps nothing. Whether it was new."""
+    kept = await conn.fetchval(
+        """INSERT INTO waiting_event (dossier_id, event_id, envelope)
+           VALUES ($1, $2, $3::text::jsonb) ON CONFLICT (event_id) DO NOTHING RETURNING id""",
+        envelope.dossier_id, envelope.event_id, envelope.model_dump_json())
+    return kept is not None
+
+
+async def take_waiting(conn: asyncpg.Connection, dossier_id: uuid.UUID) -> list[Envelope]:
+    """The dossier's waiting events, in the order they came, removed (in the caller's
+    transaction: they are handled in it, or stay)."""
+    rows = await conn.fetch(
+        """DELETE FROM waiting_event WHERE dossier_id = $1
+           RETURNING id, envelope::text AS envelope""", dossier_id)
+    return [Envelope.model_validate_json(r["envelope"])
+            for r in sorted(rows, key=lambda r: r["id"])]
+
+
+async def waiting_events(pool: asyncpg.Pool) -> asyncpg.Record:
+    """How many events wait for their dossier's submission, and since when (the oldest)."""
+    row: asyncpg.Record = await pool.fetchrow(
+        "SELECT count(*) AS waiting, min(waiting_since) AS oldest FROM waiting_event")
+    return row
+
+
 async def queue_message(conn: asyncpg.Connection, message: NewMessage, cause: Envelope,
                         dossier_code: str) -> bool:
     """Queue one message (status ``created``); an id queued already (a redelivered event)

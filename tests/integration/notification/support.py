@@ -22,7 +22,6 @@ from services.notification.adapters.mailer import Mailer
 from services.notification.adapters.sms import EsmsAccount, EsmsGateway
 from services.notification.consumers import handlers_of
 from services.notification.deps import NotificationDeps, Writing
-from services.notification.handlers import on_dossier_submitted
 from shared.contracts.events import Applicant, DossierSubmitted, Envelope, Event
 from shared.contracts.types import NotificationChannel
 from shared.runtime.dispatch import Handler
@@ -73,7 +72,7 @@ async def submit(pool, code: str, *, phone: str = "0912345678", email: str = "bi
         return_method="online", fee=Decimal(0), committed_days=7,
         received_at=datetime(2025, 1, 23, 3, tzinfo=UTC), due_date=date(2025, 2, 10))
     await handle(pool, submitted, Envelope.wrap(submitted, dossier_id=dossier_id,
-                                                producer="intake"), on_dossier_submitted)
+                                                producer="intake"))
     return dossier_id
 
 

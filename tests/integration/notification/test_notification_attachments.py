@@ -23,7 +23,6 @@ from pypdf import PdfReader
 from deploy.local.smtp_sink import SmtpSink
 from services.notification import effects
 from services.notification.adapters.mailer import Attachment, Mailer
-from services.notification.handlers import on_dossier_submitted
 from services.notification.settings import NotificationSettings
 from shared.contracts.events import (
     Applicant,
@@ -78,7 +77,7 @@ async def submit(pool, code: str, received_at: datetime) -> uuid.UUID:
         received_at=received_at, due_date=received_at.date() + timedelta(days=18),
         submitted_by=SubmittedBy(kind="helper", name="Lê Thị Hoa"), statutory_days=12)
     await handle(pool, submitted, Envelope.wrap(submitted, dossier_id=dossier_id,
-                                                producer="intake"), on_dossier_submitted)
+                                                producer="intake"))
     return dossier_id
 
 
