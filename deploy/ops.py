@@ -20,7 +20,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,17 +192,31 @@ async def _recreate(target: Target, topic: str, partitions: int) -> None:
 
 
 async def consumer_lag(target: Target, groups: Sequence[str] | None = None) -> dict[str, int]:
-    """Each consumer group's records not yet handled (end offset minus committed offset, over
-    the partitions it committed on). The groups are the services' (each consumes as its
-    name) unless named; they are read as a member would, which every broker answers."""
+    """Each consumer group's records not yet handled, over the topics it has committed on:
+    end offset minus committed offset, and the whole partition (end minus beginning) where
+    it has committed nothing yet, as after a reset of the embedded broker, whose offsets
+    die with it. A group that has committed nothing at all is left out. The groups are the
+    services' (each consumes as its name) unless named; they are read as a member would,
+    which every broker answers."""
+    return {group: sum(behind.values())
+            for group, behind in (await partition_lag(target, groups)).items() if behind}
+
+
+async def partition_lag(target: Target, groups: Sequence[str] | None = None,
+                        reads: Mapping[str, Collection[str]] | None = None,
+                        ) -> dict[str, dict[TopicPartition, int]]:
+    """:func:`consumer_lag` per partition: group -> partition -> records not yet handled,
+    for every partition of each topic the group has committed on, and of the topics
+    ``reads`` says it reads (group -> topics), committed on or not."""
     probe = await _consumer(target)
     try:
         topics = sorted(t for t in await probe.topics() if not t.startswith("__"))
         partitions = [p for t in topics for p in await _partitions(probe, t)]
         ends = await probe.end_offsets(partitions)
+        starts = await probe.beginning_offsets(partitions)
     finally:
         await probe.stop()
-    lag: dict[str, int] = {}
+    lag: dict[str, dict[TopicPartition, int]] = {}
     for group in groups or target.services:
         member = AIOKafkaConsumer(bootstrap_servers=target.bootstrap_servers, group_id=group,
                                   enable_auto_commit=False)
@@ -211,9 +225,10 @@ async def consumer_lag(target: Target, groups: Sequence[str] | None = None) -> d
             committed = {p: await member.committed(p) for p in partitions}
         finally:
             await member.stop()
-        behind = [ends[p] - offset for p, offset in committed.items() if offset is not None]
-        if behind:
-            lag[group] = sum(max(0, b) for b in behind)
+        read = {p.topic for p, offset in committed.items() if offset is not None}
+        read |= set((reads or {}).get(group, ()))
+        lag[group] = {p: max(0, ends[p] - (starts[p] if offset is None else offset))
+                      for p, offset in committed.items() if p.topic in read}
     return lag
 
 

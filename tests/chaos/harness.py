@@ -591,17 +591,24 @@ async def _reports_to_come(sandbox_url: str) -> int:
     return sum(1 for r in reports if "200" not in r["answers"] and r["tries"] < 5)
 
 
-async def quiet(info: dict[str, Any]) -> bool:
+async def quiet(info: dict[str, Any], reads: dict[str, set[str]] | None = None) -> bool:
     """Nothing left to happen: no message to send, no delivery report to come, no event
     unsent in any outbox and none unread by any consumer group. Lag is read before and after
     the outboxes: a consumer that handled a record between the two reads would have written
     its events into an outbox first, and a relay that published them would show as lag.
+    ``reads`` remembers, across the calls of a run, the topics each group has committed on:
+    after a broker reset a group has no offsets until it commits again, and a partition it
+    reads but has not committed on yet is then all lag, not none.
     (Final is not quiet: the last delivery reports may still be on their way.)"""
     target = ops.Target(info["database_url"], info["kafka_bootstrap_servers"])
+    reads = {} if reads is None else reads
 
     async def no_lag() -> bool:
-        lag = await ops.consumer_lag(target, GROUPS)
-        return bool(lag) and not any(lag.values())
+        lag = await ops.partition_lag(target, GROUPS, reads)
+        for group, behind in lag.items():
+            reads.setdefault(group, set()).update(p.topic for p in behind)
+        return any(lag.values()) and not any(n for behind in lag.values()
+                                             for n in behind.values())
 
     async def no_backlog() -> bool:
         backlog = await ops.outbox_backlog(target)
@@ -615,8 +622,11 @@ async def quiet(info: dict[str, Any]) -> bool:
         return False  # a part is restarting: not quiet yet
 
 
-async def settle(info: dict[str, Any], description: str, timeout: float = 240) -> None:  # noqa: ASYNC109
-    await wait_until(lambda: quiet(info), timeout=timeout, interval=0.5,
+async def settle(info: dict[str, Any], description: str, timeout: float = 240,  # noqa: ASYNC109
+                 reads: dict[str, set[str]] | None = None) -> None:
+    """Wait until :func:`quiet`; pass one ``reads`` to every settle of a run."""
+    reads = {} if reads is None else reads
+    await wait_until(lambda: quiet(info, reads), timeout=timeout, interval=0.5,
                      description=description)
 
 
@@ -724,6 +734,7 @@ async def _run(info: dict[str, Any], plan: Plan, secret: str, result: Result) ->
     result.submitted = len(bodies)
     result.with_fee = sum(1 for b in by_id if number_of(b) % 2 == 0)  # the factory's rule
     dbs = ServiceDatabases(info["database_url"])
+    reads: dict[str, set[str]] = {}  # the topics each group reads, learnt as it commits
     observer: ChaosObserver | None = None
 
     def kind_to_supply(code: str) -> str | None:
@@ -759,7 +770,7 @@ async def _run(info: dict[str, Any], plan: Plan, secret: str, result: Result) ->
                 try:
                     await wait_until(calm_final, timeout=plan.final_timeout_s, interval=0.2,
                                      description="the calm baseline's dossiers final")
-                    await settle(info, "the calm baseline quiet")
+                    await settle(info, "the calm baseline quiet", reads=reads)
                 except TimeoutError:
                     result.stuck = [f"(calm) {c} (last event {observer.last_event.get(c)})"
                                     for c in seen.codes_of("calm") if c not in seen.final_at]
@@ -802,7 +813,7 @@ async def _run(info: dict[str, Any], plan: Plan, secret: str, result: Result) ->
             if baseline:
                 with contextlib.suppress(TimeoutError):
                     await settle(info, "every last event handled",
-                                 timeout=plan.final_timeout_s)
+                                 timeout=plan.final_timeout_s, reads=reads)
                 _compare(observer, [c for c in codes if c in seen.final_at], baseline,
                          scenario_of, result)
             result.supplements = portal.provided

@@ -109,6 +109,32 @@ async def test_failed_side_effects_are_listed_and_retried(world, postgres_url) -
         await ops.retry_effects(target, name, "outbox_message", None)
 
 
+async def test_lag_counts_a_partition_the_group_has_not_committed_on(world, kafka_bootstrap):
+    """After a reset of the embedded broker a group's offsets are gone: a partition with
+    records and no commit is all lag, not none (the chaos run's quiet check met a consumer
+    that had read a large batch and committed nothing yet)."""
+    name, topic, target = world
+    group = f"g-{name}"
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group,
+                                enable_auto_commit=False)
+    await consumer.start()
+    partitions = [TopicPartition(f"{topic}.dlq", p)
+                  for p in sorted(consumer.partitions_for_topic(f"{topic}.dlq") or ())]
+    ends = await consumer.end_offsets(partitions)
+    held = [p for p in partitions if ends[p] > 0]
+    consumer.assign(partitions)
+    try:  # everything handled, except one partition with records never committed on
+        await consumer.commit({p: OffsetAndMetadata(ends[p], "")
+                               for p in partitions if p != held[0]})
+    finally:
+        await consumer.stop()
+    by_partition = (await ops.partition_lag(target, [group]))[group]
+    assert by_partition[held[0]] == ends[held[0]] > 0
+    assert sum(by_partition.values()) == ends[held[0]]
+    assert await ops.consumer_lag(target, [group]) == {group: ends[held[0]]}
+    assert await ops.consumer_lag(target, [f"never-{name}"]) == {}
+
+
 async def test_status_shows_backlog_lag_and_dead_letters(world, kafka_bootstrap, capsys) -> None:
     name, topic, target = world
     group = f"g-{name}"

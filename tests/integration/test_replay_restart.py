@@ -54,12 +54,14 @@ async def test_a_full_restart_replays_everything_and_changes_nothing(tmp_path: P
     first = harness.Result(plan)
     secret = secrets.token_hex(16)
     env = harness.stack_env(secret, data)  # the sandboxes' record survives the restart
+    reads: dict[str, set[str]] = {}  # what each group reads: its offsets die with the broker
 
     def calm_run() -> dict[str, Any]:
         with running_stack(data, env) as info:
             asyncio.run(harness._run(info, plan, secret, first))
             # Final is not quiet: the last delivery reports may still be on their way.
-            asyncio.run(harness.settle(info, "the calm run's last report and event handled"))
+            asyncio.run(harness.settle(info, "the calm run's last report and event handled",
+                                       reads=reads))
             before = asyncio.run(digests(info["database_url"]))
             ledger = httpx.get(f"{info['sandbox_url']}/_sandbox/ledger", timeout=30).json()
             emails = harness._emails(Path(info["smtp"]["maildir"]))[0]  # once quiet: all sent
@@ -73,7 +75,7 @@ async def test_a_full_restart_replays_everything_and_changes_nothing(tmp_path: P
 
     def replay() -> dict[str, Any]:
         with running_stack(data, env) as info:
-            return asyncio.run(_replayed(info))
+            return asyncio.run(_replayed(info, reads))
 
     after = await asyncio.to_thread(replay)
     assert after["republished_by"], "the relays saw a new broker and republished"
@@ -82,9 +84,9 @@ async def test_a_full_restart_replays_everything_and_changes_nothing(tmp_path: P
     assert after["emails"] == emails  # the sink's folder survives; no email was sent again
 
 
-async def _replayed(info: dict[str, Any]) -> dict[str, Any]:
+async def _replayed(info: dict[str, Any], reads: dict[str, set[str]]) -> dict[str, Any]:
     server = info["database_url"]
-    await harness.settle(info, "every republished event sent and read again")
+    await harness.settle(info, "every republished event sent and read again", reads=reads)
     republished_by = []
     for service in SERVICES:
         log = Path(info["log_dir"]) / f"{service}.log"
