@@ -73,6 +73,10 @@ class RegistrationLots:
                      size=len(lot), error=type(error).__name__)
             await asyncio.gather(*(self._register([waiting]) for waiting in lot))
             return
+        except BaseException:  # cancelled (the loop is closing): no request may wait forever
+            for _, answer in lot:
+                answer.cancel()
+            raise
         for (_, answer), receipt in zip(lot, receipts, strict=True):
             _settle(answer, receipt)
 
