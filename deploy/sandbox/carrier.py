@@ -36,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from deploy.sandbox.outbound import Outbound
+from deploy.sandbox.outbound import Clock, Outbound, send_in_groups
 
 RETRY_EVERY, TRIES = timedelta(seconds=5), 10
 PICKUP = ("ready_to_pick", "picking", "picked", "storing")
@@ -113,6 +113,7 @@ class CarrierSandbox:
                  now: datetime | None = None) -> None:
         self.webhook_url = webhook_url
         self._outbound = Outbound(timeout_s=10)  # one client for the gateway's life
+        self._clock = Clock()
         self.step = step or timedelta(seconds=8)
         self.now = now or datetime.now(UTC)
         self.switches = Switches()
@@ -174,19 +175,21 @@ class CarrierSandbox:
 
     async def advance(self, seconds: float = 0, *, to: datetime | None = None) -> int:
         """Move the clock: each order takes the states now due (each at its own time), then
-        the webhooks due are sent (again, for those not yet answered 200)."""
-        self.now = to or self.now + timedelta(seconds=seconds)
-        for order in self.orders.values():
-            while order.plan and order.next_at <= self.now:
-                self._walk(order, order.next_at)
-        due = [w for w in self.webhooks if w.open and w.due_at <= self.now]
-        if self.switches.drop_webhooks:
-            for webhook in due:
-                webhook.tries = TRIES
-            return 0
-        for webhook in reversed(due) if self.switches.reverse_webhooks else due:
-            await self._send(webhook)
-        return len(due)
+        the webhooks due are sent (again, for those not yet answered 200): the parcels'
+        concurrently, each parcel's in order."""
+        async with self._clock.moving:
+            self.now = self._clock.moved(self.now, seconds, to)
+            for order in self.orders.values():
+                while order.plan and order.next_at <= self.now:
+                    self._walk(order, order.next_at)
+            due = [w for w in self.webhooks if w.open and w.due_at <= self.now]
+            if self.switches.drop_webhooks:
+                for webhook in due:
+                    webhook.tries = TRIES
+                return 0
+            await send_in_groups(reversed(due) if self.switches.reverse_webhooks else due,
+                                 lambda w: w.body["OrderCode"], self._send)
+            return len(due)
 
     async def _send(self, webhook: Webhook) -> None:
         webhook.tries += 1

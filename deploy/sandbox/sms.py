@@ -44,7 +44,7 @@ import httpx
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from deploy.sandbox.outbound import Outbound
+from deploy.sandbox.outbound import Clock, Outbound, send_in_groups
 from deploy.sandbox.script import Script
 
 DEV_ACCOUNT = ("MOTCUA-DEV-APIKEY", "MOTCUA-DEV-SECRET")
@@ -109,6 +109,7 @@ class SmsSandbox:
                  account: tuple[str, str] = DEV_ACCOUNT, now: datetime | None = None) -> None:
         self.now = now or datetime.now(UTC)
         self._outbound = Outbound(timeout_s=5)  # one client for the gateway's life
+        self._clock = Clock()
         self.account, self.retry = account, timedelta(seconds=retry_s)
         self.switches = Switches(report_delay_s=report_delay_s)
         self.ledger: list[Entry] = []
@@ -177,12 +178,13 @@ class SmsSandbox:
         return SCENARIOS.get(body.Phone[-4:], "100")
 
     async def advance(self, seconds: float = 0, *, to: datetime | None = None) -> int:
-        """Move the clock; send the reports that are due (again). How many were sent."""
-        self.now = to or self.now + timedelta(seconds=seconds)
-        due = [r for r in self.reports if r.open and r.due_at <= self.now]
-        for report in due:
-            await self._deliver(report)
-        return len(due)
+        """Move the clock; send the reports that are due (again), concurrently, each
+        message's in order. How many were sent."""
+        async with self._clock.moving:
+            self.now = self._clock.moved(self.now, seconds, to)
+            due = [r for r in self.reports if r.open and r.due_at <= self.now]
+            await send_in_groups(due, lambda r: r.sms_id, self._deliver)
+            return len(due)
 
     async def _deliver(self, report: Report) -> None:
         report.tries += 1

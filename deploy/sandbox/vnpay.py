@@ -34,7 +34,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from deploy.sandbox import vnpay_signing as signing
-from deploy.sandbox.outbound import Outbound
+from deploy.sandbox.outbound import Clock, Outbound
 
 GMT7 = timezone(timedelta(hours=7))
 RETRY_EVERY, RETRIES = timedelta(minutes=5), 10
@@ -93,6 +93,7 @@ class VnpaySandbox:
                  now: datetime | None = None) -> None:
         self.ipn_url, self.tmn_code, self.secret = ipn_url, tmn_code, secret
         self._outbound = Outbound(timeout_s=10)  # one client for the gateway's life
+        self._clock = Clock()
         self.now = now or datetime.now(UTC)
         self.refund_step = refund_step
         self.switches = Switches()
@@ -150,8 +151,13 @@ class VnpaySandbox:
         return not done and delivery.tries < RETRIES and not delivery.held
 
     async def advance(self, seconds: float = 0, *, to: datetime | None = None) -> int:
-        """Move the clock; deliver the IPNs that are due again; step the refunds."""
-        self.now = to or self.now + timedelta(seconds=seconds)
+        """Move the clock; deliver the IPNs that are due again (one after another: the
+        order they are sent in is a switch's business); step the refunds."""
+        async with self._clock.moving:
+            return await self._advance(seconds, to)
+
+    async def _advance(self, seconds: float, to: datetime | None) -> int:
+        self.now = self._clock.moved(self.now, seconds, to)
         due = [d for d in self.deliveries if self._open(d) and d.due_at <= self.now]
         for delivery in due:
             await self._send(delivery)
