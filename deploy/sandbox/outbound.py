@@ -5,10 +5,13 @@ sandbox most of its CPU (about 20 ms a call, far more on a loaded machine).
 
 A gateway's clock is moved by its real-time tick and by tests or the bench (``POST
 …/clock``), possibly at once: :class:`Clock` lets one move at a time (two moves at once both
-sent every item due, ~30 % of the bench's webhooks went twice) and never backwards (the
-tick's wall clock after a test moved the clock ahead). What is due goes out concurrently
-within a bound, each group (a parcel's webhooks) in its order (:func:`send_in_groups`): one
-after another, a slow merchant held every other parcel's webhook behind it."""
+sent every item due, ~30 % of the bench's webhooks went twice). A move by a test is a
+fast-forward of what is due (an IPN retried five minutes later, say); the next tick puts the
+clock back on the wall's, since the orders the merchant makes meanwhile are dated by it (a
+clock kept ahead would find every new VNPay order expired). What is due goes out
+concurrently within a bound, each group (a parcel's webhooks) in its order
+(:func:`send_in_groups`): one after another, a slow merchant held every other parcel's
+webhook behind it."""
 
 from __future__ import annotations
 
@@ -26,15 +29,15 @@ SEND_CONCURRENCY = 8
 
 
 class Clock:
-    """A gateway's clock moves: one at a time, forward only."""
+    """A gateway's clock moves one caller at a time."""
 
     def __init__(self) -> None:
         self.moving = asyncio.Lock()
 
     @staticmethod
     def moved(now: datetime, seconds: float = 0, to: datetime | None = None) -> datetime:
-        """The clock after a move by ``seconds``, or to ``to`` (never before ``now``)."""
-        return now + timedelta(seconds=seconds) if to is None else max(now, to)
+        """The clock after a move by ``seconds``, or to ``to`` (the wall clock of the tick)."""
+        return now + timedelta(seconds=seconds) if to is None else to
 
 
 async def send_in_groups(items: Iterable[T], group_of: Callable[[T], Hashable],

