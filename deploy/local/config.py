@@ -75,6 +75,10 @@ class StackConfig:
             # queue (intake's ingress, processing's consumer) ask for 20 ms instead.
             for service in ("INTAKE", "PROCESSING"):
                 env.setdefault(f"{service}_CONSUMER_FETCH_WAIT_MS", str(TANSU_FETCH_WAIT_MS))
+            # Tansu holds a consumer's join for half its session: 6 s (Kafka's minimum)
+            # instead of aiokafka's 10 s starts a service 2 s sooner and lets a killed
+            # member's successor in after ~11 s instead of ~18 s.
+            env.setdefault("KAFKA_SESSION_TIMEOUT_MS", str(TANSU_SESSION_TIMEOUT_MS))
         env.update({
             "DATABASE_URL": database_url,
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers,
@@ -114,6 +118,7 @@ class StackConfig:
 
 
 TANSU_FETCH_WAIT_MS = 20
+TANSU_SESSION_TIMEOUT_MS = 6_000
 DEV_OPERATOR_TOKEN = "dev-operator-token"  # noqa: S105 - local only; README, "Messages"
 DEV_APPROVERS = {code: f"lanhdao.{code}@motcua.local"  # the catalogs' departments
                  for code in ("gddt", "ktht", "kthtdt", "tckh", "tp", "vhtt", "vhxh", "vp")}

@@ -116,13 +116,14 @@ class Consumer(Generic[T]):
 
     def __init__(self, subscription: Subscription[T], broker: KafkaBroker, *,
                  max_attempts: int = 5, backoff_s: float = 0.2,
-                 fetch_wait_ms: int = 500) -> None:
+                 fetch_wait_ms: int = 500, session_timeout_ms: int = 10_000) -> None:
         self.subscription = subscription
         self.hook = subscription.hook
         self._broker = broker
         self._max_attempts = max_attempts
         self._backoff_s = backoff_s
         self._fetch_wait_ms = fetch_wait_ms  # the broker holds an empty fetch this long
+        self._session_timeout_ms = session_timeout_ms
 
     def subscribe(self) -> None:
         s = self.subscription
@@ -136,6 +137,8 @@ class Consumer(Generic[T]):
             max_records=s.batch_size,
             batch_timeout_ms=s.batch_wait_ms,
             fetch_max_wait_ms=self._fetch_wait_ms,
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=self._session_timeout_ms // 3,
             decoder=_raw_body,  # records are decoded by the hook, which may dead-letter them
         )
 

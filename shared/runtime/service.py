@@ -147,7 +147,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         for subscription in subscriptions_of(spec, platform, deps):
             Consumer(subscription, broker, max_attempts=settings.consumer_max_attempts,
                      backoff_s=settings.consumer_retry_backoff_s,
-                     fetch_wait_ms=settings.consumer_fetch_wait_ms).subscribe()
+                     fetch_wait_ms=settings.consumer_fetch_wait_ms,
+                     session_timeout_ms=settings.kafka_session_timeout_ms).subscribe()
         await start_subscribers_together(broker)
         relay_producer = make_relay_producer(settings)
         await relay_producer.start()

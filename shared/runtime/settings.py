@@ -93,6 +93,12 @@ class ServiceSettings(BaseSettings):
         validation_alias=_shared("KAFKA_ENABLE_IDEMPOTENCE"),
         description="Tansu rejects aiokafka's InitProducerId; turn on against Apache Kafka.",
     )
+    kafka_session_timeout_ms: int = Field(
+        10_000, validation_alias=_shared("KAFKA_SESSION_TIMEOUT_MS"), ge=1_000, le=300_000,
+        description="A consumer's session (aiokafka's session_timeout_ms; heartbeats every "
+                    "third of it): a member that stops heartbeating leaves its group after "
+                    "it. The embedded Tansu also holds every join for half of it, so make "
+                    "run uses 6000, Apache Kafka's own minimum (docs/deploy.md).")
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", validation_alias=_shared("KAFKA_SECURITY_PROTOCOL"),
         description="SASL_SSL against the locked-down broker of docker-compose.yml "
