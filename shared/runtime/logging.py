@@ -150,7 +150,8 @@ def configure_logging(service: str, *, fmt: str = "auto", level: str = "INFO") -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "uvicorn.access", "faststream"):
+    # weasyprint.progress: seven lines per PDF printed, at INFO.
+    for noisy in ("aiokafka", "uvicorn.access", "faststream", "weasyprint.progress"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "faststream"):
         lib = logging.getLogger(name)
