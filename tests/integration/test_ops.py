@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Callable
 
 import asyncpg
 import pytest
@@ -109,25 +110,42 @@ async def test_failed_side_effects_are_listed_and_retried(world, postgres_url) -
         await ops.retry_effects(target, name, "outbox_message", None)
 
 
+async def _commit(kafka_bootstrap: str, group: str, topic: str,
+                  offset_of: Callable[[TopicPartition, int], int | None]) -> dict[
+                      TopicPartition, int]:
+    """Commit, as ``group``, ``offset_of(partition, its end offset)`` on each partition of
+    ``topic`` (none where it gives None); the end offsets."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group,
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p)
+                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        ends = await consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        offsets = {p: offset_of(p, ends[p]) for p in partitions}
+        await consumer.commit({p: OffsetAndMetadata(o, "") for p, o in offsets.items()
+                               if o is not None})
+    finally:
+        await consumer.stop()
+    return ends
+
+
 async def test_lag_counts_a_partition_the_group_has_not_committed_on(world, kafka_bootstrap):
     """After a reset of the embedded broker a group's offsets are gone: a partition with
     records and no commit is all lag, not none (the chaos run's quiet check met a consumer
     that had read a large batch and committed nothing yet)."""
     name, topic, target = world
     group = f"g-{name}"
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group,
-                                enable_auto_commit=False)
-    await consumer.start()
-    partitions = [TopicPartition(f"{topic}.dlq", p)
-                  for p in sorted(consumer.partitions_for_topic(f"{topic}.dlq") or ())]
-    ends = await consumer.end_offsets(partitions)
-    held = [p for p in partitions if ends[p] > 0]
-    consumer.assign(partitions)
-    try:  # everything handled, except one partition with records never committed on
-        await consumer.commit({p: OffsetAndMetadata(ends[p], "")
-                               for p in partitions if p != held[0]})
-    finally:
-        await consumer.stop()
+    held: list[TopicPartition] = []
+
+    def all_but_one_with_records(partition: TopicPartition, end: int) -> int | None:
+        if end > 0 and not held:
+            held.append(partition)
+            return None
+        return end
+
+    ends = await _commit(kafka_bootstrap, group, f"{topic}.dlq", all_but_one_with_records)
     by_partition = (await ops.partition_lag(target, [group]))[group]
     assert by_partition[held[0]] == ends[held[0]] > 0
     assert sum(by_partition.values()) == ends[held[0]]
@@ -138,16 +156,8 @@ async def test_lag_counts_a_partition_the_group_has_not_committed_on(world, kafk
 async def test_status_shows_backlog_lag_and_dead_letters(world, kafka_bootstrap, capsys) -> None:
     name, topic, target = world
     group = f"g-{name}"
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group,
-                                enable_auto_commit=False)
-    await consumer.start()
-    partitions = [TopicPartition(f"{topic}.dlq", p)
-                  for p in sorted(consumer.partitions_for_topic(f"{topic}.dlq") or ())]
-    consumer.assign(partitions)
-    try:  # the group handled none of the two dead letters
-        await consumer.commit({p: OffsetAndMetadata(0, "") for p in partitions})
-    finally:
-        await consumer.stop()
+    # The group handled none of the two dead letters.
+    await _commit(kafka_bootstrap, group, f"{topic}.dlq", lambda partition, end: 0)
     seen = await ops.status(target, [group])
     assert seen["services"][name] == {"unsent": 1, "oldest_unsent_s": pytest.approx(
         seen["services"][name]["oldest_unsent_s"]), "failed_effects": 1}

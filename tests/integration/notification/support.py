@@ -27,7 +27,7 @@ from shared.contracts.types import NotificationChannel
 from shared.runtime.dispatch import Handler
 from shared.runtime.effects import Effect, Retry, run_once
 from shared.runtime.outbox import Transactions, UnitOfWork
-from tests.support import serve_http
+from tests.support import serve_http, smtp_server
 
 APPROVER = "lanhdao.tp@motcua.local"
 WRITING = Writing(templates=templating.load(), approvers={"tp": APPROVER})
@@ -57,6 +57,18 @@ async def drain(pool, effect: Effect) -> int:
 async def send(pool, mailer: Mailer, *, max_attempts: int = 3) -> int:
     """Every due email, one per transaction; how many were tried."""
     return await drain(pool, effects.emails(mailer, Retry(max_attempts=max_attempts)))
+
+
+async def send_to_a_server(pool, sent: int) -> list[tuple[Any, list[str], Any]]:
+    """Every due email, sent to a real SMTP server of the test's; ``sent`` of them must be
+    tried. What the server received: (envelope sender, recipients, message) each."""
+    with smtp_server() as (server, port):
+        mailer = Mailer(host="127.0.0.1", port=port, sender="Một Cửa <no-reply@motcua.local>")
+        try:
+            assert await send(pool, mailer) == sent
+        finally:
+            mailer.close()
+    return list(server.received)
 
 
 async def submit(pool, code: str, *, phone: str = "0912345678", email: str = "binh@example.vn",

@@ -10,14 +10,12 @@ from decimal import Decimal
 import pytest
 from faststream.kafka import KafkaBroker
 
-from services.notification.adapters.mailer import Mailer
 from services.notification.consumers import subscriptions
 from services.notification.deps import NotificationDeps
 from shared.contracts.events import Envelope, NotificationSent, PaymentFailed
 from shared.runtime.outbox import Transactions
-from tests.integration.notification.support import WRITING, send
+from tests.integration.notification.support import WRITING, send_to_a_server
 from tests.messaging import event_consumer, record
-from tests.support import smtp_server
 
 pytestmark = pytest.mark.integration
 CODE = "VTH-250123-0099"
@@ -38,13 +36,8 @@ async def test_a_failed_payment_is_told_to_the_citizen_once(pool) -> None:
     for _ in range(2):  # redelivered: still one email
         await consumer.process(record("payment.events", envelope.model_dump_json().encode()))
 
-    with smtp_server() as (server, port):
-        mailer = Mailer(host="127.0.0.1", port=port, sender="Một Cửa <no-reply@motcua.local>")
-        try:
-            assert await send(pool, mailer) == 1
-        finally:
-            mailer.close()
-    [(_, recipients, message)] = server.received
+    received = await send_to_a_server(pool, 1)
+    [(_, recipients, message)] = received
     assert recipients == ["nhung@example.vn"]
     assert message["Subject"] == f"Thanh toán phí, lệ phí hồ sơ {CODE} không thành công"
     body = message.get_content()

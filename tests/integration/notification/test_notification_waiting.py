@@ -15,7 +15,6 @@ from decimal import Decimal
 import pytest
 from faststream.kafka import KafkaBroker
 
-from services.notification.adapters.mailer import Mailer
 from services.notification.consumers import subscriptions
 from services.notification.deps import NotificationDeps
 from shared.contracts.events import (
@@ -27,9 +26,8 @@ from shared.contracts.events import (
 )
 from shared.contracts.status import DossierStatus
 from shared.runtime.outbox import Transactions
-from tests.integration.notification.support import WRITING, send
+from tests.integration.notification.support import WRITING, send_to_a_server
 from tests.messaging import event_consumer, record
-from tests.support import smtp_server
 
 pytestmark = pytest.mark.integration
 CODE = "VTH-250123-0042"
@@ -82,12 +80,7 @@ async def test_a_fee_request_read_before_the_submission_waits_and_reaches_the_ci
     assert await pool.fetchval("SELECT pay_url FROM contact WHERE dossier_id = $1",
                                dossier_id) == PAY_URL
 
-    with smtp_server() as (server, port):
-        mailer = Mailer(host="127.0.0.1", port=port, sender="Một Cửa <no-reply@motcua.local>")
-        try:
-            assert await send(pool, mailer) == 2
-        finally:
-            mailer.close()
-    bodies = {m["Subject"]: m.get_body(("plain",)).get_content() for _, _, m in server.received}
+    received = await send_to_a_server(pool, 2)
+    bodies = {m["Subject"]: m.get_body(("plain",)).get_content() for _, _, m in received}
     [link_email] = [body for body in bodies.values() if PAY_URL in body]
     assert "100.000 đồng" in link_email
