@@ -87,10 +87,11 @@ chaos: $(STAMP) ## kill -9 parts of the stack under load, check nothing lost or 
 clean: ## remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var
 
-fonts: ## Pango (WeasyPrint's layout) and fonts with Vietnamese glyphs, from Debian, when missing
+fonts: ## Pango (WeasyPrint's layout), HarfBuzz's subsetter and fonts with Vietnamese glyphs, from Debian, when missing
 	@missing=""; \
 	ldconfig -p | grep -q 'libpango-1.0.so' || missing="$$missing libpango-1.0-0"; \
 	ldconfig -p | grep -q 'libpangoft2-1.0.so' || missing="$$missing libpangoft2-1.0-0"; \
+	ldconfig -p | grep -q 'libharfbuzz-subset.so' || missing="$$missing libharfbuzz-subset0"; \
 	fc-list 2>/dev/null | grep -qi 'DejaVu Serif' || missing="$$missing fonts-dejavu-core"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

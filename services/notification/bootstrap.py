@@ -12,6 +12,7 @@ from operator import attrgetter
 from pathlib import Path
 
 import httpx
+import structlog
 
 from services.notification import api, effects, templating
 from services.notification.adapters.mailer import Mailer
@@ -20,9 +21,11 @@ from services.notification.consumers import subscriptions
 from services.notification.deps import NotificationDeps, Writing
 from services.notification.letters import known_placeholders
 from services.notification.settings import NotificationSettings
+from shared.forms import font_subsetter
 from shared.runtime.service import Platform, ServiceSpec
 
 REPORTS_PATH = "/v1/sms/delivery-reports"
+log = structlog.get_logger(__name__)
 
 
 def writing_of(settings: NotificationSettings) -> Writing:
@@ -40,6 +43,10 @@ async def assemble(platform: Platform) -> AsyncIterator[NotificationDeps]:
     settings: NotificationSettings = platform.settings
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     writing = writing_of(settings)
+    if settings.attach_forms and font_subsetter() != "harfbuzz":
+        log.warning("forms.slow_font_subsetting", subsetter=font_subsetter(),
+                    reason="libharfbuzz-subset0 is missing: every attached PDF costs ~4x the "
+                           "CPU", fix="make fonts (or apt-get install libharfbuzz-subset0)")
     report_token = (settings.sms_report_token.get_secret_value() if settings.sms_report_token
                     else secrets.token_urlsafe(24))
     public_url = settings.public_url or f"http://127.0.0.1:{settings.http_port}"

@@ -14,6 +14,7 @@ from shared.forms.registry import (
 from shared.forms.render import (
     PDF,
     attachment_name,
+    font_subsetter,
     money,
     qr_svg,
     render_html,
@@ -23,5 +24,5 @@ from shared.forms.render import (
 )
 
 __all__ = ["PDF", "FormKey", "FormSet", "FormSets", "FormSpec", "FormsError",
-           "attachment_name", "form_sets", "money", "payment_forms", "qr_svg", "render_html",
-           "render_pdf", "vn_date", "vn_datetime"]
+           "attachment_name", "font_subsetter", "form_sets", "money", "payment_forms",
+           "qr_svg", "render_html", "render_pdf", "vn_date", "vn_datetime"]

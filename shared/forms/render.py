@@ -87,8 +87,9 @@ def render_pdf(html: str) -> bytes:
     """The PDF of a rendered form (blocking, CPU-bound: call it in a thread).
 
     Each thread keeps one WeasyPrint ``FontConfiguration`` for its PDFs instead of one per
-    PDF: 133 ms of CPU per two-page receipt instead of 175 ms (docs/benchmarks.md). One per
-    thread, since WeasyPrint does not say it may be shared across threads."""
+    PDF (docs/benchmarks.md, change 4). One per thread, since WeasyPrint does not say it may be
+    shared across threads. Most of a PDF's cost is embedding the fonts: see
+    :func:`font_subsetter`."""
     from weasyprint import HTML  # Pango loads only where PDFs are made
     from weasyprint.text.fonts import FontConfiguration
 
@@ -97,6 +98,19 @@ def render_pdf(html: str) -> bytes:
         fonts = _fonts.config = FontConfiguration()
     pdf: bytes = HTML(string=html).write_pdf(font_config=fonts)
     return pdf
+
+
+def font_subsetter() -> str:
+    """What WeasyPrint embeds fonts with: ``"harfbuzz"`` (HarfBuzz's subsetter, C) when
+    Debian's ``libharfbuzz-subset0`` is there, else ``"fonttools"`` (pure Python), which
+    costs ~4× the CPU per PDF: 320–365 ms instead of 77–92 ms per two-page receipt
+    (docs/benchmarks.md, change 7). ``make fonts`` and the image install it; this is for a
+    service that prints many forms to say at start-up when it is missing."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    if harfbuzz_subset is not None and harfbuzz.hb_version_atleast(4, 1, 0):
+        return "harfbuzz"
+    return "fonttools"
 
 
 def qr_svg(text: str) -> Markup:

@@ -415,6 +415,19 @@ def test_the_image_is_slim_non_root_and_cache_friendly():
     assert {".venv", "var", ".git", ".pytest_cache", ".ruff_cache"} <= ignored
 
 
+def test_the_image_installs_what_make_fonts_installs_to_print_the_forms():
+    """Notification attaches a PDF to most emails: without Pango it cannot make one, without
+    HarfBuzz's subsetter each costs ~4x the CPU (docs/forms.md). The image and ``make fonts``
+    name the same Debian packages."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    fonts = makefile.split("\nfonts:", 1)[1].split("\n\n", 1)[0]
+    packages = set(re.findall(r'missing="\$\$missing ([\w.+-]+)"', fonts))
+    assert {"libpango-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"} <= packages
+    installed = DOCKERFILE.read_text(encoding="utf-8").split("apt-get install", 1)[1]
+    installed = installed.split("&&", 1)[0]
+    assert packages <= set(installed.split()), packages - set(installed.split())
+
+
 # ------------------------------------------------------------------------ (f) compose itself
 
 
