@@ -99,6 +99,10 @@ async def test_the_reader_sees_each_incarnation_the_launcher_writes(tmp_path: Pa
             assert await reader() == first
             second = write_incarnation(own.bootstrap_servers)
             assert second != first and await reader() == second
+            # The relay awaits the reader in its loop: between checks nothing of the
+            # reader's polls the idle topic (a poll held each check ~0.5 s on Tansu).
+            assert not reader.polling()
+            assert await reader() == second and not reader.polling()
         finally:
             await reader.close()
 
