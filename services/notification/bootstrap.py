@@ -43,8 +43,8 @@ async def assemble(platform: Platform) -> AsyncIterator[NotificationDeps]:
     settings: NotificationSettings = platform.settings
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     writing = writing_of(settings)
-    if settings.attach_forms and font_subsetter() != "harfbuzz":
-        log.warning("forms.slow_font_subsetting", subsetter=font_subsetter(),
+    if settings.attach_forms and (subsetter := font_subsetter()) != "harfbuzz":
+        log.warning("forms.slow_font_subsetting", subsetter=subsetter,
                     reason="libharfbuzz-subset0 is missing: every attached PDF costs ~4x the "
                            "CPU", fix="make fonts (or apt-get install libharfbuzz-subset0)")
     report_token = (settings.sms_report_token.get_secret_value() if settings.sms_report_token
