@@ -481,36 +481,42 @@ def _status(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return parts
 
 
-def _healthy(info: dict[str, Any]) -> bool:
-    try:
-        return all(p["state"] in ("ready", "running") for p in _status(info).values())
-    except (OSError, ValueError):
-        return False
-
-
 async def _killer(info: dict[str, Any], plan: Plan, result: Result,
                   submitting: asyncio.Task[Any]) -> None:
-    """SIGKILL the planned parts in turn, each once the whole stack is healthy again; the
+    """Signal the planned parts in turn, each once the whole stack is back again; the
     plan's list repeats while submissions go on, so every part is killed at least once."""
     order = list(plan.kills)
     done = 0
+    killed: tuple[str, int] | None = None  # the last part killed, and its pid then
+
+    def back() -> bool:
+        """Every part ready, the last one killed under a new pid: right after a SIGTERM the
+        part is still "running" while it drains, and would look healthy."""
+        try:
+            parts = _status(info)
+        except (OSError, ValueError):
+            return False  # the launcher is writing it
+        return all(p["state"] in ("ready", "running") for p in parts.values()) and (
+            killed is None or parts[killed[0]]["pid"] != killed[1])
+
     while order and (done < len(order) or not submitting.done()):
         target = order[done % len(order)]
         await asyncio.sleep(plan.kill_every_s)  # the pace of the chaos, not synchronisation
-        await wait_until(lambda: _healthy(info), timeout=180, interval=0.2,
-                         description="every part of the stack ready before the next kill")
+        await wait_until(back, timeout=180, interval=0.2,
+                         description="every part of the stack back before the next kill")
         pid = _status(info)[target]["pid"]
         try:
             os.kill(pid, plan.signal)
         except ProcessLookupError:
             continue  # it had just exited: the same target once it is back
         result.kills[target] += 1
+        killed = (target, pid)
         print(f"  {time.strftime('%H:%M:%S')} {signal.Signals(plan.signal).name} to {target} "
               f"(pid {pid})", flush=True)
         done += 1
     await asyncio.wait([submitting])
-    await wait_until(lambda: _healthy(info), timeout=180, interval=0.2,
-                     description="every part of the stack ready after the last kill")
+    await wait_until(back, timeout=180, interval=0.2,
+                     description="every part of the stack back after the last kill")
 
 
 async def _submit_http(intake: str, secret: str, bodies: list[dict[str, Any]], portals: int,
